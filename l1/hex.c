@@ -1,0 +1,114 @@
+/* hex.c — hex encoding and decoding, EIP-55 address checksums. */
+#include <string.h>
+
+#include "l1.h"
+
+static const char hex_digits_lower[] = "0123456789abcdef";
+
+/* Value of one hex digit, or -1 when c is not one. */
+static int hex_digit_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static void hex_write_digits(char *out, const uint8_t *in, size_t in_len)
+{
+    for (size_t i = 0; i < in_len; i++) {
+        out[2 * i] = hex_digits_lower[in[i] >> 4];
+        out[2 * i + 1] = hex_digits_lower[in[i] & 0x0f];
+    }
+}
+
+seq_err l1_hex_encode(char *out, size_t out_len, const uint8_t *in, size_t in_len)
+{
+    SEQ_ASSERT(out != NULL || out_len == 0);
+    SEQ_ASSERT(in != NULL || in_len == 0);
+
+    if (in_len > (SIZE_MAX - 3) / 2 || out_len < 2 * in_len + 3) {
+        if (out_len > 0)
+            out[0] = '\0';
+        return SEQ_ERR_NO_SPACE;
+    }
+    out[0] = '0';
+    out[1] = 'x';
+    hex_write_digits(out + 2, in, in_len);
+    out[2 + 2 * in_len] = '\0';
+    return SEQ_OK;
+}
+
+seq_err l1_hex_decode(uint8_t *out, size_t out_len, size_t *written, const char *hex,
+                      size_t hex_len)
+{
+    SEQ_ASSERT(out != NULL || out_len == 0);
+    SEQ_ASSERT(written != NULL);
+    SEQ_ASSERT(hex != NULL || hex_len == 0);
+
+    *written = 0;
+    if (hex_len >= 2 && hex[0] == '0' && (hex[1] == 'x' || hex[1] == 'X')) {
+        hex += 2;
+        hex_len -= 2;
+    }
+    if (hex_len % 2 != 0)
+        goto malformed;
+    if (hex_len / 2 > out_len) {
+        if (out_len > 0)
+            memset(out, 0, out_len);
+        return SEQ_ERR_NO_SPACE;
+    }
+    for (size_t i = 0; i < hex_len / 2; i++) {
+        int hi = hex_digit_value(hex[2 * i]);
+        int lo = hex_digit_value(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            goto malformed;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    *written = hex_len / 2;
+    return SEQ_OK;
+
+malformed:
+    if (out_len > 0)
+        memset(out, 0, out_len);
+    return SEQ_ERR_MALFORMED;
+}
+
+seq_err l1_hex_decode_exact(uint8_t *out, size_t out_len, const char *hex)
+{
+    SEQ_ASSERT(out != NULL || out_len == 0);
+    SEQ_ASSERT(hex != NULL);
+
+    size_t written = 0;
+    seq_err err = l1_hex_decode(out, out_len, &written, hex, strlen(hex));
+    if (err == SEQ_OK && written == out_len)
+        return SEQ_OK;
+    if (out_len > 0)
+        memset(out, 0, out_len);
+    return SEQ_ERR_MALFORMED;
+}
+
+void l1_addr_checksum(char out[43], const seq_addr *addr)
+{
+    SEQ_ASSERT(out != NULL);
+    SEQ_ASSERT(addr != NULL);
+
+    char *digits = out + 2;
+    out[0] = '0';
+    out[1] = 'x';
+    hex_write_digits(digits, addr->b, SEQ_ADDR_BYTES);
+    out[42] = '\0';
+
+    /* EIP-55: hash the lowercase hex digits (ASCII, no prefix); a letter is
+     * upper-cased when the matching nibble of the hash is 8 or more. */
+    seq_hash hash;
+    l1_keccak256(&hash, (const uint8_t *)digits, 2 * SEQ_ADDR_BYTES);
+    for (size_t i = 0; i < 2 * SEQ_ADDR_BYTES; i++) {
+        uint8_t nibble = (i % 2 == 0) ? hash.b[i / 2] >> 4 : hash.b[i / 2] & 0x0f;
+        if (digits[i] >= 'a' && digits[i] <= 'f' && nibble >= 8)
+            digits[i] = (char)(digits[i] - 'a' + 'A');
+    }
+}

@@ -1,0 +1,10 @@
+# l1 unit tests. Tests that compare against Foundry's cast get its path in
+# SEQ_CAST and fail (not skip) when it is missing.
+seq_unit_test(test_l1_hex SOURCES test_l1_hex.c DEPS seq_l1)
+seq_unit_test(test_l1_keccak SOURCES test_l1_keccak.c DEPS seq_l1)
+seq_unit_test(test_l1_rlp SOURCES test_l1_rlp.c DEPS seq_l1)
+seq_unit_test(test_l1_secp SOURCES test_l1_secp.c DEPS seq_l1)
+seq_unit_test(test_l1_eip712 SOURCES test_l1_eip712.c DEPS seq_l1)
+seq_unit_test(test_l1_merkle SOURCES test_l1_merkle.c DEPS seq_l1)
+seq_unit_test(test_l1_malformed SOURCES test_l1_malformed.c DEPS seq_l1)
+seq_unit_test(test_l1_cast SOURCES test_l1_cast.c DEPS seq_l1 ENV SEQ_CAST=${SEQ_CAST})
