@@ -18,34 +18,7 @@
 #include <unistd.h>
 
 #include "l1.h"
-
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static size_t rng_below(size_t n)
-{
-    return n == 0 ? 0 : (size_t)(rng_next() % n);
-}
-
-static void rng_fill_bytes(uint8_t *p, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        p[i] = (uint8_t)rng_next();
-}
-
-static void rng_seed(const char *test)
-{
-    const char *env = getenv("SEQ_TEST_SEED");
-    rng_state = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    printf("%s: seed=%" PRIu64 " (set SEQ_TEST_SEED to replay)\n", test, rng_state);
-}
+#include "test_rng.h"
 
 static void assert_zero(const void *p, size_t len)
 {
@@ -390,7 +363,7 @@ static size_t encode_tree(uint8_t *out, int depth, int *budget, int *placed)
     size_t len = d == DEFECT_WRAPPED_BYTE ? 1
                  : rng_below(3) == 0      ? rng_below(sizeof(data))
                                           : edges[rng_below(SEQ_ARRAY_LEN(edges))];
-    rng_fill_bytes(data, len);
+    rng_fill(data, len);
     if (d == DEFECT_WRAPPED_BYTE && len == 1) {
         data[0] &= 0x7f;
         out[0] = 0x81;

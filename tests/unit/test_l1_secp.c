@@ -17,29 +17,7 @@
 #include <unistd.h>
 
 #include "l1.h"
-
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static void rng_seed(const char *test)
-{
-    const char *env = getenv("SEQ_TEST_SEED");
-    rng_state = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    printf("%s: seed=%" PRIu64 " (set SEQ_TEST_SEED to replay)\n", test, rng_state);
-}
-
-static void rng_fill(uint8_t *p, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        p[i] = (uint8_t)rng_next();
-}
+#include "test_rng.h"
 
 static const char order_hex[] = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
 static const char half_order_hex[] =

@@ -10,61 +10,40 @@
 #include <cmocka.h>
 #include <stdio.h>
 
+#include "test_rng.h"
 #include "wire.h"
 
 /* ------------------------------------------------------------ helpers */
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    /* splitmix64: tiny, seeded, reproducible */
-    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rnd_below(uint64_t n)
-{
-    return n == 0 ? 0 : rnd() % n;
-}
-
-static void rnd_fill(uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (uint8_t)rnd();
-}
-
 /* Values that exercise varint lengths, including 0 (omitted) and max. */
 static uint64_t rnd_u64(void)
 {
-    switch (rnd_below(5)) {
+    switch (rng_below(5)) {
     case 0:
         return 0;
     case 1:
         return UINT64_MAX;
     case 2:
-        return rnd_below(128);
+        return rng_below(128);
     default:
-        return rnd() >> rnd_below(64);
+        return rng_next() >> rng_below(64);
     }
 }
 
 static void rnd_sig(seq_sig *s)
 {
-    rnd_fill(s->b, sizeof s->b);
-    s->b[64] = (uint8_t)(27 + rnd_below(2));
+    rng_fill(s->b, sizeof s->b);
+    s->b[64] = (uint8_t)(27 + rng_below(2));
 }
 
 static void rnd_hash(seq_hash *h)
 {
-    rnd_fill(h->b, sizeof h->b);
+    rng_fill(h->b, sizeof h->b);
 }
 
 static void rnd_addr(seq_addr *a)
 {
-    rnd_fill(a->b, sizeof a->b);
+    rng_fill(a->b, sizeof a->b);
 }
 
 static int addr_cmp_qsort(const void *a, const void *b)
@@ -114,9 +93,9 @@ static const seq_bytes *rnd_txs(size_t count)
 {
     seq_bytes *txs = gen_alloc(count * sizeof *txs + 1);
     for (size_t i = 0; i < count; i++) {
-        size_t len = 1 + rnd_below(200);
+        size_t len = 1 + rng_below(200);
         uint8_t *p = gen_alloc(len);
-        rnd_fill(p, len);
+        rng_fill(p, len);
         txs[i] = (seq_bytes){.ptr = p, .len = len};
     }
     return txs;
@@ -125,7 +104,7 @@ static const seq_bytes *rnd_txs(size_t count)
 static void rnd_block(wire_block *b)
 {
     rnd_header(&b->header);
-    b->tx_count = rnd_below(20);
+    b->tx_count = rng_below(20);
     b->txs = rnd_txs(b->tx_count);
 }
 
@@ -181,7 +160,7 @@ static void rnd_attestation(wire_attestation *a)
     rnd_hash(&a->stmt.prev_batch_hash);
     rnd_hash(&a->stmt.data_hash);
     a->stmt.first_height = rnd_u64();
-    a->stmt.last_height = a->stmt.first_height + rnd_below(1000);
+    a->stmt.last_height = a->stmt.first_height + rng_below(1000);
     if (a->stmt.last_height < a->stmt.first_height)
         a->stmt.last_height = a->stmt.first_height;
     a->stmt.forced_cursor = rnd_u64();
@@ -191,7 +170,7 @@ static void rnd_attestation(wire_attestation *a)
 
 static void rnd_evidence(wire_evidence *e)
 {
-    e->kind = (wire_evidence_kind)(1 + rnd_below(4));
+    e->kind = (wire_evidence_kind)(1 + rng_below(4));
     switch (e->kind) {
     case WIRE_EVIDENCE_PROPOSAL:
     case WIRE_EVIDENCE_VOTE:
@@ -213,24 +192,24 @@ static void rnd_sync(wire_msg *m, bool response)
 {
     if (response) {
         m->type = WIRE_SYNC_RESPONSE;
-        size_t n = rnd_below(5);
+        size_t n = rng_below(5);
         wire_certified_block *blocks = gen_alloc(n * sizeof *blocks + 1);
         for (size_t i = 0; i < n; i++) {
             rnd_block(&blocks[i].block);
-            rnd_qc(&blocks[i].qc, rnd_below(8));
+            rnd_qc(&blocks[i].qc, rng_below(8));
         }
         m->u.sync_response = (wire_sync_response){.count = n, .blocks = blocks};
         return;
     }
     m->type = WIRE_SYNC_REQUEST;
     wire_sync_request *r = &m->u.sync_request;
-    r->by_hash = rnd_below(2) == 0;
+    r->by_hash = rng_below(2) == 0;
     if (r->by_hash) {
         rnd_hash(&r->block_hash);
         r->block_hash.b[0] |= 1;
     } else {
         r->from_height = rnd_u64();
-        r->max_blocks = (uint32_t)(1 + rnd_below(WIRE_SYNC_BLOCKS_MAX));
+        r->max_blocks = (uint32_t)(1 + rng_below(WIRE_SYNC_BLOCKS_MAX));
     }
 }
 
@@ -242,19 +221,19 @@ static void rnd_msg(wire_msg *m, wire_type type)
     switch (type) {
     case WIRE_HELLO:
         rnd_hash(&m->u.hello.genesis_hash);
-        rnd_fill(m->u.hello.kx_public_key, sizeof m->u.hello.kx_public_key);
+        rng_fill(m->u.hello.kx_public_key, sizeof m->u.hello.kx_public_key);
         break;
     case WIRE_AUTH:
         rnd_addr(&m->u.auth.validator);
-        rnd_fill(m->u.auth.transport_public_key, sizeof m->u.auth.transport_public_key);
-        rnd_fill(m->u.auth.transcript_sig, sizeof m->u.auth.transcript_sig);
+        rng_fill(m->u.auth.transport_public_key, sizeof m->u.auth.transport_public_key);
+        rng_fill(m->u.auth.transcript_sig, sizeof m->u.auth.transcript_sig);
         break;
     case WIRE_PROPOSAL:
         rnd_block(&m->u.proposal.block);
-        rnd_qc(&m->u.proposal.justify, rnd_below(10));
-        m->u.proposal.has_tc = rnd_below(2) == 0;
+        rnd_qc(&m->u.proposal.justify, rng_below(10));
+        m->u.proposal.has_tc = rng_below(2) == 0;
         if (m->u.proposal.has_tc)
-            rnd_tc(&m->u.proposal.tc, 1 + rnd_below(10));
+            rnd_tc(&m->u.proposal.tc, 1 + rng_below(10));
         rnd_sig(&m->u.proposal.sig);
         break;
     case WIRE_VOTE:
@@ -262,17 +241,17 @@ static void rnd_msg(wire_msg *m, wire_type type)
         break;
     case WIRE_TIMEOUT:
         rnd_timeout_stmt(&m->u.timeout.stmt);
-        rnd_qc(&m->u.timeout.high_qc, rnd_below(10));
+        rnd_qc(&m->u.timeout.high_qc, rng_below(10));
         m->u.timeout.stmt.stmt.high_qc_view = m->u.timeout.high_qc.view;
         break;
     case WIRE_VIEW_SYNC: {
-        uint64_t which = rnd_below(3);
+        uint64_t which = rng_below(3);
         m->u.view_sync.has_qc = which != 1;
         m->u.view_sync.has_tc = which != 0;
         if (m->u.view_sync.has_qc)
-            rnd_qc(&m->u.view_sync.high_qc, rnd_below(10));
+            rnd_qc(&m->u.view_sync.high_qc, rng_below(10));
         if (m->u.view_sync.has_tc)
-            rnd_tc(&m->u.view_sync.high_tc, 1 + rnd_below(10));
+            rnd_tc(&m->u.view_sync.high_tc, 1 + rng_below(10));
         break;
     }
     case WIRE_SYNC_REQUEST:
@@ -282,7 +261,7 @@ static void rnd_msg(wire_msg *m, wire_type type)
         rnd_sync(m, true);
         break;
     case WIRE_TX_BATCH:
-        m->u.tx_batch.count = 1 + rnd_below(30);
+        m->u.tx_batch.count = 1 + rng_below(30);
         m->u.tx_batch.txs = rnd_txs(m->u.tx_batch.count);
         break;
     case WIRE_EVIDENCE:
@@ -304,9 +283,7 @@ static size_t arena_bytes;
 static int setup(void **state)
 {
     (void)state;
-    const char *seed = getenv("SEQ_TEST_SEED");
-    rng_state = seed ? strtoull(seed, NULL, 0) : 0x5eed;
-    print_message("wire tests: SEQ_TEST_SEED=%llu\n", (unsigned long long)rng_state);
+    rng_seed("test_wire");
     arena_bytes = WIRE_DECODE_ARENA_BYTES(WIRE_MSG_BYTES_MAX);
     enc_buf = malloc(BUF_BYTES);
     enc_buf2 = malloc(BUF_BYTES);
@@ -680,36 +657,36 @@ static void test_garbage_and_mutations(void **state)
     static uint8_t in[4096];
     size_t accepted = 0;
     for (int i = 0; i < 3000; i++) {
-        size_t len = rnd_below(sizeof in);
-        rnd_fill(in, len);
+        size_t len = rng_below(sizeof in);
+        rng_fill(in, len);
         check_garbage(in, len, &accepted);
     }
     for (int i = 0; i < 4000; i++) {
         seq_arena_reset(&gen_arena);
         wire_msg m;
-        rnd_msg(&m, (wire_type)(TYPE_FIRST + rnd_below(TYPE_LAST - TYPE_FIRST + 1)));
+        rnd_msg(&m, (wire_type)(TYPE_FIRST + rng_below(TYPE_LAST - TYPE_FIRST + 1)));
         size_t len = 0;
         assert_int_equal(encode(&m, enc_buf, &len), SEQ_OK);
         if (len > sizeof in - 8)
             continue;
         memcpy(in, enc_buf, len);
-        switch (rnd_below(4)) {
+        switch (rng_below(4)) {
         case 0: /* flip bits */
-            for (int k = 0; k < 1 + (int)rnd_below(4); k++)
-                in[rnd_below(len)] ^= (uint8_t)(1u << rnd_below(8));
+            for (int k = 0; k < 1 + (int)rng_below(4); k++)
+                in[rng_below(len)] ^= (uint8_t)(1u << rng_below(8));
             break;
         case 1: /* overwrite a byte */
-            in[rnd_below(len)] = (uint8_t)rnd();
+            in[rng_below(len)] = (uint8_t)rng_next();
             break;
         case 2: /* insert a byte */ {
-            size_t at = rnd_below(len + 1);
+            size_t at = rng_below(len + 1);
             memmove(in + at + 1, in + at, len - at);
-            in[at] = (uint8_t)rnd();
+            in[at] = (uint8_t)rng_next();
             len++;
             break;
         }
         default: /* delete a byte */ {
-            size_t at = rnd_below(len);
+            size_t at = rng_below(len);
             memmove(in + at, in + at + 1, len - at - 1);
             len--;
             break;
