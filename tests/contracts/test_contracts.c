@@ -235,28 +235,29 @@ static void anvil_stop(void)
     fx.anvil_pid = 0;
 }
 
-static bool port_connects(uint16_t port)
+/* Tries connect() (is anything listening?) or bind() (is the port free?)
+ * on 127.0.0.1:port. */
+static bool port_probe(uint16_t port, bool by_bind)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
     if (s < 0)
         return false;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = connect(s, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    const struct sockaddr *addr = (const struct sockaddr *)&sa;
+    bool ok = (by_bind ? bind(s, addr, sizeof(sa)) : connect(s, addr, sizeof(sa))) == 0;
     close(s);
     return ok;
 }
 
+static bool port_connects(uint16_t port)
+{
+    return port_probe(port, false);
+}
+
 static bool port_bindable(uint16_t port)
 {
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    if (s < 0)
-        return false;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool ok = bind(s, (struct sockaddr *)&sa, sizeof(sa)) == 0;
-    close(s);
-    return ok;
+    return port_probe(port, true);
 }
 
 static pid_t anvil_spawn(uint16_t port)
