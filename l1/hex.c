@@ -112,3 +112,90 @@ void l1_addr_checksum(char out[43], const seq_addr *addr)
             digits[i] = (char)(digits[i] - 'a' + 'A');
     }
 }
+
+/* ------------------------------------------------------------ quantities */
+
+/* Checks the form of a quantity of at most digits_max digits; on success
+ * *digits points at the first digit and *count is their number. */
+static seq_err quantity_digits(const char **digits, size_t *count, const char *text,
+                               size_t text_len, size_t digits_max)
+{
+    if (text_len < 3 || text[0] != '0' || text[1] != 'x')
+        return SEQ_ERR_MALFORMED;
+    const char *d = text + 2;
+    size_t n = text_len - 2;
+    for (size_t i = 0; i < n; i++) {
+        if (hex_digit_value(d[i]) < 0)
+            return SEQ_ERR_MALFORMED;
+    }
+    if (d[0] == '0' && n > 1)
+        return SEQ_ERR_MALFORMED; /* leading zero */
+    if (n > digits_max)
+        return SEQ_ERR_TOO_LARGE;
+    *digits = d;
+    *count = n;
+    return SEQ_OK;
+}
+
+seq_err l1_quantity_u64(uint64_t *out, const char *text, size_t text_len)
+{
+    SEQ_ASSERT(out != NULL);
+    SEQ_ASSERT(text != NULL || text_len == 0);
+    *out = 0;
+    const char *d = NULL;
+    size_t n = 0;
+    seq_err err = quantity_digits(&d, &n, text, text_len, 16);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v << 4 | (uint64_t)hex_digit_value(d[i]);
+    *out = v;
+    return SEQ_OK;
+}
+
+seq_err l1_quantity_u256(uint8_t out[32], const char *text, size_t text_len)
+{
+    SEQ_ASSERT(out != NULL);
+    SEQ_ASSERT(text != NULL || text_len == 0);
+    memset(out, 0, 32);
+    const char *d = NULL;
+    size_t n = 0;
+    seq_err err = quantity_digits(&d, &n, text, text_len, 64);
+    if (err != SEQ_OK)
+        return err;
+    /* Digit i from the right is nibble i of the big-endian number. */
+    for (size_t i = 0; i < n; i++) {
+        uint8_t nibble = (uint8_t)hex_digit_value(d[n - 1 - i]);
+        out[31 - i / 2] |= (uint8_t)(i % 2 == 0 ? nibble : nibble << 4);
+    }
+    return SEQ_OK;
+}
+
+void l1_quantity_format_u256(char out[L1_QUANTITY_U256_CHARS], const uint8_t value[32])
+{
+    SEQ_ASSERT(out != NULL);
+    SEQ_ASSERT(value != NULL);
+    char full[65];
+    hex_write_digits(full, value, 32);
+    full[64] = '\0';
+    size_t skip = 0;
+    while (skip < 63 && full[skip] == '0')
+        skip++;
+    out[0] = '0';
+    out[1] = 'x';
+    memcpy(out + 2, full + skip, 65 - skip);
+}
+
+void l1_quantity_format_u64(char out[L1_QUANTITY_U64_CHARS], uint64_t value)
+{
+    SEQ_ASSERT(out != NULL);
+    uint8_t be[32] = {0};
+    for (size_t i = 0; i < 8; i++)
+        be[24 + i] = (uint8_t)(value >> (8 * (7 - i)));
+    char wide[L1_QUANTITY_U256_CHARS];
+    l1_quantity_format_u256(wide, be);
+    size_t len = strlen(wide);
+    SEQ_ASSERT(len < L1_QUANTITY_U64_CHARS);
+    memcpy(out, wide, len + 1);
+}

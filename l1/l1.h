@@ -1,4 +1,5 @@
-/* l1.h — Ethereum primitives and (later) the L1 client of seqd.
+/* l1.h — Ethereum primitives, EIP-1559 transactions and the L1 JSON-RPC
+ * client of seqd.
  *
  * Everything L1 may re-check is hashed with keccak256 and signed as an
  * EIP-712 digest with a recoverable secp256k1 signature (low-s, v in {27,28}),
@@ -6,7 +7,8 @@
  *
  * Conventions: context -> outputs -> inputs; every length follows its buffer.
  * Functions returning seq_err zero their outputs on failure. Nothing here
- * allocates from the heap except the one-time secp256k1 context. */
+ * allocates from the heap except the one-time secp256k1 context and the
+ * JSON-RPC client (its handle, its response buffer and the JSON parser). */
 #ifndef SEQ_L1_H
 #define SEQ_L1_H
 
@@ -32,6 +34,24 @@ SEQ_MUST_USE seq_err l1_hex_decode_exact(uint8_t *out, size_t out_len, const cha
 
 /* EIP-55 mixed-case checksum form of an address: "0x" + 40 chars + NUL. */
 void l1_addr_checksum(char out[43], const seq_addr *addr);
+
+/* ------------------------------------------------------------ quantities */
+
+/* JSON-RPC quantities, parsed strictly: "0x" (lower-case x) and then 1 to 16
+ * (u64) or 1 to 64 (u256) hex digits of either case, without a leading zero
+ * unless the value is zero ("0x0"). So "0x", "0x00", "0x01", "12" and "0X1"
+ * are SEQ_ERR_MALFORMED, a canonical value wider than the output is
+ * SEQ_ERR_TOO_LARGE. text need not be NUL-terminated. */
+SEQ_MUST_USE seq_err l1_quantity_u64(uint64_t *out, const char *text, size_t text_len);
+/* out is a 256-bit big-endian number (balances, values). */
+SEQ_MUST_USE seq_err l1_quantity_u256(uint8_t out[32], const char *text, size_t text_len);
+
+#define L1_QUANTITY_U64_CHARS  19 /* "0x" + 16 digits + NUL */
+#define L1_QUANTITY_U256_CHARS 67 /* "0x" + 64 digits + NUL */
+
+/* The canonical quantity of value: "0x0", "0x1f", ... (lower case). */
+void l1_quantity_format_u64(char out[L1_QUANTITY_U64_CHARS], uint64_t value);
+void l1_quantity_format_u256(char out[L1_QUANTITY_U256_CHARS], const uint8_t value[32]);
 
 /* ---------------------------------------------------------------- keccak */
 
@@ -215,5 +235,403 @@ SEQ_MUST_USE seq_err l1_merkle_proof(seq_hash *proof, size_t proof_cap, size_t *
 /* True iff proof shows tx_hash at index in a tree of count leaves with root. */
 bool l1_merkle_verify(const seq_hash *root, const seq_hash *tx_hash, size_t index, size_t count,
                       const seq_hash *proof, size_t proof_len);
+
+/* ---------------------------------------------------- EIP-1559 transactions */
+
+/* Type-2 transactions (EIP-1559) with an empty access list:
+ *   unsigned  = 0x02 || rlp([chainId, nonce, maxPriorityFeePerGas,
+ *                            maxFeePerGas, gasLimit, to, value, data, []])
+ *   signing hash = keccak256(unsigned)
+ *   raw       = 0x02 || rlp([..the nine fields.., yParity, r, s])
+ *   tx hash   = keccak256(raw)
+ * Integers are RLP integers (no leading zeros); `to` is 20 bytes, or the
+ * empty string for a contract creation. Fees and the gas limit are 64-bit:
+ * seqd never signs a fee above 2^64-1 wei per gas, and the decoder refuses
+ * one (SEQ_ERR_TOO_LARGE). */
+#define L1_TX_TYPE_EIP1559 0x02
+/* A raw transaction is at most L1_TX_BYTES_MAX bytes (the transaction pool
+ * limit of geth for non-blob transactions); its fixed fields and headers
+ * take at most L1_TX_OVERHEAD_BYTES_MAX, the rest may be data. */
+#define L1_TX_BYTES_MAX          (128u * 1024u)
+#define L1_TX_OVERHEAD_BYTES_MAX 256u
+#define L1_TX_DATA_BYTES_MAX     (L1_TX_BYTES_MAX - L1_TX_OVERHEAD_BYTES_MAX)
+
+typedef struct {
+    uint64_t chain_id;
+    uint64_t nonce;
+    uint64_t max_priority_fee_per_gas; /* wei per gas, <= max_fee_per_gas */
+    uint64_t max_fee_per_gas;
+    uint64_t gas_limit;
+    bool has_to; /* false: contract creation, `to` is ignored */
+    seq_addr to;
+    uint8_t value[32];   /* wei, 256-bit big-endian */
+    const uint8_t *data; /* borrowed; may be NULL when data_len is 0 */
+    size_t data_len;     /* <= L1_TX_DATA_BYTES_MAX */
+} l1_tx;
+
+/* A decoded signed transaction. tx.data points into the decoded input. */
+typedef struct {
+    l1_tx tx;
+    uint8_t y_parity; /* 0 or 1 */
+    uint8_t r[32];
+    uint8_t s[32]; /* low-s */
+    seq_addr from; /* recovered signer */
+    seq_hash hash; /* keccak256 of the raw bytes */
+} l1_tx_signed;
+
+/* Writes the unsigned encoding (0x02 || rlp of nine fields) into
+ * out[0..*written). SEQ_ERR_INVALID_ARG if the tip exceeds the fee cap or
+ * data is longer than L1_TX_DATA_BYTES_MAX; SEQ_ERR_NO_SPACE if out is too
+ * small (data_len + L1_TX_OVERHEAD_BYTES_MAX always suffices). */
+SEQ_MUST_USE seq_err l1_tx_encode_unsigned(uint8_t *out, size_t out_len, size_t *written,
+                                           const l1_tx *tx);
+
+/* keccak256 of the unsigned encoding, computed without a buffer. Errors as
+ * l1_tx_encode_unsigned. */
+SEQ_MUST_USE seq_err l1_tx_signing_hash(seq_hash *out, const l1_tx *tx);
+
+/* Writes the signed encoding of stx->tx with stx->y_parity, r and s (from
+ * and hash are not read). SEQ_ERR_INVALID_ARG also for a y-parity above 1. */
+SEQ_MUST_USE seq_err l1_tx_encode_signed(uint8_t *out, size_t out_len, size_t *written,
+                                         const l1_tx_signed *stx);
+
+/* Signs tx with seckey (deterministic, low-s; yParity = v - 27) and writes
+ * the raw signed transaction into raw[0..*raw_len) and its hash. Errors as
+ * l1_tx_encode_unsigned, plus SEQ_ERR_BAD_KEY. */
+SEQ_MUST_USE seq_err l1_tx_sign(uint8_t *raw, size_t raw_cap, size_t *raw_len, seq_hash *tx_hash,
+                                const uint8_t seckey[32], const l1_tx *tx);
+
+/* Decodes a signed type-2 transaction, canonical form only, and recovers its
+ * signer. out->tx.data borrows from raw. Errors: SEQ_ERR_TRUNCATED (empty or
+ * cut), SEQ_ERR_TOO_LARGE (raw, data or an integer over its limit),
+ * SEQ_ERR_BAD_VERSION (first byte not 0x02), SEQ_ERR_NONCANONICAL,
+ * SEQ_ERR_TRAILING (RLP), SEQ_ERR_MALFORMED (wrong field count or shape, a
+ * 'to' neither empty nor 20 bytes, tip above fee cap), SEQ_ERR_UNSUPPORTED
+ * (a non-empty access list), SEQ_ERR_BAD_SIGNATURE (yParity not 0/1, r or s
+ * out of range, no signer), SEQ_ERR_HIGH_S. Every accepted input re-encodes
+ * with l1_tx_encode_signed to the same bytes. */
+SEQ_MUST_USE seq_err l1_tx_decode(l1_tx_signed *out, const uint8_t *raw, size_t raw_len);
+
+/* ------------------------------------------------------ JSON-RPC client */
+
+/* A blocking JSON-RPC 2.0 client over HTTP(S) (libcurl, jansson) for one L1
+ * endpoint. A call blocks its thread for up to
+ *   (retries + 1) * timeout_ms + retries * backoff_ms_max
+ * so it belongs on an L1 thread, never in the consensus loop. One client is
+ * used by one thread at a time; clients are independent of each other.
+ *
+ * Errors of every call:
+ *   SEQ_ERR_UNAVAILABLE  no answer: connection refused, DNS, TLS, connection
+ *                        lost, HTTP 429 or 5xx (after the retries), any other
+ *                        non-2xx status without a JSON-RPC error in its body
+ *   SEQ_ERR_TIMEOUT      an attempt took longer than timeout_ms (after the
+ *                        retries)
+ *   SEQ_ERR_MALFORMED    not JSON, not a JSON-RPC 2.0 response, the wrong id,
+ *                        a bad quantity, hash or field, a body over
+ *                        response_bytes_max, or an answer contradicting the
+ *                        request (another block, another tx hash)
+ *   L1_RPC_ERR_REMOTE    the node answered with a JSON-RPC error object; its
+ *                        code, message and kind are in l1_rpc_last_remote()
+ *   SEQ_ERR_NOT_FOUND    block or receipt does not exist (yet)
+ *   SEQ_ERR_NO_SPACE     more logs or log data than the caller made room for
+ *   SEQ_ERR_NO_MEMORY
+ * l1_rpc_last_error() then holds one line saying what happened, naming the
+ * method and the endpoint as scheme://host:port (never the path or query,
+ * which often carry an API key).
+ *
+ * Retries: reads are idempotent and are retried on UNAVAILABLE and TIMEOUT,
+ * with exponential backoff (backoff_ms_base doubling up to backoff_ms_max,
+ * each pause drawn from its upper half). l1_rpc_send_raw_tx and l1_rpc_call
+ * are retried only when the request cannot have reached the server
+ * (connection refused, DNS failure, connect timeout): after a timeout or a
+ * lost connection the node may have the transaction, and blindly re-sending
+ * turns one failure into two ambiguous ones. The tx manager re-sends by
+ * itself, knowing the hash, and treats "already known" as success.
+ * A JSON-RPC error object and a malformed answer are never retried. */
+
+/* A JSON-RPC error object from the node: the request reached it and was
+ * refused. seq.h has no code of its own for this; it is reported as
+ * SEQ_ERR_INVALID_ARG (the node found the request invalid) and the details
+ * are in l1_rpc_last_remote(). */
+#define L1_RPC_ERR_REMOTE SEQ_ERR_INVALID_ARG
+
+/* Limits. */
+#define L1_RPC_URL_BYTES_MAX      1024u       /* including the NUL */
+#define L1_RPC_TIMEOUT_MS_MAX     120000u     /* per attempt */
+#define L1_RPC_RETRIES_MAX        8u          /* extra attempts per call */
+#define L1_RPC_BACKOFF_MS_MAX     30000u      /* longest pause between attempts */
+#define L1_RPC_RESPONSE_BYTES_MIN 4096u       /* smallest allowed response cap */
+#define L1_RPC_RESPONSE_BYTES_MAX (64u << 20) /* largest allowed response cap */
+#define L1_RPC_JSON_VALUES_MAX    (1u << 20)  /* JSON values in one response */
+#define L1_RPC_JSON_DEPTH_MAX     64u         /* nesting in one response */
+#define L1_RPC_MESSAGE_BYTES      256u        /* a node's error message, kept */
+#define L1_RPC_ERROR_DATA_BYTES   512u        /* a node's error data, kept */
+#define L1_RPC_DETAIL_BYTES       192u        /* why a response was refused */
+#define L1_RPC_ERROR_TEXT_BYTES   (L1_RPC_MESSAGE_BYTES + L1_RPC_DETAIL_BYTES + 256u)
+
+/* Defaults (l1_rpc_options_default). */
+#define L1_RPC_CONNECT_TIMEOUT_MS_DEFAULT 2000u
+#define L1_RPC_TIMEOUT_MS_DEFAULT         5000u
+#define L1_RPC_RETRIES_DEFAULT            2u
+#define L1_RPC_BACKOFF_MS_BASE_DEFAULT    100u
+#define L1_RPC_BACKOFF_MS_MAX_DEFAULT     1000u
+#define L1_RPC_RESPONSE_BYTES_DEFAULT     (16u << 20)
+
+typedef struct {
+    uint32_t connect_timeout_ms; /* [1, timeout_ms] */
+    uint32_t timeout_ms;         /* one attempt, connect included; [1, L1_RPC_TIMEOUT_MS_MAX] */
+    uint32_t retries;            /* [0, L1_RPC_RETRIES_MAX] */
+    uint32_t backoff_ms_base;    /* first pause; [0, backoff_ms_max] */
+    uint32_t backoff_ms_max;     /* [0, L1_RPC_BACKOFF_MS_MAX] */
+    size_t response_bytes_max;   /* [L1_RPC_RESPONSE_BYTES_MIN, L1_RPC_RESPONSE_BYTES_MAX] */
+} l1_rpc_options;
+
+void l1_rpc_options_default(l1_rpc_options *out);
+
+/* What a JSON-RPC error object means, recognised from its code and the
+ * node's text (case-insensitive; geth, Nethermind, Erigon, Besu, reth and
+ * anvil wordings). */
+typedef enum {
+    L1_RPC_KIND_NONE = 0,           /* the call did not fail with an error object */
+    L1_RPC_KIND_OTHER,              /* an error object not recognised below */
+    L1_RPC_KIND_ALREADY_KNOWN,      /* the pool already has this very transaction */
+    L1_RPC_KIND_NONCE_TOO_LOW,      /* the nonce is used: another tx won */
+    L1_RPC_KIND_UNDERPRICED,        /* fees too low: replacement or tip or below base fee */
+    L1_RPC_KIND_INSUFFICIENT_FUNDS, /* the sender cannot pay gas * fee + value */
+    L1_RPC_KIND_REVERTED,           /* execution reverted (code 3); data holds the reason */
+    L1_RPC_KIND_METHOD_NOT_FOUND,   /* -32601 */
+    L1_RPC_KIND_LIMIT,              /* rate or result-size limit: back off or narrow */
+} l1_rpc_kind;
+
+/* Classifies an error object. message may be NULL. */
+l1_rpc_kind l1_rpc_error_kind(int64_t code, const char *message);
+/* "already_known", "nonce_too_low", ...; never NULL. */
+const char *l1_rpc_kind_name(l1_rpc_kind kind);
+
+/* An error object as the node sent it. Strings are NUL-terminated,
+ * truncated to fit, and every byte outside printable ASCII is replaced by
+ * '?', so they are safe to log. */
+typedef struct {
+    int64_t code;
+    l1_rpc_kind kind;
+    char message[L1_RPC_MESSAGE_BYTES];
+    char data[L1_RPC_ERROR_DATA_BYTES]; /* a string member as is, else compact JSON; "" if absent */
+} l1_rpc_error;
+
+typedef enum {
+    L1_TAG_LATEST,
+    L1_TAG_SAFE,
+    L1_TAG_FINALIZED,
+    L1_TAG_PENDING,
+    L1_TAG_EARLIEST,
+} l1_block_tag;
+
+/* The header fields seqd reads from a block. */
+typedef struct {
+    uint64_t number;
+    seq_hash hash;
+    seq_hash parent_hash;
+    uint64_t timestamp; /* seconds */
+    bool has_base_fee;  /* false before London */
+    uint64_t base_fee_per_gas;
+} l1_rpc_block;
+
+#define L1_LOG_TOPICS_MAX 4
+
+typedef struct {
+    seq_addr address;
+    seq_hash topics[L1_LOG_TOPICS_MAX];
+    size_t topic_count;
+    const uint8_t *data; /* in the caller's arena */
+    size_t data_len;
+    uint64_t block_number;
+    seq_hash block_hash;
+    seq_hash tx_hash;
+    uint64_t tx_index;
+    uint64_t log_index;
+    bool removed; /* dropped by a reorg (false when the node omits it) */
+} l1_rpc_log;
+
+#define L1_LOG_FILTER_ADDRESSES_MAX 4
+#define L1_LOG_FILTER_CHOICES_MAX   4
+
+/* eth_getLogs over blocks [from_block, to_block]: logs of any of
+ * addresses[0..address_count) (any address when 0) whose topic i is one of
+ * topics[i].choices[0..count) (anything when count is 0). */
+typedef struct {
+    uint64_t from_block;
+    uint64_t to_block;
+    seq_addr addresses[L1_LOG_FILTER_ADDRESSES_MAX];
+    size_t address_count;
+    struct {
+        seq_hash choices[L1_LOG_FILTER_CHOICES_MAX];
+        size_t count;
+    } topics[L1_LOG_TOPICS_MAX];
+} l1_rpc_log_filter;
+
+#define L1_FEE_HISTORY_BLOCKS_MAX 64
+#define L1_FEE_PERCENTILES_MAX    8
+
+typedef struct {
+    uint64_t oldest_block;
+    size_t block_count;
+    /* block_count + 1 entries: the last one is the base fee of the block
+     * after the newest, also in base_fee_next. */
+    uint64_t base_fee_per_gas[L1_FEE_HISTORY_BLOCKS_MAX + 1];
+    uint64_t base_fee_next;
+    size_t percentile_count; /* 0 when no reward was asked for */
+    uint64_t reward[L1_FEE_HISTORY_BLOCKS_MAX][L1_FEE_PERCENTILES_MAX];
+} l1_rpc_fees;
+
+typedef struct {
+    seq_hash tx_hash;
+    bool success; /* status 1 */
+    uint64_t block_number;
+    seq_hash block_hash;
+    uint64_t tx_index;
+    uint64_t gas_used;
+    uint64_t effective_gas_price;
+    bool has_contract_address;
+    seq_addr contract_address;
+} l1_rpc_tx_receipt;
+
+/* ---- the response parser: pure, no I/O (fuzzed by fuzz/fuzz_rpc.c) ---- */
+
+/* The result each method expects. */
+typedef enum {
+    L1_RPC_SHAPE_U64,         /* a quantity of at most 64 bits */
+    L1_RPC_SHAPE_U256,        /* a quantity of at most 256 bits */
+    L1_RPC_SHAPE_HASH,        /* 32 bytes of data */
+    L1_RPC_SHAPE_BLOCK,       /* a block object or null */
+    L1_RPC_SHAPE_RECEIPT,     /* a receipt object or null */
+    L1_RPC_SHAPE_LOGS,        /* an array of logs */
+    L1_RPC_SHAPE_FEE_HISTORY, /* an eth_feeHistory object */
+    L1_RPC_SHAPE_COUNT_
+} l1_rpc_shape;
+
+/* Caller memory for L1_RPC_SHAPE_LOGS (ignored otherwise). */
+typedef struct {
+    l1_rpc_log *logs; /* room for logs_cap entries */
+    size_t logs_cap;
+    seq_arena *arena; /* log data */
+} l1_rpc_space;
+
+typedef struct {
+    bool is_null; /* BLOCK, RECEIPT: the result was null */
+    union {
+        uint64_t u64;
+        uint8_t u256[32];
+        seq_hash hash;
+        l1_rpc_block block;
+        l1_rpc_tx_receipt receipt;
+        size_t log_count; /* logs in space->logs */
+        l1_rpc_fees fee_history;
+    } v;
+    l1_rpc_error error;               /* set on L1_RPC_ERR_REMOTE */
+    char detail[L1_RPC_DETAIL_BYTES]; /* why, on any error; "" on success */
+} l1_rpc_result;
+
+/* Parses the HTTP body of the response to request `id`, expecting `shape`.
+ * Returns SEQ_OK (out->v, or out->is_null for BLOCK and RECEIPT),
+ * L1_RPC_ERR_REMOTE (out->error; an error object may carry id null, as JSON-
+ * RPC allows when the node could not read the id), SEQ_ERR_MALFORMED, or
+ * SEQ_ERR_NO_SPACE (logs over space->logs_cap or data over the arena). On
+ * failure out->v is zeroed and out->detail says why. Duplicate keys, more
+ * than L1_RPC_JSON_VALUES_MAX values and nesting deeper than
+ * L1_RPC_JSON_DEPTH_MAX are malformed; unknown members are ignored. */
+SEQ_MUST_USE seq_err l1_rpc_parse(l1_rpc_result *out, const l1_rpc_space *space, l1_rpc_shape shape,
+                                  uint64_t id, const uint8_t *body, size_t body_len);
+
+/* ---- the client ---- */
+
+typedef struct l1_rpc l1_rpc;
+
+/* Creates a client for url (http:// or https://, at most
+ * L1_RPC_URL_BYTES_MAX - 1 bytes) with options (NULL: the defaults). No
+ * connection is made yet. SEQ_ERR_INVALID_ARG for a bad URL or an option out
+ * of range, SEQ_ERR_NO_MEMORY, SEQ_ERR_INTERNAL if libcurl cannot start.
+ * *out is NULL on failure; release the client with l1_rpc_free. */
+SEQ_MUST_USE seq_err l1_rpc_new(l1_rpc **out, const char *url, const l1_rpc_options *options);
+/* Closes the connection and frees c; NULL is a no-op. */
+void l1_rpc_free(l1_rpc *c);
+
+/* One line describing the last call's failure, "" after a success. Owned by
+ * c, valid until its next call. */
+const char *l1_rpc_last_error(const l1_rpc *c);
+/* The error object of the last call if it returned L1_RPC_ERR_REMOTE, else
+ * NULL. Owned by c, valid until its next call. */
+const l1_rpc_error *l1_rpc_last_remote(const l1_rpc *c);
+/* Its kind, L1_RPC_KIND_NONE if there was none. */
+l1_rpc_kind l1_rpc_last_kind(const l1_rpc *c);
+
+/* eth_chainId, eth_blockNumber. */
+SEQ_MUST_USE seq_err l1_rpc_chain_id(l1_rpc *c, uint64_t *out);
+SEQ_MUST_USE seq_err l1_rpc_block_number(l1_rpc *c, uint64_t *out);
+
+/* eth_getBlockByNumber without transactions. SEQ_ERR_NOT_FOUND if there is
+ * no such block; SEQ_ERR_MALFORMED if the node returns another number. tag
+ * is latest, safe, finalized or earliest. */
+SEQ_MUST_USE seq_err l1_rpc_block_by_number(l1_rpc *c, l1_rpc_block *out, uint64_t number);
+SEQ_MUST_USE seq_err l1_rpc_block_by_tag(l1_rpc *c, l1_rpc_block *out, l1_block_tag tag);
+
+/* eth_getLogs: writes up to logs_cap logs into logs[0..*log_count) and
+ * their data into arena (which the caller resets). SEQ_ERR_NO_SPACE when
+ * the node returns more than logs_cap logs or more data than the arena
+ * holds: query a narrower block range. SEQ_ERR_MALFORMED for a log outside
+ * the block range or from an address not asked for. */
+SEQ_MUST_USE seq_err l1_rpc_logs(l1_rpc *c, l1_rpc_log *logs, size_t logs_cap, size_t *log_count,
+                                 seq_arena *arena, const l1_rpc_log_filter *filter);
+
+/* eth_getTransactionCount of account at tag (pending or latest for the tx
+ * manager), eth_getBalance (256-bit big-endian wei). */
+SEQ_MUST_USE seq_err l1_rpc_nonce(l1_rpc *c, uint64_t *out, const seq_addr *account,
+                                  l1_block_tag tag);
+SEQ_MUST_USE seq_err l1_rpc_balance(l1_rpc *c, uint8_t out[32], const seq_addr *account,
+                                    l1_block_tag tag);
+
+/* eth_feeHistory over the block_count (1..L1_FEE_HISTORY_BLOCKS_MAX) latest
+ * blocks with reward percentiles[0..percentile_count) (at most
+ * L1_FEE_PERCENTILES_MAX, ascending, in [0, 100]). The node may return fewer
+ * blocks near genesis, never more. */
+SEQ_MUST_USE seq_err l1_rpc_fee_history(l1_rpc *c, l1_rpc_fees *out, uint64_t block_count,
+                                        const double *percentiles, size_t percentile_count);
+
+/* eth_maxPriorityFeePerGas: the node's suggested tip in wei per gas. */
+SEQ_MUST_USE seq_err l1_rpc_max_priority_fee(l1_rpc *c, uint64_t *out);
+
+/* A call or transaction to estimate: no `to` means contract creation. */
+typedef struct {
+    seq_addr from;
+    bool has_to;
+    seq_addr to;
+    uint8_t value[32]; /* wei, big-endian */
+    const uint8_t *data;
+    size_t data_len; /* <= L1_TX_DATA_BYTES_MAX */
+} l1_rpc_tx_request;
+
+/* eth_estimateGas. A revert is L1_RPC_ERR_REMOTE of kind REVERTED. */
+SEQ_MUST_USE seq_err l1_rpc_estimate_gas(l1_rpc *c, uint64_t *out,
+                                         const l1_rpc_tx_request *request);
+
+/* eth_sendRawTransaction of raw[0..raw_len) (at most L1_TX_BYTES_MAX);
+ * *out is the hash the node returns, checked to be keccak256(raw). Not
+ * retried once the request may have reached the node (see above); kinds
+ * ALREADY_KNOWN, NONCE_TOO_LOW and UNDERPRICED tell the tx manager what
+ * happened. */
+SEQ_MUST_USE seq_err l1_rpc_send_raw_tx(l1_rpc *c, seq_hash *out, const uint8_t *raw,
+                                        size_t raw_len);
+
+/* eth_getTransactionReceipt. SEQ_ERR_NOT_FOUND while the transaction is not
+ * in a block (pending, dropped or unknown); SEQ_ERR_MALFORMED if the receipt
+ * is for another hash. */
+SEQ_MUST_USE seq_err l1_rpc_receipt(l1_rpc *c, l1_rpc_tx_receipt *out, const seq_hash *tx_hash);
+
+/* Any method, for tests and tools: params_json is a JSON array (NULL means
+ * []); *result_json receives the result as compact JSON text, which the
+ * caller frees with free(). SEQ_ERR_INVALID_ARG (with l1_rpc_last_remote()
+ * NULL) for an empty or overlong method or params that are not a JSON
+ * array. Retried like l1_rpc_send_raw_tx: the method may not be idempotent. */
+SEQ_MUST_USE seq_err l1_rpc_call(l1_rpc *c, char **result_json, const char *method,
+                                 const char *params_json);
 
 #endif /* SEQ_L1_H */

@@ -7,6 +7,8 @@
 
 #include <stdio.h>
 
+#include "consensus.h"
+#include "mempool.h"
 #include "seq.h"
 
 /* Exit codes shared by seqd and seqctl. */
@@ -25,5 +27,884 @@ int node_seqd_main(int argc, char **argv, FILE *out, FILE *err);
 
 /* Runs one seqctl command with argv; same conventions. */
 int node_seqctl_main(int argc, char **argv, FILE *out, FILE *err);
+
+/* ----------------------------------------------------------- cons_crypto */
+
+/* The production crypto of the consensus core (cons_ops): keccak256 block
+ * hashes (l1_block_hash), tx roots (l1_merkle_root over keccak256 of each raw
+ * tx), EIP-712 digests of Proposal, Vote and Timeout under one domain
+ * separator, and recoverable secp256k1 signatures (RFC 6979, low s,
+ * v in {27, 28}) checked strictly against the claimed signer, exactly as
+ * the L1 contracts re-check them. The validator address of a key is
+ * l1_secp_address(). */
+typedef struct node_cons_crypto node_cons_crypto;
+
+/* Creates an instance for domain_separator (copied). seckey (copied into
+ * sodium_malloc'd memory, inaccessible except while signing, zeroed on free;
+ * the caller keeps and wipes its own copy) may be NULL for a verify-only
+ * instance, whose sign op returns SEQ_ERR_UNAVAILABLE. Allocates everything
+ * it will use, including tx_root's scratch of WIRE_BLOCK_TXS_MAX hashes.
+ * Errors: SEQ_ERR_BAD_KEY if seckey is not in [1, n-1], SEQ_ERR_NO_MEMORY,
+ * SEQ_ERR_INTERNAL (libsodium or libsecp256k1 could not start, memory
+ * protection failed). On failure *out is NULL. */
+SEQ_MUST_USE seq_err node_cons_crypto_new(node_cons_crypto **out, const seq_hash *domain_separator,
+                                          const uint8_t seckey[32]);
+
+/* Frees c and wipes its key; NULL is fine. c must outlive every cons_ops
+ * filled from it. */
+void node_cons_crypto_free(node_cons_crypto *c);
+
+/* Fills every function of *out with ctx = c. The ops of one instance are not
+ * reentrant (tx_root uses c's scratch; sign toggles the key's protection):
+ * give each replica, or each thread, its own instance. tx_root asserts
+ * tx_count <= WIRE_BLOCK_TXS_MAX; verify returns false for any malformed,
+ * high-s or wrong-signer signature. */
+void node_cons_crypto_ops(node_cons_crypto *c, cons_ops *out);
+
+/* ----------------------------------------------------------------- store */
+
+/* The node's durable state: one LMDB environment in a data directory with
+ * named databases for the meta record, the safety state, blocks, QCs, the
+ * committed-height index, the tx index and evidence (node/README.md has the
+ * keys and record formats). Every write is one transaction committed with
+ * an fsync; LMDB flags that weaken that are refused. Every read copies out
+ * of the map before its read transaction ends, so nothing returned ever
+ * points into LMDB. A stored record that fails its checks is reported as
+ * SEQ_ERR_CORRUPT (logged with its database and key); other records are
+ * still served.
+ *
+ * Threads: store_apply from one thread at a time; the reads may run
+ * concurrently with it and with each other from any thread (each thread at
+ * most one store call at a time). */
+
+#define STORE_SCHEMA_VERSION 1u /* layout of the databases; in the meta record */
+#define STORE_RECORD_VERSION 1u /* first byte of every record */
+
+#define STORE_MAP_BYTES_DEFAULT ((uint64_t)1 << 30)
+#define STORE_MAP_BYTES_MIN     ((uint64_t)1 << 20)
+#define STORE_MAP_BYTES_MAX     ((uint64_t)1 << 40)
+
+/* Record layout: version (1) || kind (1) || body || checksum, where the
+ * checksum is a 16-byte BLAKE2b of everything before it. Fixed-width
+ * integers are big-endian. */
+#define STORE_CHECKSUM_BYTES 16u
+/* Second byte of a record: its kind, readable in a hex dump. */
+#define STORE_KIND_META     'M'
+#define STORE_KIND_SAFETY   'S'
+#define STORE_KIND_BLOCK    'B'
+#define STORE_KIND_QC       'Q'
+#define STORE_KIND_HEIGHT   'H'
+#define STORE_KIND_TX       'T'
+#define STORE_KIND_EVIDENCE 'E'
+
+#define STORE_RECORD_OVERHEAD_BYTES (2u + STORE_CHECKSUM_BYTES)
+#define STORE_HEADER_BYTES          164u /* a seq_block_header, fields in hash order */
+#define STORE_QC_SIG_BYTES          (SEQ_ADDR_BYTES + SEQ_SIG_BYTES)
+#define STORE_QC_BODY_BYTES_MAX \
+    (8u + 8u + SEQ_HASH_BYTES + 4u + WIRE_VALIDATORS_MAX * STORE_QC_SIG_BYTES)
+/* The largest record of all: a block at every cap. */
+#define STORE_RECORD_BYTES_MAX                                                \
+    (STORE_RECORD_OVERHEAD_BYTES + SEQ_HASH_BYTES + STORE_HEADER_BYTES + 4u + \
+     4u * WIRE_BLOCK_TXS_MAX + WIRE_BLOCK_TX_BYTES_MAX)
+#define STORE_EVIDENCE_KEY_BYTES (1u + SEQ_ADDR_BYTES + 8u) /* kind || signer || view */
+
+/* Arenas that always suffice: one block's txs, one QC's signatures. */
+#define STORE_BLOCK_ARENA_BYTES \
+    (WIRE_BLOCK_TXS_MAX * sizeof(seq_bytes) + WIRE_BLOCK_TX_BYTES_MAX + 2u * SEQ_ARENA_ALIGN)
+#define STORE_QC_ARENA_BYTES (WIRE_VALIDATORS_MAX * sizeof(wire_sig) + SEQ_ARENA_ALIGN)
+/* A sync answer is cut so that its encoding stays under this many bytes
+ * (counted conservatively); the first block always fits. */
+#define STORE_SYNC_RESPONSE_BYTES_MAX (WIRE_MSG_BYTES_MAX - (64u << 10))
+/* The arena that always suffices for store_sync_answer. */
+#define STORE_SYNC_ARENA_BYTES            \
+    (2u * STORE_SYNC_RESPONSE_BYTES_MAX + \
+     WIRE_SYNC_BLOCKS_MAX * (sizeof(wire_certified_block) + 4u * SEQ_ARENA_ALIGN))
+
+_Static_assert(STORE_RECORD_BYTES_MAX < STORE_SYNC_RESPONSE_BYTES_MAX,
+               "a full block with its QC fits in one sync answer");
+_Static_assert(STORE_QC_BODY_BYTES_MAX + 24u + STORE_RECORD_OVERHEAD_BYTES < STORE_RECORD_BYTES_MAX,
+               "a safety record is smaller than the largest record");
+
+typedef struct store store;
+
+typedef struct {
+    /* LMDB map size, rounded up to 64 KiB; 0 means STORE_MAP_BYTES_DEFAULT.
+     * Outside [STORE_MAP_BYTES_MIN, STORE_MAP_BYTES_MAX] is refused. */
+    uint64_t map_bytes;
+    /* Extra MDB_* environment flags. Only MDB_WRITEMAP, MDB_NORDAHEAD,
+     * MDB_NOMEMINIT and MDB_NOTLS are accepted; MDB_NOSYNC, MDB_NOMETASYNC
+     * and MDB_MAPASYNC are refused as non-durable, anything else as
+     * unknown. */
+    unsigned int env_flags;
+} store_options;
+
+/* The meta record. Its layout is frozen across schema versions so that any
+ * seqd can read which schema a directory holds. */
+typedef struct {
+    uint32_t schema_version;
+    seq_hash genesis_hash;
+    uint64_t created_at_ms; /* wall clock, Unix epoch */
+} store_meta;
+
+/* Where a committed tx is: block height and position in the block. */
+typedef struct {
+    uint64_t height;
+    uint32_t index;
+} store_tx_location;
+
+/* The highest committed block. */
+typedef struct {
+    uint64_t height;
+    seq_hash hash;
+    seq_block_header header;
+} store_tip;
+
+/* Opens (creating if needed) the store in directory dir: the directory is
+ * created with mode 0700 if missing (its parent must exist), the files with
+ * 0600, and the directory is locked against a second opener, in this or
+ * another process. A new store records STORE_SCHEMA_VERSION, genesis_hash
+ * and the creation time. options may be NULL (defaults). On success *out
+ * owns the store (store_close). Errors, each logged once with the reason:
+ *   SEQ_ERR_INVALID_ARG  bad options, dir not a directory or path too long
+ *   SEQ_ERR_UNSUPPORTED  non-durable LMDB flags requested, or found set
+ *                        after opening
+ *   SEQ_ERR_EXISTS       the store belongs to another genesis (both
+ *                        hashes are logged)
+ *   SEQ_ERR_BAD_VERSION  unknown schema version or LMDB file format
+ *   SEQ_ERR_UNAVAILABLE  the directory is in use by another store
+ *   SEQ_ERR_CORRUPT      the meta record is corrupt or missing beside data
+ *   SEQ_ERR_IO, SEQ_ERR_NO_SPACE, SEQ_ERR_NO_MEMORY, SEQ_ERR_INTERNAL
+ * On failure *out is NULL and nothing was written. */
+SEQ_MUST_USE seq_err store_open(store **out, const char *dir, const seq_hash *genesis_hash,
+                                const store_options *options);
+
+/* Closes s; NULL is fine. No call may be running on s. */
+void store_close(store *s);
+
+/* Persists what update u asks to persist, in ONE durable write transaction,
+ * and returns only after it committed (fsync'd): the safety state if
+ * u->safety is set (refused with SEQ_ERR_INVALID_ARG if one of its views
+ * would go backwards), the blocks and QCs by block hash (the first stored
+ * copy is kept), the commits (each must be the next height on the committed
+ * chain, or an exact repeat, and its block must be stored or in u; this
+ * fills the height index and the tx index, whose first location of a tx is
+ * kept) and the evidence (one record per kind, signer and view; the first
+ * is kept). Call it before sending anything of the update. An update with
+ * nothing to persist returns SEQ_OK without writing. Errors: SEQ_ERR_NO_SPACE
+ * when the map is full, SEQ_ERR_INVALID_ARG for an update that breaks the
+ * rules above or a record cap, SEQ_ERR_CORRUPT if a record it must read is
+ * corrupt, SEQ_ERR_IO and other LMDB errors. On any error nothing of u was
+ * written. u is only read. */
+SEQ_MUST_USE seq_err store_apply(store *s, const cons_update *u);
+
+/* Reads the meta record into *out. */
+SEQ_MUST_USE seq_err store_get_meta(const store *s, store_meta *out);
+
+/* Reads the safety state. SEQ_ERR_NOT_FOUND on a fresh store (the replica
+ * has never signed anything: restart with safety NULL). */
+SEQ_MUST_USE seq_err store_get_safety(const store *s, cons_safety *out);
+
+/* Reads the highest committed block. SEQ_ERR_NOT_FOUND if nothing has been
+ * committed above genesis. */
+SEQ_MUST_USE seq_err store_get_tip(const store *s, store_tip *out);
+
+/* Reads the block with hash into *out; its txs are copied into arena
+ * (STORE_BLOCK_ARENA_BYTES always suffices; SEQ_ERR_NO_SPACE if arena is
+ * too small) and live as long as the arena. SEQ_ERR_NOT_FOUND if absent. */
+SEQ_MUST_USE seq_err store_get_block(const store *s, cons_block *out, seq_arena *arena,
+                                     const seq_hash *hash);
+
+/* Reads the QC certifying block_hash; its signatures are copied into arena
+ * (STORE_QC_ARENA_BYTES always suffices). SEQ_ERR_NOT_FOUND if absent. */
+SEQ_MUST_USE seq_err store_get_qc(const store *s, wire_qc *out, seq_arena *arena,
+                                  const seq_hash *block_hash);
+
+/* Reads the hash of the block committed at height (>= 1; genesis is not
+ * stored). SEQ_ERR_NOT_FOUND above the tip. */
+SEQ_MUST_USE seq_err store_get_hash_at(const store *s, seq_hash *out, uint64_t height);
+
+/* Reads where the committed tx with tx_hash = keccak256(raw) is.
+ * SEQ_ERR_NOT_FOUND if no committed block holds it. */
+SEQ_MUST_USE seq_err store_get_tx(const store *s, store_tx_location *out, const seq_hash *tx_hash);
+
+/* Reads the evidence stored for (kind, signer, view); for attestations
+ * view is the batch index. SEQ_ERR_NOT_FOUND if none. */
+SEQ_MUST_USE seq_err store_get_evidence(const store *s, wire_evidence *out, wire_evidence_kind kind,
+                                        const seq_addr *signer, uint64_t view);
+
+/* Called by store_evidence_each for each record; return false to stop. The
+ * pointer is valid during the call only. It must not call into the store. */
+typedef bool (*store_evidence_each_fn)(void *ctx, const wire_evidence *evidence);
+
+/* Calls fn for every stored evidence in key order (kind, signer, view).
+ * A corrupt record is logged and skipped, the others are still visited, and
+ * the result is then SEQ_ERR_CORRUPT. */
+SEQ_MUST_USE seq_err store_evidence_each(const store *s, store_evidence_each_fn fn, void *ctx);
+
+/* Answers a peer's sync request from the store into *out, allocating in
+ * arena (STORE_SYNC_ARENA_BYTES always suffices): by hash, the block and
+ * its QC if both are stored, else nothing; by range, the committed blocks
+ * from request->from_height upwards (at most max_blocks, capped at
+ * WIRE_SYNC_BLOCKS_MAX), each with its QC, stopping before the first one
+ * that is missing, has no QC, is corrupt (logged) or would take the answer
+ * past STORE_SYNC_RESPONSE_BYTES_MAX or the arena. An empty answer is
+ * SEQ_OK. SEQ_ERR_NO_SPACE if the arena cannot hold even the first block;
+ * LMDB errors. On failure *out is zeroed. */
+SEQ_MUST_USE seq_err store_sync_answer(const store *s, wire_sync_response *out, seq_arena *arena,
+                                       const wire_sync_request *request);
+
+/* --------------------------------------------------------- store records */
+
+/* The record codec: pure functions from structs to bytes and back, with no
+ * LMDB and no logging, so they can be fuzzed. libsodium must be initialised
+ * (sodium_init; store_open does it).
+ *
+ * Encoders write one record into out[0..out_cap) (STORE_RECORD_BYTES_MAX
+ * always suffices) and set *out_len. They refuse (SEQ_ERR_INVALID_ARG) a
+ * value the decoder would refuse, so everything encoded decodes;
+ * SEQ_ERR_NO_SPACE if out_cap is too small. On failure *out_len is 0.
+ *
+ * Decoders never trust a length: a wrong checksum, version, kind, length,
+ * cap, order or trailing byte is SEQ_ERR_CORRUPT. Those with an arena copy
+ * the variable parts into it (SEQ_ERR_NO_SPACE if it is too small) and
+ * borrow nothing from in. On failure *out is zeroed. */
+SEQ_MUST_USE seq_err store_meta_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                       const store_meta *meta);
+SEQ_MUST_USE seq_err store_meta_decode(store_meta *out, const uint8_t *in, size_t in_len);
+
+/* high_qc: at most CONS_VALIDATORS_MAX signatures, strictly ascending. */
+SEQ_MUST_USE seq_err store_safety_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                         const cons_safety *safety);
+SEQ_MUST_USE seq_err store_safety_decode(cons_safety *out, const uint8_t *in, size_t in_len);
+
+/* The block's hash, header and txs (each 1..WIRE_TX_BYTES_MAX bytes, at
+ * most WIRE_BLOCK_TXS_MAX of them, WIRE_BLOCK_TX_BYTES_MAX in all). */
+SEQ_MUST_USE seq_err store_block_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                        const cons_block *block);
+SEQ_MUST_USE seq_err store_block_decode(cons_block *out, seq_arena *arena, const uint8_t *in,
+                                        size_t in_len);
+
+/* At most WIRE_VALIDATORS_MAX signatures, strictly ascending by signer. */
+SEQ_MUST_USE seq_err store_qc_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                     const wire_qc *qc);
+SEQ_MUST_USE seq_err store_qc_decode(wire_qc *out, seq_arena *arena, const uint8_t *in,
+                                     size_t in_len);
+
+/* The heights record: the height again and the block hash. */
+SEQ_MUST_USE seq_err store_height_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                         uint64_t height, const seq_hash *hash);
+SEQ_MUST_USE seq_err store_height_decode(uint64_t *height, seq_hash *hash, const uint8_t *in,
+                                         size_t in_len);
+
+SEQ_MUST_USE seq_err store_tx_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                     const store_tx_location *location);
+SEQ_MUST_USE seq_err store_tx_decode(store_tx_location *out, const uint8_t *in, size_t in_len);
+
+/* Evidence: a known kind, two statements by one signer for one view (one
+ * batch index for attestations) that differ; attestations have
+ * first_height <= last_height. */
+SEQ_MUST_USE seq_err store_evidence_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                           const wire_evidence *evidence);
+SEQ_MUST_USE seq_err store_evidence_decode(wire_evidence *out, const uint8_t *in, size_t in_len);
+
+/* The evidence database key of a valid evidence: kind (1) || signer (20) ||
+ * view or batch index (8, big-endian). */
+void store_evidence_key(uint8_t out[STORE_EVIDENCE_KEY_BYTES], const wire_evidence *evidence);
+
+/* ----------------------------------------------------- config diagnostics */
+
+/* One line telling an operator what is wrong and where, naming the file and
+ * the field: "genesis.json: committee[2].weight: 0 is outside 1..4096".
+ * Every key, genesis and config function that takes a node_diag fills it on
+ * failure and empties it on success; NULL is accepted when only the code is
+ * wanted. Diagnostics never contain key material or passphrases. */
+#define NODE_DIAG_BYTES 640u
+
+typedef struct {
+    char text[NODE_DIAG_BYTES];
+} node_diag;
+
+/* ------------------------------------------------------------------ keys */
+
+/* A key directory holds two files, each one small JSON object (node/README.md
+ * "Keys" has the format): the validator key (a secp256k1 secret; its
+ * Ethereum address is the validator id) and the transport key (an Ed25519
+ * seed; its public key authenticates the node to its peers). Each is sealed
+ * with a passphrase (Argon2id13 + XSalsa20-Poly1305 secretbox) or, for
+ * devnets only, stored in plaintext. Files are created with mode 0600 and
+ * O_EXCL (never overwritten), the directory with 0700; a file whose mode
+ * grants anything to group or others is refused on load. */
+
+#define NODE_KEY_FILE_VALIDATOR       "validator.key"
+#define NODE_KEY_FILE_TRANSPORT       "transport.key"
+#define NODE_KEY_FORMAT_VERSION       1u
+#define NODE_KEY_KIND_VALIDATOR       "seqd-validator-key"
+#define NODE_KEY_KIND_TRANSPORT       "seqd-transport-key"
+#define NODE_KEY_KDF_ALG              "argon2id13"
+#define NODE_KEY_FILE_BYTES_MAX       4096u /* a key file is about 450 bytes */
+#define NODE_KEY_SECRET_BYTES         32u   /* a secp256k1 secret; an Ed25519 seed */
+#define NODE_KEY_ED25519_SECRET_BYTES 64u   /* libsodium's seed || public key form */
+/* A passphrase is 1..NODE_KEY_PASSPHRASE_BYTES_MAX bytes, taken as is. */
+#define NODE_KEY_PASSPHRASE_BYTES_MAX 1024u
+
+/* Argon2id cost of a new key. MODERATE (libsodium's, 256 MiB, about a
+ * second) is the default; INTERACTIVE (64 MiB) is for tests and devnets.
+ * Loading accepts any cost from INTERACTIVE up to libsodium's SENSITIVE
+ * limits, so a hostile file cannot make seqd allocate more than 1 GiB. */
+typedef enum {
+    NODE_KEY_KDF_MODERATE = 0,
+    NODE_KEY_KDF_INTERACTIVE,
+} node_key_kdf;
+
+/* The public halves, as they appear in genesis. */
+typedef struct {
+    seq_addr validator_address;
+    uint8_t transport_public_key[WIRE_ED25519_KEY_BYTES];
+} node_key_public;
+
+/* The secrets, always in sodium_malloc'd memory (guard pages, locked,
+ * read-only once loaded). */
+typedef struct {
+    uint8_t validator[NODE_KEY_SECRET_BYTES];         /* secp256k1, in [1, n-1] */
+    uint8_t transport_seed[NODE_KEY_SECRET_BYTES];    /* Ed25519 seed */
+    uint8_t transport[NODE_KEY_ED25519_SECRET_BYTES]; /* crypto_sign secret key */
+} node_key_secrets;
+
+typedef struct {
+    node_key_public pub;
+    node_key_secrets *secrets; /* owned; released and wiped by node_key_free */
+    bool insecure;             /* loaded from a plaintext key file */
+} node_keys;
+
+/* A passphrase in sodium_malloc'd memory (len bytes, not NUL-terminated). */
+typedef struct {
+    uint8_t *bytes;
+    size_t len;
+} node_key_passphrase;
+
+/* Reads a passphrase from file (its whole content minus one trailing "\n"
+ * or "\r\n"; mode must be 0600 or stricter) or, if file is NULL, from the
+ * environment variable env_name (exactly one of them non-NULL). On success
+ * *out owns sodium_malloc'd memory: release it with
+ * node_key_passphrase_free. Errors: SEQ_ERR_NOT_FOUND (no such file or
+ * variable), SEQ_ERR_UNSUPPORTED (file mode too open), SEQ_ERR_INVALID_ARG
+ * (empty), SEQ_ERR_TOO_LARGE (above NODE_KEY_PASSPHRASE_BYTES_MAX),
+ * SEQ_ERR_IO, SEQ_ERR_NO_MEMORY. On failure *out is zeroed. */
+SEQ_MUST_USE seq_err node_key_passphrase_read(node_key_passphrase *out, node_diag *why,
+                                              const char *file, const char *env_name);
+
+/* Wipes and frees p's memory and zeroes *p; a zeroed *p is fine. */
+void node_key_passphrase_free(node_key_passphrase *p);
+
+/* Writes the key directory dir from the given secrets: creates dir (mode
+ * 0700) if missing, then validator.key and transport.key (mode 0600,
+ * O_EXCL). passphrase NULL writes plaintext (insecure) files; otherwise each
+ * file is sealed with its own salt and nonce at cost kdf. Nothing is
+ * overwritten: SEQ_ERR_EXISTS if either file exists, and a failure after
+ * the first file removes it again. *out receives the public halves.
+ * Errors: SEQ_ERR_BAD_KEY (validator secret not in [1, n-1]),
+ * SEQ_ERR_EXISTS, SEQ_ERR_IO, SEQ_ERR_NO_MEMORY, SEQ_ERR_INTERNAL. The
+ * secrets are only read; every copy made is wiped. On failure *out is
+ * zeroed. */
+SEQ_MUST_USE seq_err node_key_write(node_key_public *out, node_diag *why, const char *dir,
+                                    const uint8_t validator[NODE_KEY_SECRET_BYTES],
+                                    const uint8_t transport_seed[NODE_KEY_SECRET_BYTES],
+                                    const node_key_passphrase *passphrase, node_key_kdf kdf);
+
+/* node_key_write with fresh secrets from randombytes_buf (the validator
+ * secret redrawn until it is in [1, n-1]). Same errors. */
+SEQ_MUST_USE seq_err node_key_generate(node_key_public *out, node_diag *why, const char *dir,
+                                       const node_key_passphrase *passphrase, node_key_kdf kdf);
+
+/* Loads both keys of dir into *out (node_key_free releases them). A sealed
+ * file needs passphrase; a plaintext file is refused unless allow_insecure.
+ * Each file's "public" must match its secret. Errors:
+ *   SEQ_ERR_NOT_FOUND    a file is missing
+ *   SEQ_ERR_UNSUPPORTED  mode wider than 0600; plaintext without
+ *                        allow_insecure
+ *   SEQ_ERR_INVALID_ARG  a sealed file and no passphrase
+ *   SEQ_ERR_BAD_KEY      wrong passphrase or corrupt key file (the
+ *                        ciphertext does not open); the public field does
+ *                        not match the secret; a secret out of range
+ *   SEQ_ERR_MALFORMED    not JSON, a missing, unknown or ill-typed field,
+ *                        wrong kind, KDF cost outside the accepted range
+ *   SEQ_ERR_BAD_VERSION  version is not NODE_KEY_FORMAT_VERSION
+ *   SEQ_ERR_TOO_LARGE, SEQ_ERR_IO, SEQ_ERR_NO_MEMORY, SEQ_ERR_INTERNAL
+ * Every intermediate copy of a secret is wiped, on every path. On failure
+ * *out is zeroed (secrets NULL). */
+SEQ_MUST_USE seq_err node_key_load(node_keys *out, node_diag *why, const char *dir,
+                                   const node_key_passphrase *passphrase, bool allow_insecure);
+
+/* Reads only the public halves of dir's two files (no passphrase, no
+ * decryption, no mode check): what `seqctl genesis` needs. Same format
+ * errors as node_key_load. On failure *out is zeroed. */
+SEQ_MUST_USE seq_err node_key_read_public(node_key_public *out, node_diag *why, const char *dir);
+
+/* Wipes and frees keys->secrets and zeroes *keys; a zeroed *keys is fine. */
+void node_key_free(node_keys *keys);
+
+/* --------------------------------------------------------------- genesis */
+
+/* The genesis file fixes what every validator of one chain must agree on:
+ * chain ids, the ordered committee (address, weight, transport key,
+ * endpoint), consensus, mempool, batch and L1 parameters. node/README.md
+ * "Genesis" has the JSON format and the hash encoding. */
+
+#define NODE_GENESIS_FORMAT_VERSION 1u
+#define NODE_GENESIS_FILE_BYTES_MAX (1u << 20)
+/* Chain ids and the timestamp stay within 2^53 - 1 so that every JSON tool
+ * (JavaScript numbers included) reads them exactly. */
+#define NODE_GENESIS_INTEGER_MAX ((UINT64_C(1) << 53) - 1u)
+/* "tcp://HOST:PORT"; the buffer holds the NUL too. */
+#define NODE_GENESIS_ENDPOINT_BYTES_MAX 128u
+/* Range of the three timers (timeout_ms_base, timeout_ms_max,
+ * fetch_retry_ms). */
+#define NODE_GENESIS_TIMER_MS_MIN     10u
+#define NODE_GENESIS_TIMER_MS_MAX     600000u
+#define NODE_GENESIS_BATCH_BLOCKS_MAX 65536u
+/* The Inbox contract refuses batch data above 128 KiB (MAX_BATCH_BYTES). */
+#define NODE_GENESIS_BATCH_BYTES_MAX      (128u << 10)
+#define NODE_GENESIS_CONFIRMATIONS_MAX    1024u
+#define NODE_GENESIS_INCLUSION_WINDOW_MAX 1000000u /* L1 blocks, about 139 days */
+
+/* What `seqctl genesis` writes unless told otherwise. */
+#define NODE_GENESIS_TIMEOUT_MS_BASE_DEFAULT  1000u
+#define NODE_GENESIS_TIMEOUT_MS_MAX_DEFAULT   30000u
+#define NODE_GENESIS_FETCH_RETRY_MS_DEFAULT   500u
+#define NODE_GENESIS_BATCH_BLOCKS_DEFAULT     64u
+#define NODE_GENESIS_BATCH_BYTES_DEFAULT      (120u << 10)
+#define NODE_GENESIS_CONFIRMATIONS_DEFAULT    1u
+#define NODE_GENESIS_INCLUSION_WINDOW_DEFAULT 32u
+
+/* The first bytes of the genesis hash preimage. */
+#define NODE_GENESIS_HASH_TAG "seqd-genesis"
+
+typedef struct {
+    seq_addr address;
+    uint32_t weight; /* 1..CONS_WEIGHT_TOTAL_MAX */
+    uint8_t transport_public_key[WIRE_ED25519_KEY_BYTES];
+    char endpoint[NODE_GENESIS_ENDPOINT_BYTES_MAX]; /* "tcp://HOST:PORT" */
+} node_genesis_validator;
+
+typedef struct {
+    uint64_t l2_chain_id;  /* 1..NODE_GENESIS_INTEGER_MAX */
+    uint64_t l1_chain_id;  /* 1..NODE_GENESIS_INTEGER_MAX */
+    uint64_t timestamp_ms; /* of the genesis block, Unix epoch */
+    uint32_t validator_count;
+    node_genesis_validator validators[CONS_VALIDATORS_MAX]; /* genesis order */
+    struct {
+        uint32_t timeout_ms_base;
+        uint32_t timeout_ms_max;
+        uint32_t fetch_retry_ms;
+        uint32_t blocks_max;
+        uint32_t block_tx_bytes_max;
+        uint32_t block_txs_max;
+    } consensus;
+    struct {
+        mempool_policy ordering;
+    } mempool;
+    struct {
+        uint32_t max_blocks;
+        uint32_t max_bytes;
+    } batch;
+    struct {
+        bool has_committee_address; /* JSON null when false */
+        seq_addr committee_address;
+        bool has_inbox_address;
+        seq_addr inbox_address;
+        uint32_t confirmations;
+        uint64_t inclusion_window_blocks;
+    } l1;
+} node_genesis;
+
+/* Fills *out with no validators, chain ids 0 (not yet valid) and every
+ * parameter at its default. */
+void node_genesis_defaults(node_genesis *out);
+
+/* Checks every rule node_genesis_load applies to the values: ranges
+ * (against the WIRE_ and CONS_ limits and the NODE_GENESIS_ ones above),
+ * timeout_ms_base <= timeout_ms_max, endpoints, Ed25519 keys that are valid
+ * points, no repeated address, transport key or endpoint, and a committee
+ * cons_committee_init accepts. SEQ_ERR_INVALID_ARG with the JSON name of the
+ * first bad field in *why. */
+SEQ_MUST_USE seq_err node_genesis_validate(node_diag *why, const node_genesis *g);
+
+/* Parses text[0..text_len) strictly into *out: every field is required,
+ * unknown or repeated fields are refused, integers must be JSON integers in
+ * range, addresses "0x" + 40 hex digits (mixed case must be the EIP-55
+ * checksum), then node_genesis_validate. name labels the messages. Errors:
+ * SEQ_ERR_MALFORMED (not JSON, a missing, unknown or ill-typed field),
+ * SEQ_ERR_BAD_VERSION, SEQ_ERR_INVALID_ARG (a value out of range, a bad
+ * committee), SEQ_ERR_TOO_LARGE. On failure *out is zeroed. */
+SEQ_MUST_USE seq_err node_genesis_parse(node_genesis *out, node_diag *why, const char *name,
+                                        const char *text, size_t text_len);
+
+/* node_genesis_parse of the file at path (at most
+ * NODE_GENESIS_FILE_BYTES_MAX bytes); SEQ_ERR_NOT_FOUND or SEQ_ERR_IO for a
+ * file it cannot read. */
+SEQ_MUST_USE seq_err node_genesis_load(node_genesis *out, node_diag *why, const char *path);
+
+/* Writes g (validated first) as indented JSON to a new file at path (mode
+ * 0644, O_EXCL: SEQ_ERR_EXISTS if it exists) and fsyncs it. Addresses are
+ * written in EIP-55 form, keys as 0x-prefixed lowercase hex. */
+SEQ_MUST_USE seq_err node_genesis_write(node_diag *why, const char *path, const node_genesis *g);
+
+/* keccak256 of the canonical binary encoding of g (node/README.md): fixed-
+ * width big-endian fields in a fixed order, independent of the JSON text.
+ * Endpoints are not part of it, so a validator can move to another host
+ * without changing the chain's identity. g must be valid. */
+void node_genesis_hash(seq_hash *out, const node_genesis *g);
+
+/* The genesis block: height 0, view 0, g's L2 chain id and timestamp, every
+ * other field zero. */
+void node_genesis_block_header(seq_block_header *out, const node_genesis *g);
+
+/* The committee in genesis order. SEQ_ERR_INVALID_ARG as
+ * cons_committee_init; *out zeroed on failure. */
+SEQ_MUST_USE seq_err node_genesis_committee(cons_committee *out, const node_genesis *g);
+
+/* The EIP-712 domain separator of g's deployment: L1_EIP712_NAME,
+ * L1_EIP712_VERSION, l1_chain_id and the Committee contract (the zero
+ * address while l1.committee_address is null, i.e. before the contracts
+ * are deployed). */
+void node_genesis_domain_separator(seq_hash *out, const node_genesis *g);
+
+/* Fills every field of *out except ops and hooks for the replica self (a
+ * member of g). SEQ_ERR_INVALID_ARG if self is not in the committee or the
+ * committee is bad; *out zeroed on failure. */
+SEQ_MUST_USE seq_err node_genesis_cons_config(cons_config *out, const node_genesis *g,
+                                              const seq_addr *self);
+
+/* Finds addr in g; on success *index is its position. */
+bool node_genesis_find(const node_genesis *g, size_t *index, const seq_addr *addr);
+
+/* True iff endpoint is "tcp://HOST:PORT" with HOST a DNS name, a dotted
+ * IPv4 address or a bracketed IPv6 address, PORT 1..65535 without leading
+ * zeros, and the whole shorter than NODE_GENESIS_ENDPOINT_BYTES_MAX. */
+bool node_genesis_endpoint_valid(const char *endpoint);
+
+/* ---------------------------------------------------------------- config */
+
+/* seqd's configuration: a JSON file (node/README.md "Config") and flags that
+ * override it. Relative paths in the file are relative to the file's
+ * directory; those given as flags, to the working directory. */
+
+#define NODE_CONFIG_FORMAT_VERSION 1u
+#define NODE_CONFIG_FILE_BYTES_MAX (64u << 10)
+#define NODE_CONFIG_PATH_BYTES_MAX 1024u /* including the NUL */
+#define NODE_CONFIG_URL_BYTES_MAX  256u  /* including the NUL */
+#define NODE_CONFIG_ENV_BYTES_MAX  128u  /* an environment variable name */
+
+typedef struct {
+    char data_dir[NODE_CONFIG_PATH_BYTES_MAX];        /* required */
+    char genesis[NODE_CONFIG_PATH_BYTES_MAX];         /* required */
+    char key_dir[NODE_CONFIG_PATH_BYTES_MAX];         /* required */
+    char passphrase_file[NODE_CONFIG_PATH_BYTES_MAX]; /* "" if none */
+    char passphrase_env[NODE_CONFIG_ENV_BYTES_MAX];   /* "" if none */
+    bool insecure_key;
+    char listen[NODE_GENESIS_ENDPOINT_BYTES_MAX]; /* "": the own genesis endpoint */
+    char rpc_listen[NODE_CONFIG_URL_BYTES_MAX];   /* "http://HOST:PORT"; "": no API */
+    char l1_rpc[NODE_CONFIG_URL_BYTES_MAX];       /* "": no L1 */
+    seq_log_level log_level;
+    seq_log_format log_format;
+} node_config;
+
+/* The flags of seqd that override the file; NULL (false) leaves a field as
+ * it is. */
+typedef struct {
+    const char *data_dir, *genesis, *key_dir, *listen, *rpc_listen, *l1_rpc;
+    const char *log_level, *log_format, *passphrase_file;
+    bool insecure_key; /* only switches it on */
+} node_config_flags;
+
+/* Every field empty or at its default (log info, text). */
+void node_config_defaults(node_config *out);
+
+/* Reads the config file at path over the defaults. Every field is checked
+ * and a bad one is named. Errors: SEQ_ERR_NOT_FOUND, SEQ_ERR_IO,
+ * SEQ_ERR_TOO_LARGE, SEQ_ERR_MALFORMED (not JSON, unknown or ill-typed
+ * field), SEQ_ERR_BAD_VERSION, SEQ_ERR_INVALID_ARG (a bad value). On failure
+ * *out is zeroed. */
+SEQ_MUST_USE seq_err node_config_load(node_config *out, node_diag *why, const char *path);
+
+/* Overrides the fields of *config that flags sets, with the same checks
+ * (the message names the flag). SEQ_ERR_INVALID_ARG; *config is unchanged
+ * on failure. */
+SEQ_MUST_USE seq_err node_config_apply_flags(node_config *config, node_diag *why,
+                                             const node_config_flags *flags);
+
+/* Everything a node starts from, loaded and cross-checked. */
+typedef struct {
+    node_config config; /* listen filled from genesis if it was empty */
+    node_genesis genesis;
+    seq_hash genesis_hash;
+    node_keys keys;       /* owned: node_config_release */
+    size_t self_index;    /* the key's position in the committee */
+    bool data_dir_exists; /* false: the store will create it */
+} node_config_resolved;
+
+/* Checks that the required fields are set, loads the genesis file and the
+ * keys (reading the passphrase the config names), and checks that the
+ * validator key is a member of the committee ("key 0x... is not in the
+ * genesis committee") whose transport key is the one in the key
+ * directory, that the data directory is a directory or can be created in
+ * an existing parent, and that the listen address is valid. Errors are
+ * those of the loaders, plus SEQ_ERR_INVALID_ARG for a missing field or a
+ * mismatch and SEQ_ERR_NOT_FOUND for a key outside the committee. On
+ * success *out owns the keys (node_config_release); on failure it is
+ * zeroed and nothing is held. */
+SEQ_MUST_USE seq_err node_config_resolve(node_config_resolved *out, node_diag *why,
+                                         const node_config *config);
+
+/* Releases what node_config_resolve acquired (wipes the keys); a zeroed
+ * *r is fine. */
+void node_config_release(node_config_resolved *r);
+
+/* ------------------------------------------------------------------- net */
+
+/* The peer transport: authenticated, encrypted connections between the
+ * committee's nodes (node/README.md, "Transport", has the protocol).
+ *
+ * Every node listens on its endpoint and dials every peer over TCP (nng
+ * byte streams, our own framing). Each connection runs a symmetric
+ * handshake: Hello {genesis hash, ephemeral X25519 key} in clear, session
+ * keys from crypto_kx, then Auth {validator, Ed25519 transport key,
+ * signature over the transcript} encrypted; the key must be the one the
+ * committee lists for that validator. Afterwards every frame is
+ * XChaCha20-Poly1305 under a per-direction key and counter nonce, so a
+ * forged, replayed, reordered or truncated frame closes the connection.
+ * One authenticated connection per peer is kept (the one dialled by the
+ * lower committee index wins a tie); lost peers are redialled with
+ * exponential backoff and jitter.
+ *
+ * Delivery is best effort: in order and at most once per connection;
+ * messages queued while a peer is away are sent when it connects, within
+ * the queue bounds. Nothing grows without bound: per-peer send queues drop
+ * (and count) when full, and a full inbox pauses the reading of the
+ * connections that want to add to it (TCP flow control then pushes back on
+ * the sender) instead of buffering more.
+ *
+ * Threads: every function may be called from any thread, except that
+ * net_new, net_start and net_free must not overlap any other call on the
+ * same net. net_recv is meant for one consumer (the event loop). nng runs
+ * the I/O callbacks on its own threads and each net has one timer thread;
+ * all shared state is behind one mutex. No call blocks on the network;
+ * net_recv waits at most its timeout. */
+
+#define NET_PEERS_MAX           WIRE_VALIDATORS_MAX /* committee size, self included */
+#define NET_MSG_BYTES_MAX       WIRE_MSG_BYTES_MAX  /* one message (a wire envelope) */
+#define NET_PUBLIC_KEY_BYTES    32u                 /* Ed25519 transport public key */
+#define NET_SEED_BYTES          32u                 /* Ed25519 seed */
+#define NET_SECRET_KEY_BYTES    64u                 /* libsodium Ed25519 secret key */
+#define NET_URL_BYTES_MAX       128u                /* "tcp://host:port" with its NUL */
+#define NET_FRAME_HEADER_BYTES  4u                  /* big-endian length of the body */
+#define NET_AEAD_TAG_BYTES      16u                 /* Poly1305 tag ending every sealed body */
+#define NET_FRAME_BYTES_MAX     (NET_MSG_BYTES_MAX + NET_AEAD_TAG_BYTES) /* one body */
+#define NET_HANDSHAKE_BYTES_MAX 256u     /* one Hello or sealed Auth body */
+#define NET_FAULT_PPM           1000000u /* rates are parts per million */
+#define NET_FAULT_DELAY_MS_MAX  60000u
+
+/* Defaults of net_limits (0 in a field means its default) and bounds. */
+#define NET_SEND_QUEUE_DEPTH_DEFAULT     1024u /* messages per peer */
+#define NET_SEND_QUEUE_DEPTH_MAX         65536u
+#define NET_SEND_QUEUE_BYTES_DEFAULT     ((uint64_t)32 << 20) /* per peer */
+#define NET_INBOX_DEPTH_DEFAULT          4096u
+#define NET_INBOX_DEPTH_MAX              (1u << 20)
+#define NET_INBOX_BYTES_DEFAULT          ((uint64_t)64 << 20)
+#define NET_QUEUE_BYTES_MAX              ((uint64_t)1 << 34) /* any byte bound */
+#define NET_HANDSHAKE_TIMEOUT_MS_DEFAULT 5000u
+#define NET_IDLE_TIMEOUT_MS_DEFAULT      30000u /* a keepalive goes out every quarter */
+#define NET_BACKOFF_BASE_MS_DEFAULT      100u
+#define NET_BACKOFF_MAX_MS_DEFAULT       5000u
+#define NET_PENDING_DEFAULT              64u /* accepted, not yet authenticated */
+#define NET_PENDING_MAX                  1024u
+#define NET_TICK_MS                      10u /* timer resolution: deadlines, delays, dials */
+#define NET_TIMEOUT_MS_MIN               (4u * NET_TICK_MS) /* any timeout or backoff */
+#define NET_TIMEOUT_MS_MAX               600000u
+
+_Static_assert(NET_SEND_QUEUE_BYTES_DEFAULT >= NET_MSG_BYTES_MAX, "a message fits a send queue");
+_Static_assert(NET_INBOX_BYTES_DEFAULT >= NET_MSG_BYTES_MAX, "a message fits the inbox");
+_Static_assert(NET_FRAME_BYTES_MAX < UINT32_MAX, "a body length fits the frame header");
+_Static_assert(NET_HANDSHAKE_BYTES_MAX < NET_FRAME_BYTES_MAX, "handshake frames are small");
+_Static_assert(NET_BACKOFF_BASE_MS_DEFAULT <= NET_BACKOFF_MAX_MS_DEFAULT, "backoff grows");
+_Static_assert(NET_TICK_MS * 4 <= NET_HANDSHAKE_TIMEOUT_MS_DEFAULT, "timer resolves deadlines");
+_Static_assert(NET_IDLE_TIMEOUT_MS_DEFAULT / 4 > NET_TICK_MS, "keepalives beat the idle timeout");
+_Static_assert(NET_URL_BYTES_MAX >= NODE_GENESIS_ENDPOINT_BYTES_MAX, "a genesis endpoint fits");
+_Static_assert(NET_PUBLIC_KEY_BYTES == WIRE_ED25519_KEY_BYTES, "genesis lists Ed25519 keys");
+
+typedef struct net net;
+
+/* Every bound of a net; 0 in a field means its default. Byte bounds must
+ * be at least NET_MSG_BYTES_MAX (so every message can pass), timeouts and
+ * backoffs in [NET_TIMEOUT_MS_MIN, NET_TIMEOUT_MS_MAX], backoff_base_ms <=
+ * backoff_max_ms. */
+typedef struct {
+    uint32_t send_queue_depth;     /* messages queued per peer, <= NET_SEND_QUEUE_DEPTH_MAX */
+    uint64_t send_queue_bytes;     /* bytes queued per peer, <= NET_QUEUE_BYTES_MAX */
+    uint32_t inbox_depth;          /* received messages waiting for net_recv */
+    uint64_t inbox_bytes;          /* their bytes, <= NET_QUEUE_BYTES_MAX */
+    uint32_t handshake_timeout_ms; /* connect + handshake; also the dial timeout */
+    uint32_t idle_timeout_ms;      /* no complete frame for this long closes */
+    uint32_t backoff_base_ms;      /* first redial after a failure, before jitter */
+    uint32_t backoff_max_ms;       /* the bound of every redial delay */
+    uint32_t pending_max;          /* accepted connections still in the handshake */
+} net_limits;
+
+/* One committee member as genesis lists it. */
+typedef struct {
+    seq_addr address;                                   /* validator address */
+    uint8_t transport_public_key[NET_PUBLIC_KEY_BYTES]; /* Ed25519 */
+    const char *url; /* "tcp://host:port" it listens on; copied by net_new */
+} net_peer_config;
+
+typedef struct {
+    const net_peer_config *peers; /* the committee in genesis order, self included */
+    size_t peer_count;            /* 1..NET_PEERS_MAX; the index is the peer's id */
+    uint32_t self_index;          /* < peer_count */
+    /* NET_SEED_BYTES seed or NET_SECRET_KEY_BYTES libsodium secret key;
+     * copied (the caller wipes its copy). Its public key must be
+     * peers[self_index].transport_public_key. */
+    const uint8_t *transport_secret_key;
+    size_t transport_secret_key_len;
+    seq_hash genesis_hash;  /* both ends of a connection must agree */
+    const char *listen_url; /* NULL: peers[self_index].url; "tcp://0.0.0.0:port" binds all */
+    net_limits limits;
+    /* Test configuration only: lets net_fault_set inject faults, drawn
+     * from a generator seeded with fault_seed. Off, net_fault_set refuses. */
+    bool faults_enabled;
+    uint64_t fault_seed;
+} net_config;
+
+/* Why a connection was closed; the counters keep one tally per reason. */
+#define NET_CLOSE_REASON_TABLE(X)                                             \
+    X(NET_CLOSE_PEER_CLOSED, "peer_closed")             /* EOF or reset */    \
+    X(NET_CLOSE_IO, "io")                               /* other I/O error */ \
+    X(NET_CLOSE_HANDSHAKE_TIMEOUT, "handshake_timeout") /* incl. slowloris */ \
+    X(NET_CLOSE_IDLE_TIMEOUT, "idle_timeout")                                 \
+    X(NET_CLOSE_FRAME_SIZE, "frame_size") /* length prefix out of bounds */   \
+    X(NET_CLOSE_MALFORMED, "malformed")   /* bad Hello / Auth */              \
+    X(NET_CLOSE_GENESIS_MISMATCH, "genesis_mismatch")                         \
+    X(NET_CLOSE_UNKNOWN_VALIDATOR, "unknown_validator")                       \
+    X(NET_CLOSE_WRONG_KEY, "wrong_key") /* not genesis's key */               \
+    X(NET_CLOSE_BAD_SIGNATURE, "bad_signature")                               \
+    X(NET_CLOSE_WRONG_PEER, "wrong_peer")         /* not who we dialled */    \
+    X(NET_CLOSE_DECRYPT_FAILED, "decrypt_failed") /* forged or replayed */    \
+    X(NET_CLOSE_DUPLICATE, "duplicate")           /* lost the tie-break */    \
+    X(NET_CLOSE_PENDING_FULL, "pending_full")     /* too many handshakes */   \
+    X(NET_CLOSE_NO_MEMORY, "no_memory")                                       \
+    X(NET_CLOSE_SHUTDOWN, "shutdown")
+
+typedef enum {
+#define NET_CLOSE_ENUM_(name, text) name,
+    NET_CLOSE_REASON_TABLE(NET_CLOSE_ENUM_)
+#undef NET_CLOSE_ENUM_
+        NET_CLOSE_REASON_COUNT_
+} net_close_reason;
+
+/* Returns the reason's static snake_case name ("decrypt_failed"), for logs
+ * and metric labels; never NULL. */
+const char *net_close_reason_name(net_close_reason reason);
+
+/* Totals of one net. */
+typedef struct {
+    uint64_t accepted;      /* inbound connections */
+    uint64_t dials;         /* outbound attempts */
+    uint64_t dial_failures; /* outbound attempts that did not connect */
+    uint64_t handshakes;    /* connections authenticated */
+    uint64_t closed[NET_CLOSE_REASON_COUNT_];
+    uint64_t inbox_depth; /* now */
+    uint64_t inbox_bytes; /* now */
+} net_counters;
+
+/* What one peer link did. Bytes are wire bytes (headers, tags and the
+ * handshake once the peer is known); frames are messages (keepalives
+ * excluded; frames_in also counts those block_recv discards). */
+typedef struct {
+    bool connected;
+    uint64_t connects;    /* times it became connected */
+    uint64_t disconnects; /* times it stopped being connected */
+    uint64_t bytes_in, bytes_out;
+    uint64_t frames_in, frames_out;
+    uint64_t drops_queue_full; /* net_send found the queue full */
+    uint64_t drops_fault;      /* the fault layer dropped (send or receive side) */
+    /* Handshakes that failed while attributed to this peer (we dialled it,
+     * or its Auth named it) and frames from it that failed authentication. */
+    uint64_t auth_failures;
+    uint64_t protocol_errors; /* an authenticated connection broke the framing */
+    uint64_t queue_depth;     /* now */
+    uint64_t queue_bytes;     /* now */
+} net_peer_counters;
+
+/* Faults on the link to one peer (test configuration only). delay_ms plus
+ * a uniform draw from [0, jitter_ms] holds each message in the send queue
+ * before it is sealed; order is kept, as on any stream. drop_ppm and
+ * duplicate_ppm drop a message or queue it twice (the receiver then gets
+ * it twice). block_send drops everything to the peer, block_recv discards
+ * everything from it after authentication; both make a partition. The
+ * zero value is a perfect link. */
+typedef struct {
+    uint32_t delay_ms;      /* <= NET_FAULT_DELAY_MS_MAX */
+    uint32_t jitter_ms;     /* <= NET_FAULT_DELAY_MS_MAX */
+    uint32_t drop_ppm;      /* <= NET_FAULT_PPM */
+    uint32_t duplicate_ppm; /* <= NET_FAULT_PPM */
+    bool block_send;
+    bool block_recv;
+} net_fault;
+
+/* Checks config and creates a net (not yet listening or dialling). Copies
+ * everything it keeps: the secret key into sodium_malloc'd memory that is
+ * inaccessible except while signing and wiped on free. Errors:
+ *   SEQ_ERR_INVALID_ARG  bad count, index, URL (not tcp://host:port or too
+ *                        long), limits, or two peers sharing an address or
+ *                        a transport key
+ *   SEQ_ERR_BAD_KEY      the secret key has a bad length, is not a valid
+ *                        libsodium key, or does not match self's public key
+ *   SEQ_ERR_NO_MEMORY, SEQ_ERR_INTERNAL (libsodium or nng could not start)
+ * On failure *out is NULL. */
+SEQ_MUST_USE seq_err net_new(net **out, const net_config *config);
+
+/* Binds the listen URL and starts accepting, dialling and the timer thread.
+ * Call once. Errors: SEQ_ERR_UNAVAILABLE (address in use or not local),
+ * SEQ_ERR_INVALID_ARG (URL refused by nng), SEQ_ERR_NO_MEMORY,
+ * SEQ_ERR_INTERNAL. After a failure only net_free is allowed. */
+SEQ_MUST_USE seq_err net_start(net *n);
+
+/* Copies bytes[0..len) into peer's send queue and returns; never blocks.
+ * Errors: SEQ_ERR_INVALID_ARG (peer out of range or self, len 0),
+ * SEQ_ERR_TOO_LARGE (len > NET_MSG_BYTES_MAX), SEQ_ERR_NO_SPACE (queue full:
+ * dropped and counted), SEQ_ERR_NO_MEMORY. A message the fault layer drops
+ * is SEQ_OK (it is the network that lost it). */
+SEQ_MUST_USE seq_err net_send(net *n, uint32_t peer, const uint8_t *bytes, size_t len);
+
+/* net_send to every peer but self, sharing one copy. Returns SEQ_OK, or the
+ * first error of a peer after queueing to all others (SEQ_ERR_NO_SPACE if
+ * some queue was full), or the argument errors of net_send. */
+SEQ_MUST_USE seq_err net_broadcast(net *n, const uint8_t *bytes, size_t len);
+
+/* Takes the oldest received message (authenticated and decrypted), waiting
+ * up to timeout_ms (0: poll): copies it into buf[0..cap), sets *len and
+ * *from (the sender's committee index). Errors: SEQ_ERR_TIMEOUT (nothing
+ * arrived), SEQ_ERR_NO_SPACE (cap < the message: it stays first in line
+ * and *len is its size; NET_MSG_BYTES_MAX always suffices). On failure
+ * *from is 0 and, but for SEQ_ERR_NO_SPACE, *len is 0. */
+SEQ_MUST_USE seq_err net_recv(net *n, uint32_t *from, uint8_t *buf, size_t cap, size_t *len,
+                              uint32_t timeout_ms);
+
+/* Copies the counters of the link to peer. SEQ_ERR_INVALID_ARG if peer is
+ * out of range or self (*out zeroed). */
+SEQ_MUST_USE seq_err net_peer_stats(net *n, net_peer_counters *out, uint32_t peer);
+
+/* Copies the totals. */
+void net_stats(net *n, net_counters *out);
+
+/* Sets the faults of the link to peer (replacing the previous ones; a zero
+ * net_fault clears them). SEQ_ERR_UNSUPPORTED unless the net was created
+ * with faults_enabled; SEQ_ERR_INVALID_ARG for a bad peer or out-of-range
+ * values. */
+SEQ_MUST_USE seq_err net_fault_set(net *n, uint32_t peer, const net_fault *fault);
+
+/* Closes every connection, stops the threads, frees everything and wipes
+ * the keys. Queued and unreceived messages are dropped. NULL is fine. */
+void net_free(net *n);
 
 #endif /* SEQ_NODE_H */

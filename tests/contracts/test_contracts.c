@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anvil.h"
 #include "l1.h"
 
 /* ------------------------------------------------------------ parameters */
@@ -96,8 +97,7 @@ static struct {
     const char *cast;
     const char *anvil;
     const char *artifacts;
-    pid_t anvil_pid;
-    char rpc[64];
+    test_anvil node;
     uint64_t chain_id;
     char *committee_bin;
     char *inbox_bin;
@@ -219,99 +219,7 @@ static int run_process(const char *const argv[])
 
 static void anvil_stop(void)
 {
-    if (fx.anvil_pid <= 0)
-        return;
-    kill(fx.anvil_pid, SIGTERM);
-    for (int i = 0; i < 100; i++) {
-        if (waitpid(fx.anvil_pid, NULL, WNOHANG) == fx.anvil_pid) {
-            fx.anvil_pid = 0;
-            return;
-        }
-        struct timespec ts = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    kill(fx.anvil_pid, SIGKILL);
-    waitpid(fx.anvil_pid, NULL, 0);
-    fx.anvil_pid = 0;
-}
-
-/* Tries connect() (is anything listening?) or bind() (is the port free?)
- * on 127.0.0.1:port. */
-static bool port_probe(uint16_t port, bool by_bind)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    if (s < 0)
-        return false;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const struct sockaddr *addr = (const struct sockaddr *)&sa;
-    bool ok = (by_bind ? bind(s, addr, sizeof(sa)) : connect(s, addr, sizeof(sa))) == 0;
-    close(s);
-    return ok;
-}
-
-static bool port_connects(uint16_t port)
-{
-    return port_probe(port, false);
-}
-
-static bool port_bindable(uint16_t port)
-{
-    return port_probe(port, true);
-}
-
-static pid_t anvil_spawn(uint16_t port)
-{
-    char port_str[8];
-    snprintf(port_str, sizeof(port_str), "%u", (unsigned)port);
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* Die with the test, even if it is killed by a timeout. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(1);
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDOUT_FILENO);
-            dup2(devnull, STDERR_FILENO);
-        }
-        execl(fx.anvil, "anvil", "--host", "127.0.0.1", "--port", port_str, "--accounts", "1",
-              "--silent", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
-/* Starts anvil on a random free port; retries on another port when anvil
- * exits (lost a race for the port) or never answers. */
-static bool anvil_start(void)
-{
-    srand((unsigned)time(NULL) ^ (unsigned)getpid());
-    for (int attempt = 0; attempt < 8; attempt++) {
-        uint16_t port = (uint16_t)(20000 + rand() % 40000);
-        if (!port_bindable(port))
-            continue;
-        pid_t pid = anvil_spawn(port);
-        if (pid < 0)
-            return false;
-        fx.anvil_pid = pid;
-        for (int i = 0; i < 250; i++) {
-            if (waitpid(pid, NULL, WNOHANG) == pid) {
-                fx.anvil_pid = 0;
-                break;
-            }
-            if (port_connects(port) && waitpid(pid, NULL, WNOHANG) == 0) {
-                snprintf(fx.rpc, sizeof(fx.rpc), "http://127.0.0.1:%u", (unsigned)port);
-                return true;
-            }
-            struct timespec ts = {.tv_sec = 0, .tv_nsec = 20 * 1000 * 1000};
-            nanosleep(&ts, NULL);
-        }
-        anvil_stop();
-    }
-    return false;
+    test_anvil_stop(&fx.node);
 }
 
 /* ------------------------------------------------------------------- cast */
@@ -323,7 +231,7 @@ static void cast_begin(argv_list *a, const char *sub, bool rpc)
     args_add(a, sub);
     if (rpc) {
         args_add(a, "--rpc-url");
-        args_add(a, fx.rpc);
+        args_add(a, fx.node.url);
     }
 }
 
@@ -1238,7 +1146,7 @@ static int group_setup(void **state)
         return -1;
     }
     atexit(anvil_stop);
-    if (!anvil_start()) {
+    if (!test_anvil_start(&fx.node, fx.anvil)) {
         fprintf(stderr, "could not start anvil\n");
         return -1;
     }

@@ -8,3 +8,11 @@ seq_unit_test(test_l1_eip712 SOURCES test_l1_eip712.c DEPS seq_l1)
 seq_unit_test(test_l1_merkle SOURCES test_l1_merkle.c DEPS seq_l1)
 seq_unit_test(test_l1_malformed SOURCES test_l1_malformed.c DEPS seq_l1)
 seq_unit_test(test_l1_cast SOURCES test_l1_cast.c DEPS seq_l1 ENV SEQ_CAST=${SEQ_CAST})
+# EIP-1559 transactions, checked byte for byte against `cast mktx`.
+seq_unit_test(test_l1_tx SOURCES test_l1_tx.c DEPS seq_l1 ENV SEQ_CAST=${SEQ_CAST})
+set_tests_properties(test_l1_tx PROPERTIES TIMEOUT 60)
+# The JSON-RPC response parser (no network), then the client against its own
+# anvil (SEQ_ANVIL, failing when it is missing) and a fake server thread.
+seq_unit_test(test_l1_rpc_parse SOURCES test_l1_rpc_parse.c DEPS seq_l1)
+seq_unit_test(test_l1_rpc SOURCES test_l1_rpc.c DEPS seq_l1 seq_test_support ENV SEQ_ANVIL=${SEQ_ANVIL})
+set_tests_properties(test_l1_rpc PROPERTIES TIMEOUT 60)

@@ -9,12 +9,14 @@
 
 #include <cmocka.h>
 
+#include "l1.h"
 #include "node.h"
+#include "test_files.h"
 
 typedef struct {
     int code;
-    char out[4096];
-    char err[4096];
+    char out[8192];
+    char err[8192];
 } run_result;
 
 static void run(run_result *r, int (*fn)(int, char **, FILE *, FILE *), int argc, char **argv)
@@ -78,7 +80,17 @@ static void test_seqd_args(void **state)
     char *cfg[] = {"seqd", "--config", "node.toml", NULL};
     run(&r, node_seqd_main, 3, cfg);
     assert_int_equal(r.code, NODE_EXIT_FAILURE);
-    assert_non_null(strstr(r.err, "not part of seqd"));
+    assert_non_null(strstr(r.err, "config file node.toml: no such file"));
+
+    char *flags_only[] = {"seqd", "--data-dir", "d", "--check", NULL};
+    run(&r, node_seqd_main, 4, flags_only);
+    assert_int_equal(r.code, NODE_EXIT_FAILURE);
+    assert_non_null(strstr(r.err, "genesis is not set (config field \"genesis\" or --genesis)"));
+
+    char *bad_flag[] = {"seqd", "--data-dir", "d", "--log-level", "loud", NULL};
+    run(&r, node_seqd_main, 5, bad_flag);
+    assert_int_equal(r.code, NODE_EXIT_FAILURE);
+    assert_non_null(strstr(r.err, "--log-level: \"loud\""));
 }
 
 static void test_seqctl_args(void **state)
@@ -104,6 +116,198 @@ static void test_seqctl_args(void **state)
     run(&r, node_seqctl_main, 2, bad);
     assert_int_equal(r.code, NODE_EXIT_USAGE);
     assert_non_null(strstr(r.err, "unknown command 'frobnicate'"));
+}
+
+static void test_seqctl_usage_errors(void **state)
+{
+    (void)state;
+    const struct {
+        char *argv[16];
+        int code;
+        const char *err;
+    } cases[] = {
+        {{"seqctl", "keygen"}, NODE_EXIT_USAGE, "--out DIR is required"},
+        {{"seqctl", "keygen", "--out", "k"}, NODE_EXIT_USAGE, "a passphrase is required"},
+        {{"seqctl", "keygen", "--out", "k", "--insecure-key", "--passphrase-env", "P"},
+         NODE_EXIT_USAGE,
+         "give one of"},
+        {{"seqctl", "keygen", "--out", "k", "--insecure-key", "--kdf", "fast"},
+         NODE_EXIT_USAGE,
+         "--kdf must be moderate or interactive"},
+        {{"seqctl", "keygen", "--out"}, NODE_EXIT_USAGE, "incomplete argument '--out'"},
+        {{"seqctl", "keygen", "--out", "k", "--passphrase-env", "SEQ_TEST_UNSET_VARIABLE"},
+         NODE_EXIT_FAILURE,
+         "SEQ_TEST_UNSET_VARIABLE is not set"},
+        {{"seqctl", "genesis", "--l2-chain-id", "1", "--l1-chain-id", "1", "--key-dir", "k"},
+         NODE_EXIT_USAGE,
+         "--out FILE is required"},
+        {{"seqctl", "genesis", "--out", "g", "--l1-chain-id", "1", "--key-dir", "k"},
+         NODE_EXIT_USAGE,
+         "--l2-chain-id N is required"},
+        {{"seqctl", "genesis", "--out", "g", "--l2-chain-id", "1", "--l1-chain-id", "1"},
+         NODE_EXIT_USAGE,
+         "at least one --key-dir"},
+        {{"seqctl", "genesis", "--out", "g", "--l2-chain-id", "1", "--l1-chain-id", "1",
+          "--key-dir", "k"},
+         NODE_EXIT_USAGE,
+         "--key-dir k has no --endpoint"},
+        {{"seqctl", "genesis", "--endpoint", "tcp://h:1"},
+         NODE_EXIT_USAGE,
+         "--endpoint before the first --key-dir"},
+        {{"seqctl", "genesis", "--l2-chain-id", "-1"},
+         NODE_EXIT_USAGE,
+         "--l2-chain-id: '-1' is not a number"},
+        {{"seqctl", "genesis", "--blocks-max", "4294967296"}, NODE_EXIT_USAGE, "--blocks-max"},
+        {{"seqctl", "genesis", "--ordering", "lifo"}, NODE_EXIT_USAGE, "(fifo or priority)"},
+        {{"seqctl", "genesis", "--committee-address", "0x12"}, NODE_EXIT_USAGE, "an address"},
+        {{"seqctl", "genesis", "--weight"}, NODE_EXIT_USAGE, "--weight needs a value"},
+        {{"seqctl", "genesis", "--frob"}, NODE_EXIT_USAGE, "unknown argument '--frob'"},
+        {{"seqctl", "genesis", "--out", "g", "--l2-chain-id", "1", "--l1-chain-id", "1",
+          "--key-dir", "/nonexistent/k", "--endpoint", "tcp://h:1"},
+         NODE_EXIT_FAILURE,
+         "/nonexistent/k/validator.key: no such key file"},
+        {{"seqctl", "genesis-hash"}, NODE_EXIT_USAGE, "usage: seqctl genesis-hash"},
+        {{"seqctl", "genesis-hash", "/nonexistent/g.json"},
+         NODE_EXIT_FAILURE,
+         "genesis file /nonexistent/g.json: no such file"},
+    };
+    run_result r;
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(cases); i++) {
+        int argc = 0;
+        while (cases[i].argv[argc] != NULL)
+            argc++;
+        run(&r, node_seqctl_main, argc, (char **)cases[i].argv);
+        if (r.code != cases[i].code || strstr(r.err, cases[i].err) == NULL)
+            fail_msg("case %zu: exit %d, stderr \"%s\"", i, r.code, r.err);
+    }
+    char *help[] = {"seqctl", "keygen", "--help", NULL};
+    run(&r, node_seqctl_main, 3, help);
+    assert_int_equal(r.code, NODE_EXIT_OK);
+    assert_non_null(strstr(r.out, "usage: seqctl keygen"));
+    char *ghelp[] = {"seqctl", "genesis", "-h", NULL};
+    run(&r, node_seqctl_main, 3, ghelp);
+    assert_int_equal(r.code, NODE_EXIT_OK);
+    assert_non_null(strstr(r.out, "--inclusion-window-blocks"));
+}
+
+/* Runs a shell command with stderr folded into stdout. */
+static void sh(run_result *r, const char *format, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    va_start(ap, format);
+    int n = vsnprintf(cmd, sizeof cmd - 8, format, ap);
+    va_end(ap);
+    assert_true(n > 0 && (size_t)n < sizeof cmd - 8);
+    strcat(cmd, " 2>&1");
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t len = fread(r->out, 1, sizeof r->out - 1, p);
+    r->out[len] = '\0';
+    int status = pclose(p);
+    assert_true(WIFEXITED(status));
+    r->code = WEXITSTATUS(status);
+    r->err[0] = '\0';
+}
+
+static void expect(const run_result *r, int code, const char *text)
+{
+    if (r->code != code || strstr(r->out, text) == NULL)
+        fail_msg("exit %d, output \"%s\"; wanted exit %d and \"%s\"", r->code, r->out, code, text);
+}
+
+/* keygen -> genesis -> seqd --check, as an operator runs them. */
+static void test_committee_setup(void **state)
+{
+    (void)state;
+    const char *seqd = getenv("SEQ_SEQD"), *seqctl = getenv("SEQ_SEQCTL");
+    assert_non_null(seqd);
+    assert_non_null(seqctl);
+    char *dir = tf_mkdtemp();
+    char path[TF_PATH_BYTES];
+    tf_write(tf_join(path, dir, "pass"), "s3cret passphrase\n", 0600);
+    run_result r;
+    sh(&r, "cd '%s' && '%s' keygen --out k1 --passphrase-file pass --kdf interactive", dir, seqctl);
+    expect(&r, 0, "validator address     0x");
+    assert_non_null(strstr(r.out, "sealed, argon2id13 interactive"));
+    sh(&r, "cd '%s' && '%s' keygen --out k2 --insecure-key", dir, seqctl);
+    expect(&r, 0, "PLAINTEXT: devnets only");
+    sh(&r, "cd '%s' && '%s' keygen --out k1 --insecure-key", dir, seqctl);
+    expect(&r, 1, "k1/validator.key already exists; refusing to overwrite a key");
+
+    sh(&r,
+       "cd '%s' && '%s' genesis --l2-chain-id 901 --l1-chain-id 31337 --timestamp-ms 1700000000000 "
+       "--key-dir k1 --endpoint tcp://127.0.0.1:17001 --key-dir k2 --endpoint "
+       "tcp://127.0.0.1:17002 --weight 2 --ordering priority --timeout-ms-base 200 --out "
+       "genesis.json",
+       dir, seqctl);
+    expect(&r, 0, "wrote genesis.json: l2 chain id 901, l1 chain id 31337, 2 validators");
+    char hash[67];
+    const char *at = strstr(r.out, "genesis hash 0x");
+    assert_non_null(at);
+    snprintf(hash, sizeof hash, "%s", at + strlen("genesis hash "));
+    sh(&r, "cd '%s' && '%s' genesis-hash genesis.json", dir, seqctl);
+    expect(&r, 0, hash);
+    sh(&r,
+       "cd '%s' && '%s' genesis --l2-chain-id 901 --l1-chain-id 1 --key-dir k1 --endpoint "
+       "tcp://h:1 --out genesis.json",
+       dir, seqctl);
+    expect(&r, 1, "refusing to overwrite");
+
+    tf_write(tf_join(path, dir, "node1.json"),
+             "{\"version\": 1, \"data_dir\": \"data1\", \"genesis\": \"genesis.json\",\n"
+             " \"key_dir\": \"k1\", \"passphrase_file\": \"pass\"}\n",
+             0644);
+    sh(&r, "'%s' --config '%s' --check", seqd, path);
+    expect(&r, 0, "seqd: configuration OK");
+    assert_non_null(strstr(r.out, hash));
+    assert_non_null(strstr(r.out, "committee[0] of 2, weight 1"));
+    assert_non_null(strstr(r.out, "quorum weight 3"));
+    assert_non_null(strstr(r.out, "listen       tcp://127.0.0.1:17001"));
+    assert_non_null(strstr(r.out, "(will be created)"));
+    /* without --check: honest about the missing runtime */
+    sh(&r, "'%s' --config '%s'", seqd, path);
+    expect(&r, 1, "has no node runtime yet");
+    /* flags override the file */
+    sh(&r, "cd '%s' && '%s' --config node1.json --key-dir k2 --insecure-key --check", dir, seqd);
+    expect(&r, 0, "committee[1] of 2, weight 2");
+    sh(&r, "cd '%s' && '%s' --config node1.json --key-dir k2 --check", dir, seqd);
+    expect(&r, 1, "refused without --insecure-key");
+    char wrong[TF_PATH_BYTES];
+    tf_write(tf_join(wrong, dir, "wrong"), "not the passphrase\n", 0600);
+    sh(&r, "cd '%s' && '%s' --config node1.json --passphrase-file wrong --check", dir, seqd);
+    expect(&r, 1, "k1/validator.key: wrong passphrase or corrupt key file");
+    sh(&r, "cd '%s' && chmod 644 k1/transport.key && '%s' --config node1.json --check", dir, seqd);
+    expect(&r, 1, "k1/transport.key: permissions 0644 are too open");
+    sh(&r,
+       "cd '%s' && chmod 600 k1/transport.key && '%s' keygen --out k3 --insecure-key && "
+       "'%s' --config node1.json --key-dir k3 --insecure-key --check",
+       dir, seqctl, seqd);
+    expect(&r, 1, "is not in the genesis committee");
+    sh(&r, "'%s' --config '%s/nope.json' --check", seqd, dir);
+    expect(&r, 1, "nope.json: no such file");
+
+    /* a data directory: empty, then a store of this genesis, then of another */
+    char data[TF_PATH_BYTES];
+    assert_int_equal(mkdir(tf_join(data, dir, "data1"), 0700), 0);
+    sh(&r, "'%s' --config '%s' --check", seqd, path);
+    expect(&r, 0, "(exists, no store yet)");
+    seq_hash genesis_hash, other_hash;
+    assert_int_equal(l1_hex_decode_exact(genesis_hash.b, 32, hash), SEQ_OK);
+    store *s = NULL;
+    assert_int_equal(store_open(&s, data, &genesis_hash, NULL), SEQ_OK);
+    store_close(s);
+    sh(&r, "'%s' --config '%s' --check", seqd, path);
+    expect(&r, 0, "(store of this genesis, committed height 0)");
+    tf_rmtree(data);
+    assert_int_equal(mkdir(data, 0700), 0);
+    memset(other_hash.b, 0x5a, 32);
+    assert_int_equal(store_open(&s, data, &other_hash, NULL), SEQ_OK);
+    store_close(s);
+    sh(&r, "'%s' --config '%s' --check", seqd, path);
+    expect(&r, 1, "holds the store of another genesis");
+    tf_rmtree(dir);
+    free(dir);
 }
 
 /* The built executables behave like the functions (paths from CMake). */
@@ -133,10 +337,9 @@ static void test_binaries(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_version_line),
-        cmocka_unit_test(test_seqd_args),
-        cmocka_unit_test(test_seqctl_args),
-        cmocka_unit_test(test_binaries),
+        cmocka_unit_test(test_version_line), cmocka_unit_test(test_seqd_args),
+        cmocka_unit_test(test_seqctl_args),  cmocka_unit_test(test_seqctl_usage_errors),
+        cmocka_unit_test(test_binaries),     cmocka_unit_test(test_committee_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

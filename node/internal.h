@@ -1,0 +1,392 @@
+/* internal.h — shared between the files of node/ only; never included from
+ * another folder. */
+#ifndef SEQ_NODE_INTERNAL_H
+#define SEQ_NODE_INTERNAL_H
+
+#include <jansson.h>
+#include <lmdb.h>
+#include <nng/nng.h>
+#include <nng/supplemental/util/platform.h>
+
+#include "node.h"
+
+/* ----------------------------------------------------------------- store */
+
+/* The named databases, in the order they are opened. l1 and l1_txs are
+ * opened (and stay empty) for the L1 tx manager and log watcher. */
+typedef enum {
+    STORE_DBI_META,
+    STORE_DBI_SAFETY,
+    STORE_DBI_BLOCKS,
+    STORE_DBI_QCS,
+    STORE_DBI_HEIGHTS,
+    STORE_DBI_TXS,
+    STORE_DBI_EVIDENCE,
+    STORE_DBI_L1,
+    STORE_DBI_L1_TXS,
+    STORE_DBI_COUNT_,
+} store_dbi;
+
+/* Room for later databases without a schema change of the environment. */
+#define STORE_DBIS_MAX 16u
+_Static_assert(STORE_DBI_COUNT_ <= STORE_DBIS_MAX, "every database fits the environment");
+
+struct store {
+    MDB_env *env;
+    MDB_dbi dbis[STORE_DBI_COUNT_];
+    int lock_fd; /* flock'd store.lock in the directory; -1 when not held */
+    /* store_apply's scratch: one encoded record (STORE_RECORD_BYTES_MAX) and
+     * the tx hashes of one block (WIRE_BLOCK_TXS_MAX). */
+    uint8_t *record;
+    seq_hash *tx_hashes;
+    cons_safety safety_stored; /* store_apply's copy of the stored safety state */
+};
+
+/* A block record checked and parsed in place: header and hash copied out,
+ * the txs left in the input, which must outlive the view. */
+typedef struct {
+    seq_hash hash;
+    seq_block_header header;
+    size_t tx_count;
+    size_t tx_bytes;    /* sum of the tx lengths */
+    const uint8_t *txs; /* tx_count times (u32 length || bytes), inside the input */
+    size_t txs_len;
+} store_block_view;
+
+/* Checks a block record completely (as store_block_decode) and fills *out
+ * without copying the txs. SEQ_ERR_CORRUPT as the decoder; *out zeroed on
+ * failure. */
+SEQ_MUST_USE seq_err store_block_view_parse(store_block_view *out, const uint8_t *in,
+                                            size_t in_len);
+
+/* Walks the txs of a parsed view in order. */
+typedef struct {
+    const uint8_t *next;
+    size_t left;
+    size_t remaining; /* txs not yet returned */
+} store_tx_cursor;
+
+void store_tx_cursor_init(store_tx_cursor *c, const store_block_view *view);
+/* Returns the next tx (borrowing the view's input); asserts there is one. */
+seq_bytes store_tx_cursor_next(store_tx_cursor *c);
+
+/* Big-endian fixed-width integers, as in keys and records. */
+void store_u64_be(uint8_t out[8], uint64_t v);
+uint64_t store_u64_from_be(const uint8_t in[8]);
+
+/* ------------------------------------------------- config, keys, genesis */
+
+/* Shared by keys.c, genesis.c and config.c (defined in config.c). */
+
+/* Formats *why (if not NULL) and returns err, so that a caller can write
+ * `return node_diag_set(why, SEQ_ERR_X, "...")`. */
+SEQ_MUST_USE seq_err node_diag_set(node_diag *why, seq_err err, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Empties *why (if not NULL). */
+void node_diag_clear(node_diag *why);
+
+/* Where a strict JSON reader reports its errors: "FILE: WHERE.NAME: ...". */
+typedef struct {
+    node_diag *why;
+    const char *file;
+    /* The text may hold a secret: syntax errors give line and column only,
+     * never the text jansson quotes near them. */
+    bool secret_text;
+} node_config_json;
+
+/* Parses text[0..text_len) (JSON, duplicate members refused) into a root
+ * object *out (json_decref it). SEQ_ERR_MALFORMED with line and column. */
+SEQ_MUST_USE seq_err node_config_json_parse(json_t **out, const node_config_json *j,
+                                            const char *text, size_t text_len);
+/* SEQ_ERR_MALFORMED naming the first member of obj not in names[0..count). */
+SEQ_MUST_USE seq_err node_config_json_members(const node_config_json *j, const json_t *obj,
+                                              const char *where, const char *const *names,
+                                              size_t count);
+/* Member name of obj (where: "" or "consensus", "committee[2]", ...):
+ * missing or ill-typed -> SEQ_ERR_MALFORMED, out of [min, max] ->
+ * SEQ_ERR_INVALID_ARG. Strings and booleans may be optional: a missing
+ * (or, for strings, null) member leaves a boolean as it is and sets a
+ * string to NULL. Strings are borrowed from obj. */
+SEQ_MUST_USE seq_err node_config_json_u64(const node_config_json *j, uint64_t *out,
+                                          const json_t *obj, const char *where, const char *name,
+                                          uint64_t min, uint64_t max);
+SEQ_MUST_USE seq_err node_config_json_u32(const node_config_json *j, uint32_t *out,
+                                          const json_t *obj, const char *where, const char *name,
+                                          uint32_t min, uint32_t max);
+SEQ_MUST_USE seq_err node_config_json_string(const node_config_json *j, const char **out,
+                                             const json_t *obj, const char *where, const char *name,
+                                             bool optional);
+SEQ_MUST_USE seq_err node_config_json_bool(const node_config_json *j, bool *out, const json_t *obj,
+                                           const char *where, const char *name, bool optional);
+/* An address: "0x" + 40 hex digits; mixed case must be the EIP-55
+ * checksum. With nullable, JSON null sets *present false. */
+SEQ_MUST_USE seq_err node_config_json_addr(const node_config_json *j, seq_addr *out, bool *present,
+                                           const json_t *obj, const char *where, const char *name,
+                                           bool nullable);
+/* "0x" + exactly 2 * out_len hex digits into out. */
+SEQ_MUST_USE seq_err node_config_json_hex(const node_config_json *j, uint8_t *out, size_t out_len,
+                                          const json_t *obj, const char *where, const char *name);
+
+/* Parses an address string as node_config_json_addr does: SEQ_ERR_MALFORMED
+ * if it is not one, SEQ_ERR_BAD_SIGNATURE if its mixed case is not the
+ * EIP-55 checksum. *out zeroed on failure. */
+SEQ_MUST_USE seq_err node_config_addr_parse(seq_addr *out, const char *text);
+
+/* l1_hex_encode into a buffer the caller sized right (asserted). */
+void node_config_hex(char *out, size_t out_len, const uint8_t *in, size_t in_len);
+
+/* "HOST:PORT" as in node_genesis_endpoint_valid, without the scheme. */
+bool node_genesis_host_port_valid(const char *host_port);
+
+/* Reads the whole regular file at path (at most bytes_max bytes) into a
+ * malloc'd, NUL-terminated *out (free it). what names the file's role in
+ * messages ("genesis file"). SEQ_ERR_NOT_FOUND, SEQ_ERR_TOO_LARGE,
+ * SEQ_ERR_IO; *out NULL on failure. */
+SEQ_MUST_USE seq_err node_config_file_read(char **out, size_t *out_len, node_diag *why,
+                                           const char *path, const char *what, size_t bytes_max);
+
+/* ------------------------------------------------------------------- net */
+
+/* net.c owns the net, its peers, queues, inbox and timer thread;
+ * net_conn.c one connection's I/O and handshake; net_handshake.c the pure
+ * cryptography and encodings (no I/O, no locks: fuzzable); net_fault.c the
+ * fault layer. Every field marked "mtx" is read and written under
+ * net.mtx only. */
+
+#define NET_KX_KEY_BYTES       32u /* X25519 (crypto_kx) public and secret keys */
+#define NET_SESSION_KEY_BYTES  32u /* one direction's XChaCha20-Poly1305 key */
+#define NET_TRANSCRIPT_BYTES   32u /* BLAKE2b-256 of the handshake */
+#define NET_SIGNATURE_BYTES    64u /* Ed25519 */
+#define NET_AUTH_MESSAGE_BYTES (22u + 1u + NET_TRANSCRIPT_BYTES + SEQ_ADDR_BYTES)
+#define NET_PEER_NONE          UINT32_MAX /* an accepted connection before its Auth */
+#define NET_LOG_INTERVAL_MS    1000u      /* at most one close line per reason and interval */
+#define NET_ACCEPT_RETRY_MS    100u       /* after an accept error (out of descriptors) */
+
+/* The secrets of one connection, in sodium_malloc'd memory: the ephemeral
+ * key pair (the secret is wiped once the session keys exist) and the two
+ * session keys. */
+typedef struct {
+    uint8_t kx_public[NET_KX_KEY_BYTES];
+    uint8_t kx_secret[NET_KX_KEY_BYTES];
+    uint8_t key_rx[NET_SESSION_KEY_BYTES];
+    uint8_t key_tx[NET_SESSION_KEY_BYTES];
+} net_session;
+
+/* One message as net_send copied it; shared by every queue holding it. */
+typedef struct {
+    uint32_t refs; /* mtx */
+    uint32_t len;  /* 1..NET_MSG_BYTES_MAX */
+    uint8_t bytes[];
+} net_msg;
+
+/* A bounded ring of queued messages, each with the time it may leave. */
+typedef struct {
+    net_msg **msgs;
+    uint64_t *due_ms;
+    uint32_t cap, head, count;
+    uint64_t bytes;
+} net_queue;
+
+/* One received message waiting in the inbox (or parked on a paused
+ * connection): the plaintext is buf[0..len), buf is malloc'd. */
+typedef struct {
+    uint32_t from;
+    uint32_t len;
+    uint8_t *buf;
+} net_item;
+
+typedef enum { NET_CONN_HELLO, NET_CONN_AUTH, NET_CONN_OPEN } net_conn_state;
+
+typedef struct net_conn net_conn;
+
+typedef struct {
+    net *n;
+    uint32_t index;
+    /* Fixed after net_new. */
+    seq_addr address;
+    uint8_t public_key[NET_PUBLIC_KEY_BYTES];
+    char url[NET_URL_BYTES_MAX];
+    nng_stream_dialer *dialer; /* NULL for self */
+    nng_aio *dial_aio;
+    /* mtx */
+    net_queue queue;
+    net_conn *active;       /* the authenticated connection, or NULL */
+    bool dialing;           /* a dial or a dialled handshake is under way */
+    uint32_t dial_attempts; /* failures since the last authentication */
+    uint64_t dial_at_ms;    /* next dial, if not connected */
+    net_fault fault;
+    net_peer_counters counters;
+} net_peer;
+
+struct net_conn {
+    net *n;
+    net_conn *next;        /* mtx: in n->conns, or n->dead once closing */
+    net_conn *paused_next; /* mtx: in n->paused */
+    nng_stream *stream;
+    nng_aio *send_aio, *recv_aio, *kick_aio;
+    net_session *session;
+    bool dialed; /* we dialled (crypto_kx client); else accepted */
+    /* mtx */
+    net_conn_state state;
+    uint32_t peer; /* committee index; NET_PEER_NONE until an Auth names one */
+    bool closing, sending, kick_pending, auth_queued, paused;
+    uint64_t deadline_ms; /* the handshake must finish by then */
+    uint64_t in_ms;       /* last complete frame received */
+    uint64_t out_ms;      /* last frame sent */
+    net_item parked;      /* while paused: the frame waiting for the inbox */
+    /* The receive chain: one receive in flight, so no lock needed. */
+    uint8_t rx_header[NET_FRAME_HEADER_BYTES];
+    uint8_t *rx_buf; /* where the current part goes */
+    size_t rx_want, rx_have;
+    bool rx_body;
+    uint8_t *rx_heap; /* a data body being read (malloc'd), else NULL */
+    uint8_t hs_rx[NET_HANDSHAKE_BYTES_MAX];
+    uint64_t nonce_rx;
+    uint8_t transcript[NET_TRANSCRIPT_BYTES];
+    /* The send chain: owned by whoever set `sending`. */
+    const uint8_t *tx_buf;
+    size_t tx_len, tx_done;
+    uint8_t *tx_heap;       /* a sealed data frame (malloc'd), else NULL */
+    bool tx_message;        /* the frame carries a message, not a keepalive */
+    uint64_t tx_started_ms; /* mtx: when the frame being written started */
+    uint64_t nonce_tx;
+    uint8_t hello_tx[NET_FRAME_HEADER_BYTES + NET_HANDSHAKE_BYTES_MAX];
+    size_t hello_len; /* of the envelope, without the header */
+    uint8_t auth_tx[NET_FRAME_HEADER_BYTES + NET_HANDSHAKE_BYTES_MAX];
+    size_t auth_tx_len;
+};
+
+struct net {
+    /* Fixed after net_new. */
+    uint32_t self;
+    uint32_t peer_count;
+    seq_hash genesis_hash;
+    net_limits limits; /* defaults filled in */
+    char listen_url[NET_URL_BYTES_MAX];
+    bool faults_enabled;
+    uint8_t *secret_key; /* sodium_malloc'd, PROT_NONE except while signing (mtx) */
+    uint8_t public_key[NET_PUBLIC_KEY_BYTES];
+    net_peer *peers; /* peer_count entries; peers[self] is unused */
+    nng_mtx *mtx;
+    nng_cv *inbox_cv, *timer_cv;
+    nng_stream_listener *listener;
+    nng_aio *accept_aio;
+    nng_thread *timer;
+    /* mtx */
+    bool started, stopping, accept_armed;
+    uint64_t accept_at_ms;
+    net_conn *conns;  /* live connections */
+    net_conn *dead;   /* closed, for the timer thread to reap */
+    uint32_t pending; /* accepted connections in the handshake */
+    net_item *inbox;  /* ring of limits.inbox_depth */
+    uint32_t inbox_head, inbox_count;
+    uint64_t inbox_bytes;
+    net_conn *paused_head, *paused_tail; /* waiting for inbox room, FIFO */
+    uint64_t rng;                        /* jitter and faults */
+    net_counters counters;
+    uint64_t log_at_ms[NET_CLOSE_REASON_COUNT_];
+    uint64_t log_suppressed[NET_CLOSE_REASON_COUNT_];
+};
+
+/* ---- net.c, used by net_conn.c */
+
+/* Signs msg with the transport key (toggling its protection); mtx held. */
+void net_sign_locked(net *n, uint8_t sig[NET_SIGNATURE_BYTES], const uint8_t *msg, size_t msg_len);
+/* Index of the validator with address, or NET_PEER_NONE. */
+uint32_t net_peer_find(const net *n, const seq_addr *address);
+/* Appends a received message to the inbox if it has room and nobody is
+ * waiting before it; returns false (item untouched) otherwise. mtx held. */
+bool net_inbox_offer_locked(net *n, net_item *item);
+/* The FIFO of connections paused for inbox room. mtx held. */
+void net_paused_add_locked(net *n, net_conn *c);
+void net_paused_remove_locked(net *n, net_conn *c);
+/* Releases one reference; frees at zero. mtx held. */
+void net_msg_unref_locked(net_msg *m);
+/* Pops the first message of q if it is due; NULL otherwise. */
+net_msg *net_queue_pop_due(net_queue *q, uint64_t now_ms);
+/* Counts and logs (rate-limited) a close. mtx held. */
+void net_close_note_locked(net *n, const net_conn *c, net_close_reason reason, uint64_t now_ms);
+/* Schedules the next dial of p after a failure or a loss. mtx held. */
+void net_redial_later_locked(net *n, net_peer *p, uint64_t now_ms);
+
+/* splitmix64; the state advances. */
+uint64_t net_rng_next(uint64_t *state);
+/* A redial delay after `attempts` failures: min(base * 2^attempts, max),
+ * then a uniform draw from its upper half; always in [1, max]. */
+uint32_t net_backoff_ms(const net_limits *limits, uint32_t attempts, uint64_t *rng);
+
+/* ---- net_conn.c */
+
+/* Takes stream (freed on failure) and starts the handshake; mtx held.
+ * peer is the dialled index, or NET_PEER_NONE for an accepted stream. */
+SEQ_MUST_USE seq_err net_conn_start_locked(net *n, nng_stream *stream, bool dialed, uint32_t peer,
+                                           uint64_t now_ms);
+/* Closes c (idempotent): unlinks it, moves it to n->dead for reaping. */
+void net_conn_close_locked(net_conn *c, net_close_reason reason);
+/* Schedules a pump of c's send queue on an nng thread; mtx held. */
+void net_conn_kick_locked(net_conn *c);
+/* Lets a paused connection read again after its parked item was taken;
+ * mtx held. */
+void net_conn_resume_locked(net_conn *c, uint64_t now_ms);
+/* Stops c's I/O and frees it; c must be on no list and mtx not held. */
+void net_conn_reap(net_conn *c);
+
+/* ---- net_handshake.c: pure; libsodium must be initialised. */
+
+/* A fresh ephemeral X25519 key pair into s. */
+void net_session_init(net_session *s);
+/* The Hello envelope {genesis_hash, kx_public}. */
+SEQ_MUST_USE seq_err net_hello_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                      const seq_hash *genesis_hash,
+                                      const uint8_t kx_public[NET_KX_KEY_BYTES]);
+/* Decodes an envelope that must hold a Hello; SEQ_ERR_MALFORMED for any
+ * other type, the wire_decode errors otherwise. *out zeroed on failure. */
+SEQ_MUST_USE seq_err net_hello_decode(wire_hello *out, const uint8_t *in, size_t in_len);
+SEQ_MUST_USE seq_err net_auth_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                     const wire_auth *auth);
+SEQ_MUST_USE seq_err net_auth_decode(wire_auth *out, const uint8_t *in, size_t in_len);
+/* Derives s's session keys from its ephemeral secret and the peer's public
+ * key (the dialer is the crypto_kx client), wipes the ephemeral secret,
+ * and hashes the transcript: both Hello envelopes, dialer's first, and a
+ * hash of both session keys. SEQ_ERR_BAD_KEY if the peer's key is unusable
+ * (the shared secret would be zero) or equals ours. */
+SEQ_MUST_USE seq_err net_session_derive(net_session *s, uint8_t transcript[NET_TRANSCRIPT_BYTES],
+                                        bool dialer, const uint8_t *hello_ours,
+                                        size_t hello_ours_len, const uint8_t *hello_theirs,
+                                        size_t hello_theirs_len,
+                                        const uint8_t kx_public_theirs[NET_KX_KEY_BYTES]);
+/* The message an Auth signs: a domain tag, the signer's role, the
+ * transcript and the signer's validator address. */
+void net_auth_message(uint8_t out[NET_AUTH_MESSAGE_BYTES], bool by_dialer,
+                      const uint8_t transcript[NET_TRANSCRIPT_BYTES], const seq_addr *validator);
+/* True iff sig is pk's Ed25519 signature of msg. */
+bool net_signature_valid(const uint8_t pk[NET_PUBLIC_KEY_BYTES],
+                         const uint8_t sig[NET_SIGNATURE_BYTES], const uint8_t *msg,
+                         size_t msg_len);
+/* Writes header || XChaCha20-Poly1305(plain) into frame, which has room for
+ * NET_FRAME_HEADER_BYTES + plain_len + NET_AEAD_TAG_BYTES; the header is
+ * the associated data, nonce the frame's counter. */
+void net_frame_seal(uint8_t *frame, const uint8_t *plain, size_t plain_len,
+                    const uint8_t key[NET_SESSION_KEY_BYTES], uint64_t nonce);
+/* Opens body[0..body_len) in place (plaintext body[0..body_len - tag)).
+ * SEQ_ERR_BAD_SIGNATURE if it does not authenticate under key, nonce and
+ * header; SEQ_ERR_TRUNCATED if shorter than a tag. */
+SEQ_MUST_USE seq_err net_frame_open(uint8_t *body, size_t body_len,
+                                    const uint8_t header[NET_FRAME_HEADER_BYTES],
+                                    const uint8_t key[NET_SESSION_KEY_BYTES], uint64_t nonce);
+void net_frame_header(uint8_t out[NET_FRAME_HEADER_BYTES], uint32_t body_len);
+uint32_t net_frame_body_len(const uint8_t header[NET_FRAME_HEADER_BYTES]);
+
+/* ---- net_fault.c */
+
+/* What the fault layer does with one message: send it copies times (0, 1
+ * or 2), not before due_ms. */
+typedef struct {
+    uint32_t copies;
+    uint64_t due_ms;
+} net_fault_plan;
+
+bool net_fault_valid(const net_fault *f);
+void net_fault_apply(net_fault_plan *out, const net_fault *f, uint64_t *rng, uint64_t now_ms);
+
+#endif /* SEQ_NODE_INTERNAL_H */

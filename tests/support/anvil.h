@@ -1,0 +1,29 @@
+/* anvil.h — a private anvil (Foundry's L1 devnet) for tests: started on a
+ * free 127.0.0.1 port, stopped by PID. The child carries PR_SET_PDEATHSIG,
+ * so it dies with the test even when the test is killed by a timeout. */
+#ifndef SEQ_TEST_ANVIL_H
+#define SEQ_TEST_ANVIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct {
+    pid_t pid; /* 0 when not running */
+    uint16_t port;
+    char url[32]; /* http://127.0.0.1:PORT */
+} test_anvil;
+
+/* True iff connect() (by_bind false: is anything listening?) or bind()
+ * (by_bind true: is the port free?) succeeds on 127.0.0.1:port. */
+bool test_port_probe(uint16_t port, bool by_bind);
+
+/* Starts the anvil binary at path on a random free port with one funded
+ * account, silent; tries another port if it loses a race for one or never
+ * answers. True once it accepts connections. */
+bool test_anvil_start(test_anvil *a, const char *path);
+
+/* SIGTERM, then SIGKILL after 2 s; reaps the child. Idempotent. */
+void test_anvil_stop(test_anvil *a);
+
+#endif /* SEQ_TEST_ANVIL_H */
