@@ -1,6 +1,7 @@
 /* replay.c — runs a fuzz target without libFuzzer: every file in the given
  * files or directories, then a deterministic stream of random and mutated
- * inputs (seeded by SEQ_FUZZ_SEED, default 1), so each target's oracle also
+ * inputs (seeded by SEQ_FUZZ_SEED, default 1; SEQ_FUZZ_RANDOM_INPUTS of them,
+ * default REPLAY_RANDOM_INPUTS), so each target's oracle also
  * runs in every ctest build. Exits non-zero if an input cannot be read; a
  * failed oracle aborts. */
 #include <dirent.h>
@@ -115,12 +116,13 @@ int main(int argc, char **argv)
     const char *seed = getenv("SEQ_FUZZ_SEED");
     rng = seed ? strtoull(seed, NULL, 0) : 1;
     static uint8_t buf[REPLAY_FILE_BYTES_MAX + 8];
-    for (unsigned i = 0; i < REPLAY_RANDOM_INPUTS; i++) {
+    const char *count_env = getenv("SEQ_FUZZ_RANDOM_INPUTS");
+    unsigned count = count_env ? (unsigned)strtoul(count_env, NULL, 0) : REPLAY_RANDOM_INPUTS;
+    for (unsigned i = 0; i < count; i++) {
         size_t n = make_input(buf, REPLAY_FILE_BYTES_MAX);
         LLVMFuzzerTestOneInput(buf, n);
     }
-    printf("replay: %zu corpus files and %u generated inputs, no failure\n", seed_count,
-           REPLAY_RANDOM_INPUTS);
+    printf("replay: %zu corpus files and %u generated inputs, no failure\n", seed_count, count);
     for (size_t i = 0; i < seed_count; i++)
         free(seeds[i]);
     return rc;

@@ -80,12 +80,19 @@ _Static_assert(SIM_EVIDENCE_WINDOW_VIEWS < CONS_EQUIVOCATION_VIEWS / 2,
 
 /* ------------------------------------------------------------------- rng */
 
-/* splitmix64. Every stream of a run derives from the run's one seed. */
+/* splitmix64. Every stream of a run derives from the run's one seed. A
+ * stream may first draw from a tape of bytes (8 per draw, little-endian),
+ * which is how a fuzzer steers a run's schedule. */
 typedef struct {
     uint64_t state;
+    const uint8_t *tape;
+    size_t tape_len;
+    size_t tape_pos;
 } sim_rng;
 
 void sim_rng_seed(sim_rng *r, uint64_t seed, uint64_t stream);
+/* Makes r draw from tape[0..len) (borrowed) until it runs out. */
+void sim_rng_tape(sim_rng *r, const uint8_t *tape, size_t len);
 uint64_t sim_rng_next(sim_rng *r);
 /* Uniform in [0, bound); bound > 0. */
 uint64_t sim_rng_below(sim_rng *r, uint64_t bound);
@@ -287,6 +294,10 @@ typedef struct {
     bool verbose;       /* one line per event on stderr */
     bool liveness;      /* check invariant 7 (extends the run until it holds) */
     uint32_t canary;    /* SIM_CANARY_* or a cons_canary value */
+    /* Optional schedule tape (borrowed): network decisions draw from its
+     * first half, fault decisions from its second, before the seed. */
+    const uint8_t *tape;
+    size_t tape_len;
 } sim_params;
 
 typedef struct {

@@ -5,12 +5,28 @@ void sim_rng_seed(sim_rng *r, uint64_t seed, uint64_t stream)
 {
     SEQ_ASSERT(r != NULL);
     /* Distinct streams start far apart; splitmix64 mixes them well. */
-    r->state = seed * 0x9e3779b97f4a7c15ULL + stream * 0xd1b54a32d192ed03ULL;
+    *r = (sim_rng){.state = seed * 0x9e3779b97f4a7c15ULL + stream * 0xd1b54a32d192ed03ULL};
     (void)sim_rng_next(r);
+}
+
+void sim_rng_tape(sim_rng *r, const uint8_t *tape, size_t len)
+{
+    SEQ_ASSERT(r != NULL);
+    SEQ_ASSERT(tape != NULL || len == 0);
+    r->tape = tape;
+    r->tape_len = len;
+    r->tape_pos = 0;
 }
 
 uint64_t sim_rng_next(sim_rng *r)
 {
+    if (r->tape_pos + 8 <= r->tape_len) {
+        uint64_t v = 0;
+        for (size_t i = 0; i < 8; i++)
+            v |= (uint64_t)r->tape[r->tape_pos + i] << (8 * i);
+        r->tape_pos += 8;
+        return v;
+    }
     uint64_t z = (r->state += 0x9e3779b97f4a7c15ULL);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;

@@ -179,6 +179,11 @@ static seq_err world_init(sim_world *w, const sim_params *p, sim_result *r, sim_
     sim_rng_seed(&w->rng_net, p->seed, SIM_STREAM_NET);
     sim_rng_seed(&w->rng_fault, p->seed, SIM_STREAM_FAULT);
     sim_rng_seed(&w->rng_data, p->seed, SIM_STREAM_DATA);
+    if (p->tape != NULL) {
+        size_t half = p->tape_len / 2;
+        sim_rng_tape(&w->rng_net, p->tape, half);
+        sim_rng_tape(&w->rng_fault, p->tape + half, p->tape_len - half);
+    }
     w->net.latency_ms_max = SIM_NET_LATENCY_MS_MAX;
     crypto_generichash_init(&w->trace, NULL, 0, SIM_TRACE_BYTES);
     seq_err err = sim_crypto_new(&w->crypto, p->seed, p->n, p->real_crypto);
