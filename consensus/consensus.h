@@ -160,12 +160,28 @@ typedef struct {
     cons_hooks hooks;
 } cons_config;
 
-/* What a restarting replica reloads: its safety state and its last
- * committed block. Blocks above it are fetched through cons_update.fetches,
- * which the driver answers from its own store first. */
+/* Committed blocks whose certificate was not yet known when they
+ * committed are fetched again until it arrives (it reaches the store
+ * through cons_update.qcs); at most this many are tracked. */
+#define CONS_QC_MISSING 32u
+
+/* A block named by hash, height and view. */
+typedef struct {
+    seq_hash hash;
+    uint64_t height;
+    uint64_t view;
+} cons_block_ref;
+
+/* What a restarting replica reloads: its safety state, its last committed
+ * block, and the committed blocks its store holds no QC for (the most
+ * recent first; at most CONS_QC_MISSING are used). Blocks above the
+ * committed one are fetched through cons_update.fetches, which the driver
+ * answers from its own store first. */
 typedef struct {
     const cons_safety *safety;         /* NULL: never signed anything */
     const seq_block_header *committed; /* NULL: genesis */
+    size_t uncertified_count;
+    const cons_block_ref *uncertified;
 } cons_restart;
 
 typedef enum {

@@ -197,6 +197,32 @@ static void tree_link_children(cons *c, uint32_t slot)
     }
 }
 
+/* A verified certificate for the block with hash that arrived before the
+ * block: the highQc, or one kept in the waiting ring. */
+static const cons_qc *qc_waiting_find(const cons *c, const seq_hash *hash)
+{
+    if (seq_hash_equal(&c->safety.high_qc.block_hash, hash))
+        return &c->safety.high_qc;
+    for (size_t i = 0; i < CONS_QC_WAITING; i++) {
+        if (c->qc_waiting[i].view > 0 && seq_hash_equal(&c->qc_waiting[i].block_hash, hash))
+            return &c->qc_waiting[i];
+    }
+    return NULL;
+}
+
+/* Keeps a verified certificate until its block arrives (a ring: the
+ * oldest makes room; its block then comes with a QC through block sync). */
+static void qc_wait(cons *c, const wire_qc *qc)
+{
+    for (size_t i = 0; i < CONS_QC_WAITING; i++) {
+        if (c->qc_waiting[i].view == qc->view &&
+            seq_hash_equal(&c->qc_waiting[i].block_hash, &qc->block_hash))
+            return;
+    }
+    qc_from_wire(&c->qc_waiting[c->qc_waiting_next], qc);
+    c->qc_waiting_next = (c->qc_waiting_next + 1) % CONS_QC_WAITING;
+}
+
 /* A free slot; when the tree is full, the slot of the highest block not
  * linked to the committed one (the least likely to be needed soon), if it
  * is above height. */
@@ -240,9 +266,10 @@ static uint32_t tree_insert(cons *c, const seq_block_header *header, const seq_h
     *node = (tree_node){.used = true, .hash = *hash, .header = *header};
     node->parent = tree_find(c, &header->parent_hash);
     tree_link_children(c, slot);
-    if (seq_hash_equal(&c->safety.high_qc.block_hash, hash)) {
+    const cons_qc *qc = qc_waiting_find(c, hash);
+    if (qc != NULL && qc->view == header->view && qc->height == header->height) {
         node->certified = true;
-        emit_qc_store(c, &c->safety.high_qc);
+        emit_qc_store(c, qc);
         commit_try(c, slot);
     }
     return slot;
@@ -575,6 +602,59 @@ static void halt(cons *c)
     c->halted = true;
 }
 
+/* Remembers a committed block without a known QC and asks for it (from the
+ * next leader of its view, which formed it). A full ring forgets the
+ * oldest. */
+static void qc_missing_add(cons *c, const cons_block_ref *block, bool send_now)
+{
+    qc_missing_entry *e = &c->qc_missing[c->qc_missing_next];
+    c->qc_missing_next = (c->qc_missing_next + 1) % CONS_QC_MISSING;
+    *e = (qc_missing_entry){.used = true,
+                            .hash = block->hash,
+                            .height = block->height,
+                            .view = block->view,
+                            .peer = peer_other_than_self(c, leader_of(c, block->view + 1)),
+                            .sent_ms = c->now_ms};
+    if (!send_now) {
+        e->sent_ms = 0; /* asked at the first tick */
+        return;
+    }
+    wire_sync_request req = {.by_hash = true, .block_hash = block->hash};
+    emit_fetch(c, e->peer, &req);
+}
+
+/* Stores qc if it is the missing certificate of a committed block. */
+static void qc_missing_fill(cons *c, const wire_qc *qc)
+{
+    for (size_t i = 0; i < CONS_QC_MISSING; i++) {
+        qc_missing_entry *e = &c->qc_missing[i];
+        if (!e->used || e->view != qc->view || e->height != qc->height ||
+            !seq_hash_equal(&e->hash, &qc->block_hash))
+            continue;
+        if (!qc_valid(c, qc)) {
+            c->stats.rejected_certificate++;
+            return;
+        }
+        e->used = false;
+        qc_from_wire(&c->qc_scratch, qc);
+        emit_qc_store(c, &c->qc_scratch);
+        return;
+    }
+}
+
+static void qc_missing_retry(cons *c)
+{
+    for (size_t i = 0; i < CONS_QC_MISSING; i++) {
+        qc_missing_entry *e = &c->qc_missing[i];
+        if (!e->used || (e->sent_ms != 0 && c->now_ms < e->sent_ms + c->config.fetch_retry_ms))
+            continue;
+        e->peer = peer_other_than_self(c, (e->peer + 1) % c->n);
+        e->sent_ms = c->now_ms;
+        wire_sync_request req = {.by_hash = true, .block_hash = e->hash};
+        emit_fetch(c, e->peer, &req);
+    }
+}
+
 /* Commits target and every uncommitted ancestor, lowest first. */
 static void commit_chain(cons *c, uint32_t target)
 {
@@ -602,6 +682,11 @@ static void commit_chain(cons *c, uint32_t target)
     for (uint32_t s = target; s != c->committed; s = c->tree[s].parent) {
         c->out.commits[--at] =
             (cons_block){.hash = c->tree[s].hash, .block = {.header = c->tree[s].header}};
+        if (!c->tree[s].certified) {
+            const tree_node *node = &c->tree[s];
+            cons_block_ref ref = {node->hash, node->header.height, node->header.view};
+            qc_missing_add(c, &ref, true);
+        }
     }
     c->out.commit_count += count;
     c->stats.blocks_committed += count;
@@ -647,7 +732,10 @@ static void qc_process(cons *c, const wire_qc *qc, size_t from)
         emit_qc_store(c, copy);
         commit_try(c, slot);
     } else if (slot == CONS_NONE && qc->height > height_committed(c)) {
+        qc_wait(c, qc);
         fetch_block(c, &qc->block_hash, qc->height, from);
+    } else if (slot == CONS_NONE) {
+        qc_missing_fill(c, qc);
     }
     if (qc->view >= c->view)
         enter_view(c, qc->view + 1, true);
@@ -1116,6 +1204,7 @@ static size_t sync_block(cons *c, size_t from, const wire_certified_block *cb)
     const seq_block_header *h = &cb->block.header;
     seq_hash hash;
     if (h->height <= height_committed(c) || h->view == 0) {
+        qc_missing_fill(c, &cb->qc); /* the certificate may be what is missing */
         c->stats.dropped_stale++;
         return 0;
     }
@@ -1274,6 +1363,11 @@ static uint64_t next_deadline(const cons *c)
         if (f->used && f->sent_ms + c->config.fetch_retry_ms < deadline)
             deadline = f->sent_ms + c->config.fetch_retry_ms;
     }
+    for (size_t i = 0; i < CONS_QC_MISSING; i++) {
+        const qc_missing_entry *e = &c->qc_missing[i];
+        if (e->used && e->sent_ms + c->config.fetch_retry_ms < deadline)
+            deadline = e->sent_ms == 0 ? c->now_ms : e->sent_ms + c->config.fetch_retry_ms;
+    }
     return deadline;
 }
 
@@ -1303,6 +1397,7 @@ static seq_err step_event(cons *c, const cons_event *e)
     switch (e->type) {
     case CONS_EVENT_TICK:
         fetch_retry(c);
+        qc_missing_retry(c);
         return c->now_ms >= c->deadline_ms ? on_timer(c) : SEQ_OK;
     case CONS_EVENT_MESSAGE:
         if (e->u.message.from >= c->n || e->u.message.msg == NULL)
@@ -1365,6 +1460,8 @@ static bool restart_valid(const cons_config *cfg, const cons_restart *r)
     if (r == NULL)
         return true;
     if (r->committed != NULL && (r->committed->l2_chain_id != cfg->l2_chain_id))
+        return false;
+    if (r->uncertified_count > 0 && r->uncertified == NULL)
         return false;
     if (r->safety == NULL)
         return true;
@@ -1444,6 +1541,9 @@ static void state_restore(cons *c, const cons_restart *r)
         .used = true, .certified = true, .hash = root_hash, .header = *root, .parent = CONS_NONE};
     c->committed = 0;
     c->commit_wanted = CONS_NONE;
+    size_t uncertified = r != NULL ? SEQ_MIN(r->uncertified_count, (size_t)CONS_QC_MISSING) : 0;
+    for (size_t i = uncertified; i-- > 0;) /* oldest first: the newest survive the ring */
+        qc_missing_add(c, &r->uncertified[i], false);
     uint64_t view = c->safety.high_qc.view + 1;
     view = c->safety.view_voted > view ? c->safety.view_voted : view;
     view = c->safety.view_timeout > view ? c->safety.view_timeout : view;

@@ -19,6 +19,9 @@
  * block voted for, and only views around the current one are kept. */
 #define CONS_VOTE_SLOTS    8u
 #define CONS_TIMEOUT_SLOTS 4u
+/* Verified certificates whose block has not arrived yet, kept so that the
+ * block is certified (and its QC stored) the moment it does. */
+#define CONS_QC_WAITING 4u
 
 typedef enum {
     EQUIV_PROPOSAL = 0,
@@ -84,6 +87,19 @@ typedef struct {
     size_t peer;
     uint64_t sent_ms;
 } fetch_entry;
+
+typedef struct {
+    bool used;
+    seq_hash hash;
+    uint64_t height;
+    uint64_t view;
+    size_t peer;
+    uint64_t sent_ms;
+} qc_missing_entry;
+
+/* Committed blocks whose own QC this replica never saw (the block came in a
+ * proposal, its child through block sync): the QC is fetched so that the
+ * store can prove every committed block. */
 
 /* A proposal whose parent is missing, kept (with a copy of its payload)
  * until the parent arrives or the view passes. */
@@ -155,7 +171,11 @@ struct cons {
 
     seq_hash genesis_hash;
     cons_qc qc_scratch; /* copy of a certificate being stored */
-    cons_qc qc_formed;  /* certificate just aggregated */
+    cons_qc qc_waiting[CONS_QC_WAITING];
+    qc_missing_entry qc_missing[CONS_QC_MISSING];
+    uint32_t qc_missing_next; /* ring position of the next one kept */
+    uint32_t qc_waiting_next; /* ring position of the next one kept */
+    cons_qc qc_formed;        /* certificate just aggregated */
     cons_tc tc_formed;
 
     update_buffers out;

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The local devnet: an anvil L1 on 127.0.0.1 plus (once the node runtime
-# exists) a committee of seqd nodes.
+# The local devnet: an anvil L1 on 127.0.0.1 plus a committee of N seqd
+# nodes on loopback ordering blocks (plaintext devnet keys; no mempool and
+# no batches to L1 yet).
 #
 #   deploy/devnet.sh up [-n N] [--port PORT]   install, build, start
 #   deploy/devnet.sh status                     what is running
-#   deploy/devnet.sh down                       stop exactly what `up` started
+#   deploy/devnet.sh down [--clean]             stop exactly what `up` started;
+#                                               --clean also deletes keys and data
 #
-# State (pid files, logs) lives in deploy/.devnet/.
+# State (keys, genesis, configs, data, pid files, logs) lives in
+# deploy/.devnet/. Node i listens for peers on 127.0.0.1:(27000 + i) and
+# serves its API on http://127.0.0.1:(27100 + i).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -19,6 +23,78 @@ log() { printf 'devnet: %s\n' "$*"; }
 die() { printf 'devnet: error: %s\n' "$*" >&2; exit 1; }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+seqd="$root/build/release/node/seqd"
+seqctl="$root/build/release/node/seqctl"
+peer_port_base=27000
+rpc_port_base=27100
+
+# The committee size of the existing devnet state, or empty.
+devnet_size() { [ -f "$state/nodes" ] && cat "$state/nodes"; }
+
+rpc_args() {
+  local n i args=()
+  n="$(devnet_size)"
+  for ((i = 0; i < n; i++)); do args+=(--rpc "http://127.0.0.1:$((rpc_port_base + i))"); done
+  printf '%s\n' "${args[@]}"
+}
+
+# Keys, genesis and configs for n nodes, once; a devnet of another size
+# must be removed first (down --clean).
+committee_init() {
+  local n="$1" i gen=()
+  if [ -f "$state/genesis.json" ]; then
+    [ "$(devnet_size)" = "$n" ] \
+      || die "deploy/.devnet holds a $(devnet_size)-node committee; run 'deploy/devnet.sh down --clean' first"
+    return
+  fi
+  for ((i = 0; i < n; i++)); do
+    mkdir -p "$state/node$i"
+    "$seqctl" keygen --out "$state/node$i/keys" --insecure-key >/dev/null 2>&1 \
+      || die "seqctl keygen failed for node $i"
+    gen+=(--key-dir "$state/node$i/keys" --endpoint "tcp://127.0.0.1:$((peer_port_base + i))")
+  done
+  "$seqctl" genesis --l2-chain-id 901 --l1-chain-id 31337 --out "$state/genesis.json" "${gen[@]}" \
+    >/dev/null || die "seqctl genesis failed"
+  for ((i = 0; i < n; i++)); do
+    cat >"$state/node$i/seqd.json" <<JSON
+{
+  "version": 1,
+  "data_dir": "data",
+  "genesis": "../genesis.json",
+  "key_dir": "keys",
+  "insecure_key": true,
+  "rpc_listen": "http://127.0.0.1:$((rpc_port_base + i))",
+  "log_level": "info"
+}
+JSON
+  done
+  echo "$n" >"$state/nodes"
+  log "created $n devnet keys (PLAINTEXT, devnet only) and $state/genesis.json"
+}
+
+committee_start() {
+  local n i
+  n="$(devnet_size)"
+  for ((i = 0; i < n; i++)); do
+    local pidf="$state/node$i/seqd.pid"
+    if alive "$pidf"; then
+      log "node $i already running (pid $(cat "$pidf"))"
+      continue
+    fi
+    "$seqd" --config "$state/node$i/seqd.json" >>"$state/node$i/seqd.log" 2>&1 &
+    echo $! >"$pidf"
+  done
+  # Wait until every node has committed a block.
+  for _ in $(seq 100); do
+    if "$seqctl" status $(rpc_args) 2>/dev/null | awk 'NR > 1 && $4 + 0 < 1 { bad = 1 } END { exit bad }'; then
+      log "committee of $n committing"
+      return
+    fi
+    sleep 0.2
+  done
+  die "the committee did not commit within 20 s; see $state/node*/seqd.log"
+}
 
 cmd_up() {
   local n=4 port=8545
@@ -49,10 +125,14 @@ cmd_up() {
       || die "anvil did not come up; see $state/anvil.log"
     log "anvil started (pid $(cat "$state/anvil.pid"))"
   fi
+  committee_init "$n"
+  committee_start
   cmd_status
-  log "seqd $("$root/build/release/node/seqd" --version | cut -d' ' -f2) built; the committee"
-  log "node runtime (a $n-node committee on this L1) is not part of this version yet."
-  log "next: deploy/devnet.sh status | deploy/devnet.sh down"
+  log "next:"
+  log "  $seqctl status $(rpc_args | tr '\n' ' ')"
+  log "  curl -s -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_getBlockByHeight\",\"params\":[1]}' http://127.0.0.1:$rpc_port_base/"
+  log "  tail -f $state/node0/seqd.log"
+  log "  deploy/devnet.sh down [--clean]"
 }
 
 cmd_status() {
@@ -63,24 +143,49 @@ cmd_status() {
   else
     log "L1 anvil: not running"
   fi
+  local n i running=0
+  n="$(devnet_size)"
+  [ -n "$n" ] || { log "committee: none"; return 0; }
+  for ((i = 0; i < n; i++)); do
+    if alive "$state/node$i/seqd.pid"; then
+      log "node $i: pid $(cat "$state/node$i/seqd.pid"), api http://127.0.0.1:$((rpc_port_base + i))"
+      running=$((running + 1))
+    else
+      log "node $i: not running"
+    fi
+  done
+  [ "$running" -eq 0 ] || "$seqctl" status $(rpc_args) || true
+}
+
+stop_pid() { # pidfile name
+  local pid
+  if alive "$1"; then
+    pid="$(cat "$1")"
+    kill "$pid"
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    log "$2 stopped (pid $pid)"
+  fi
+  rm -f "$1"
 }
 
 cmd_down() {
-  if alive "$state/anvil.pid"; then
-    local pid
-    pid="$(cat "$state/anvil.pid")"
-    kill "$pid"
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    log "anvil stopped (pid $pid)"
+  local clean=false n i
+  [ "${1:-}" = "--clean" ] && clean=true
+  n="$(devnet_size)"
+  for ((i = 0; i < ${n:-0}; i++)); do stop_pid "$state/node$i/seqd.pid" "node $i"; done
+  stop_pid "$state/anvil.pid" anvil
+  rm -f "$state/rpc"
+  if $clean; then
+    rm -rf "$state"
+    log "removed $state (keys, genesis, data, logs)"
   else
-    log "nothing running"
+    log "kept keys, genesis, data and logs in $state ('down --clean' removes them)"
   fi
-  rm -f "$state/anvil.pid" "$state/rpc"
 }
 
 case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   status) cmd_status ;;
-  down) cmd_down ;;
-  *) echo "usage: deploy/devnet.sh up [-n N] [--port PORT] | status | down" >&2; exit 2 ;;
+  down) shift; cmd_down "$@" ;;
+  *) echo "usage: deploy/devnet.sh up [-n N] [--port PORT] | status | down [--clean]" >&2; exit 2 ;;
 esac

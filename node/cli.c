@@ -1,5 +1,6 @@
-/* cli.c — argument handling of seqd and seqctl: seqd --config/--check,
- * seqctl keygen, genesis and genesis-hash. The work is done by keys.c,
+/* cli.c — argument handling of seqd and seqctl: seqd --config/--check (and
+ * running the node through runtime.c), seqctl keygen, genesis and
+ * genesis-hash (status is in ctl_status.c). The work is done by keys.c,
  * genesis.c and config.c; this file parses arguments and prints. */
 #include "internal.h"
 
@@ -8,6 +9,7 @@
 #include <lmdb.h>
 #include <nng/nng.h>
 #include <protobuf-c/protobuf-c.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,7 +226,44 @@ static bool seqd_check_store(char *state, size_t state_len, const node_config_re
     return true;
 }
 
-/* Loads, overrides, resolves; then --check prints the summary. */
+/* The runtime being served, for the signal handler. */
+static node_runtime *volatile seqd_running;
+
+static void seqd_on_signal(int signo)
+{
+    (void)signo;
+    node_runtime_stop(seqd_running);
+}
+
+/* Runs a node until SIGINT or SIGTERM. */
+static int seqd_serve(const node_config *config, FILE *err)
+{
+    node_diag why = {{0}};
+    node_runtime *rt = NULL;
+    if (node_runtime_new(&rt, &why, config) != SEQ_OK) {
+        fprintf(err, "seqd: %s\n", why.text);
+        return NODE_EXIT_FAILURE;
+    }
+    struct sigaction action, old_int, old_term, old_pipe;
+    memset(&action, 0, sizeof action);
+    sigemptyset(&action.sa_mask);
+    seqd_running = rt;
+    action.sa_handler = seqd_on_signal;
+    sigaction(SIGINT, &action, &old_int);
+    sigaction(SIGTERM, &action, &old_term);
+    action.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &action, &old_pipe);
+    seq_err e = node_runtime_run(rt);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGPIPE, &old_pipe, NULL);
+    seqd_running = NULL;
+    node_runtime_free(rt);
+    return e == SEQ_OK ? NODE_EXIT_OK : NODE_EXIT_FAILURE;
+}
+
+/* Loads, overrides, resolves; then --check prints the summary, or the node
+ * runs. */
 static int seqd_run(const seqd_args *a, FILE *out, FILE *err)
 {
     int code = NODE_EXIT_FAILURE;
@@ -256,10 +295,9 @@ static int seqd_run(const seqd_args *a, FILE *out, FILE *err)
         }
         goto release;
     }
-    fprintf(err,
-            "seqd: configuration OK, but seqd %s has no node runtime yet (event loop, transport, "
-            "API); it cannot run a committee. Use --check to validate a configuration.\n",
-            SEQ_VERSION);
+    node_config_release(r); /* the runtime resolves again and owns what it loads */
+    code = seqd_serve(config, err);
+    goto free_all;
 release:
     node_config_release(r);
 free_all:
@@ -652,6 +690,7 @@ static void seqctl_usage(FILE *f)
           "  keygen        create a validator and transport key directory\n"
           "  genesis       build a genesis file from key directories\n"
           "  genesis-hash  check a genesis file and print its hash\n"
+          "  status        show running nodes (seq_status over their JSON-RPC API)\n"
           "  version       print the version and linked library versions\n"
           "  help          print this help\n"
           "\n"
@@ -693,6 +732,7 @@ int node_seqctl_main(int argc, char **argv, FILE *out, FILE *err)
         {"keygen", seqctl_keygen, keygen_usage},
         {"genesis", seqctl_genesis, genesis_usage},
         {"genesis-hash", seqctl_genesis_hash, genesis_usage},
+        {"status", node_seqctl_status, node_seqctl_status_usage},
     };
     for (size_t i = 0; i < SEQ_ARRAY_LEN(commands); i++) {
         if (strcmp(cmd, commands[i].name) != 0)

@@ -389,4 +389,29 @@ typedef struct {
 bool net_fault_valid(const net_fault *f);
 void net_fault_apply(net_fault_plan *out, const net_fault *f, uint64_t *rng, uint64_t now_ms);
 
+/* --------------------------------------------------------- runtime, API */
+
+/* The JSON-RPC/HTTP API of a running node (api.c). It reads the status
+ * snapshot through node_runtime_status and blocks through the store's read
+ * functions; it never touches the core. */
+typedef struct node_api node_api;
+
+/* Starts nng's HTTP server on url ("http://HOST:PORT"): GET /health and
+ * POST / (JSON-RPC 2.0). rt, s and genesis (copied) must outlive the api.
+ * SEQ_ERR_UNAVAILABLE (address in use), SEQ_ERR_INVALID_ARG (a URL nng
+ * refuses), SEQ_ERR_NO_MEMORY, SEQ_ERR_INTERNAL, with *why. On failure
+ * *out is NULL. */
+SEQ_MUST_USE seq_err node_api_start(node_api **out, node_diag *why, const char *url,
+                                    node_runtime *rt, const store *s,
+                                    const seq_block_header *genesis);
+
+/* Stops the server (waiting for running callbacks) and frees it; NULL is
+ * fine. */
+void node_api_free(node_api *api);
+
+/* seqctl status (ctl_status.c): arguments, output and exit codes as
+ * node_seqctl_main. */
+int node_seqctl_status(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_status_usage(FILE *f);
+
 #endif /* SEQ_NODE_INTERNAL_H */

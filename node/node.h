@@ -907,4 +907,106 @@ SEQ_MUST_USE seq_err net_fault_set(net *n, uint32_t peer, const net_fault *fault
  * the keys. Queued and unreceived messages are dropped. NULL is fine. */
 void net_free(net *n);
 
+/* --------------------------------------------------------------- runtime */
+
+/* One committee member running: the event loop that owns the consensus
+ * core and drives it from the transport, a monotonic clock and the store,
+ * plus the JSON-RPC/HTTP API (node/README.md, "Runtime" and "API").
+ *
+ * Threads: node_runtime_run runs the loop on the calling thread; the API
+ * runs on nng's threads and sees only a status snapshot (copied under a
+ * mutex after each turn of the loop) and the store's read functions.
+ * node_runtime_stop may be called from any thread and from a signal
+ * handler. */
+
+/* Longest single wait for the network: bounds how long a stop request or
+ * a due timer can go unnoticed. */
+#define NODE_RUNTIME_WAIT_MS_MAX 50u
+/* A proposed block may be at most this far ahead of this node's wall
+ * clock; later ones are not voted for. */
+#define NODE_RUNTIME_DRIFT_MS_MAX 2000u
+/* Follow-up events (payloads, fetches answered from the own store) waiting
+ * to be fed after the update that asked for them; more are dropped (the
+ * core retries fetches and asks for a payload again in a later view). */
+#define NODE_RUNTIME_LOCAL_EVENTS_MAX 64u
+/* Without transactions to order, the leader proposes a block this long
+ * after its parent's timestamp (an idle committee would otherwise commit
+ * empty blocks as fast as the disk allows). */
+#define NODE_RUNTIME_EMPTY_BLOCK_MS 100u
+/* After a failed durable write the core is rebuilt from the store, at most
+ * this often. */
+#define NODE_RUNTIME_STORE_RETRY_MS 1000u
+/* On start, committed blocks this far below the tip are checked for a
+ * missing QC (cons_restart.uncertified). */
+#define NODE_RUNTIME_QC_SCAN_HEIGHTS 256u
+/* A JSON-RPC request body larger than this is refused. */
+#define NODE_API_BODY_BYTES_MAX (64u << 10)
+
+_Static_assert(NODE_RUNTIME_LOCAL_EVENTS_MAX >= CONS_UPDATE_FETCHES_MAX + 1u,
+               "one update's follow-ups always fit");
+
+typedef struct node_runtime node_runtime;
+
+/* One peer link, as the status reports it. */
+typedef struct {
+    seq_addr address;
+    bool connected;
+    uint64_t frames_in, frames_out;
+    uint64_t bytes_in, bytes_out;
+    uint64_t drops; /* queue full or fault layer */
+    uint64_t auth_failures, protocol_errors;
+} node_peer_status;
+
+/* A snapshot of a running node. */
+typedef struct {
+    bool running;
+    seq_addr validator;
+    size_t self_index;
+    size_t committee_size;
+    uint64_t view;
+    size_t leader_index;
+    seq_addr leader;
+    uint64_t height_committed;
+    seq_hash hash_committed;
+    uint64_t high_qc_view;
+    uint32_t timeouts_consecutive;
+    bool halted;        /* the core stopped after detecting a safety violation */
+    bool store_failing; /* the last durable write failed */
+    size_t peers_connected;
+    node_peer_status peers[CONS_VALIDATORS_MAX]; /* committee order; self is zero */
+    uint64_t uptime_ms;
+    uint64_t messages_in;      /* decoded messages from peers */
+    uint64_t messages_invalid; /* that failed to decode */
+    uint64_t messages_ignored; /* of a type the node does not handle yet */
+    uint64_t sync_served;      /* sync requests answered */
+    uint64_t store_failures;   /* failed durable writes */
+    cons_stats stats;
+} node_status;
+
+/* Resolves config (node_config_resolve: genesis, keys, committee), opens
+ * the store of the genesis in the data directory, restarts the core from
+ * its safety state and committed tip, starts the transport to the
+ * committee and, if config->rpc_listen is set, the API. On failure *why
+ * says what went wrong and *out is NULL. Errors: those of
+ * node_config_resolve, store_open, net_new, net_start (SEQ_ERR_UNAVAILABLE:
+ * an address in use), cons_new, and SEQ_ERR_NO_MEMORY. */
+SEQ_MUST_USE seq_err node_runtime_new(node_runtime **out, node_diag *why,
+                                      const node_config *config);
+
+/* Runs the event loop until node_runtime_stop. Returns SEQ_OK after a
+ * stop; the node keeps running through operating errors (a failed disk
+ * write is logged and retried), so nothing else ends it. */
+SEQ_MUST_USE seq_err node_runtime_run(node_runtime *rt);
+
+/* Asks the loop to return within NODE_RUNTIME_WAIT_MS_MAX plus the work
+ * of one turn. Async-signal-safe. */
+void node_runtime_stop(node_runtime *rt);
+
+/* Copies the latest snapshot (taken by the loop after each turn). */
+void node_runtime_status(node_runtime *rt, node_status *out);
+
+/* Stops the API and the transport, frees the core, closes the store and
+ * wipes the keys; NULL is fine. The loop must not be running. */
+void node_runtime_free(node_runtime *rt);
+
 #endif /* SEQ_NODE_H */

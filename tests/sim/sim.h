@@ -175,9 +175,10 @@ typedef struct {
 typedef struct {
     bool has_safety;
     cons_safety safety;
-    sim_map blocks;  /* block hash -> sim_block_rec */
-    sim_map qcs;     /* certified block hash -> sim_qc_rec */
-    seq_hash *chain; /* chain[h - 1]: the hash committed at height h */
+    sim_map blocks;     /* block hash -> sim_block_rec */
+    sim_map qcs;        /* certified block hash -> sim_qc_rec */
+    seq_hash *chain;    /* chain[h - 1]: the hash committed at height h */
+    uint64_t *chain_ms; /* chain_ms[h - 1]: when height h was committed */
     size_t chain_cap;
     uint64_t height; /* committed tip; 0 = genesis */
     seq_block_header tip;
@@ -187,7 +188,8 @@ void sim_disk_free(sim_disk *d);
 /* Deep copies; a block or QC already stored is kept. */
 void sim_disk_store_block(sim_disk *d, const cons_block *block);
 void sim_disk_store_qc(sim_disk *d, const wire_qc *qc);
-void sim_disk_commit(sim_disk *d, const seq_hash *hash, const seq_block_header *header);
+void sim_disk_commit(sim_disk *d, const seq_hash *hash, const seq_block_header *header,
+                     uint64_t now_ms);
 /* Certified blocks answering req, in out[0..return); they borrow from d. */
 size_t sim_disk_answer(const sim_disk *d, wire_certified_block *out, size_t out_cap,
                        const wire_sync_request *req);

@@ -16,6 +16,9 @@
 #include "sim.h"
 
 #define SIM_AGREED_CAP_MIN 256u
+/* Time a replica has to fetch the QC of a block it committed without one:
+ * a few fetch retries, one of them after a restart. */
+#define SIM_QC_GRACE_MS 2000u
 
 /* A signed statement as carried by a proposal, vote or timeout message. */
 typedef struct {
@@ -297,11 +300,27 @@ void sim_check_step(sim_world *w, const sim_host *h, seq_err err)
         sim_fail(w, "halt", "host %zu halted at view %llu", h->id, (unsigned long long)status.view);
 }
 
+/* Every committed block of an honest replica has its QC on disk (a store
+ * that cannot prove its chain cannot serve block sync), except blocks
+ * committed so recently that the fetch of their QC may still be under way. */
+static void check_committed_qcs(sim_world *w, const sim_host *h)
+{
+    for (uint64_t height = 1; height <= h->disk.height && !w->failed; height++) {
+        if (h->disk.chain_ms[height - 1] + SIM_QC_GRACE_MS > w->now_ms)
+            break;
+        if (sim_map_get(&h->disk.qcs, &h->disk.chain[height - 1]) == NULL)
+            sim_fail(w, "committed-qc", "host %zu committed height %llu without storing its QC",
+                     h->id, (unsigned long long)height);
+    }
+}
+
 void sim_check_final(sim_world *w)
 {
     SEQ_ASSERT(w != NULL);
     for (size_t i = 0; i < w->host_count && !w->failed; i++) {
         const sim_host *h = &w->hosts[i];
+        if (sim_host_honest(h))
+            check_committed_qcs(w, h);
         w->result->evidence_owed += h->expected.count;
         for (size_t s = 0; s < h->expected.cap && !w->failed; s++) {
             if (!h->expected.used[s] || sim_kmap_get(&h->evidence, h->expected.keys[s]) != NULL)

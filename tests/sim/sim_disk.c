@@ -14,6 +14,7 @@ void sim_disk_free(sim_disk *d)
     sim_map_free(&d->blocks);
     sim_map_free(&d->qcs);
     free(d->chain);
+    free(d->chain_ms);
     memset(d, 0, sizeof *d);
 }
 
@@ -57,7 +58,8 @@ void sim_disk_store_qc(sim_disk *d, const wire_qc *qc)
     sim_map_put(&d->qcs, &qc->block_hash, rec);
 }
 
-void sim_disk_commit(sim_disk *d, const seq_hash *hash, const seq_block_header *header)
+void sim_disk_commit(sim_disk *d, const seq_hash *hash, const seq_block_header *header,
+                     uint64_t now_ms)
 {
     SEQ_ASSERT(d != NULL && hash != NULL && header != NULL);
     SEQ_ASSERT(d->height < SIM_HEIGHTS_MAX);
@@ -66,8 +68,12 @@ void sim_disk_commit(sim_disk *d, const seq_hash *hash, const seq_block_header *
         seq_hash *chain = realloc(d->chain, cap * sizeof *chain);
         SEQ_ASSERT(chain != NULL);
         d->chain = chain;
+        uint64_t *chain_ms = realloc(d->chain_ms, cap * sizeof *chain_ms);
+        SEQ_ASSERT(chain_ms != NULL);
+        d->chain_ms = chain_ms;
         d->chain_cap = cap;
     }
+    d->chain_ms[d->height] = now_ms;
     d->chain[d->height++] = *hash;
     d->tip = *header;
 }

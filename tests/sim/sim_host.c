@@ -120,7 +120,7 @@ static void apply_commits(sim_world *w, sim_host *h, const cons_update *up)
     for (size_t i = 0; i < up->commit_count && !w->failed; i++) {
         const cons_block *c = &up->commits[i];
         sim_check_commit(w, h, c);
-        sim_disk_commit(&h->disk, &c->hash, &c->block.header);
+        sim_disk_commit(&h->disk, &c->hash, &c->block.header, w->now_ms);
         sim_world_trace_commit(w, h, c);
         sim_live_commit(w, h, c);
         sim_log(w, "host=%zu commit height=%llu view=%llu", h->id,
@@ -215,6 +215,21 @@ static void drain(sim_world *w, sim_host *h)
     }
 }
 
+/* The committed blocks whose QC the disk lacks, most recent first. */
+static size_t disk_uncertified(const sim_disk *d, cons_block_ref *out, size_t cap)
+{
+    size_t count = 0;
+    for (uint64_t height = d->height; height > 0 && count < cap; height--) {
+        const seq_hash *hash = &d->chain[height - 1];
+        if (sim_map_get(&d->qcs, hash) != NULL)
+            continue;
+        const sim_block_rec *rec = sim_map_get(&d->blocks, hash);
+        SEQ_ASSERT(rec != NULL); /* committed blocks are stored first */
+        out[count++] = (cons_block_ref){.hash = *hash, .height = height, .view = rec->header.view};
+    }
+    return count;
+}
+
 void sim_host_start(sim_world *w, sim_host *h)
 {
     SEQ_ASSERT(w != NULL && h != NULL);
@@ -222,9 +237,12 @@ void sim_host_start(sim_world *w, sim_host *h)
     bool forget = w->params.canary == SIM_CANARY_FORGET_STATE && h->incarnation > 0;
     if (forget)
         h->disk.has_safety = false;
+    cons_block_ref uncertified[CONS_QC_MISSING];
     cons_restart restart = {
         .safety = h->disk.has_safety ? &h->disk.safety : NULL,
         .committed = h->disk.height > 0 ? &h->disk.tip : NULL,
+        .uncertified_count = disk_uncertified(&h->disk, uncertified, CONS_QC_MISSING),
+        .uncertified = uncertified,
     };
     seq_err err = cons_new(&h->core, &h->config, &restart);
     if (err != SEQ_OK) {

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "node.h"
 #include "test_rng.h"
 
@@ -44,20 +45,6 @@
 static uint8_t recv_buf[NET_MSG_BYTES_MAX];
 
 /* ---------------------------------------------------------------- clock */
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(uint32_t ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
 
 /* -------------------------------------------------------------- sockets */
 
@@ -105,9 +92,9 @@ static bool send_all(int fd, const uint8_t *p, size_t len)
  * that took, or -1 if the socket is still open after timeout_ms. */
 static int64_t wait_closed_ms(int fd, uint32_t timeout_ms)
 {
-    uint64_t start = now_ms();
+    uint64_t start = test_now_ms();
     for (;;) {
-        uint64_t spent = now_ms() - start;
+        uint64_t spent = test_now_ms() - start;
         if (spent >= timeout_ms)
             return -1;
         struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -116,7 +103,7 @@ static int64_t wait_closed_ms(int fd, uint32_t timeout_ms)
         uint8_t tmp[512];
         ssize_t n = recv(fd, tmp, sizeof tmp, 0);
         if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
-            return (int64_t)(now_ms() - start);
+            return (int64_t)(test_now_ms() - start);
     }
 }
 
@@ -242,7 +229,7 @@ static bool linked(cluster *cl, uint32_t a, uint32_t b)
 /* Waits until every pair of running nodes is connected; returns the ms. */
 static uint64_t wait_all_linked(cluster *cl, uint32_t timeout_ms)
 {
-    uint64_t start = now_ms();
+    uint64_t start = test_now_ms();
     for (;;) {
         bool all = true;
         for (uint32_t a = 0; a < NODES; a++)
@@ -250,9 +237,9 @@ static uint64_t wait_all_linked(cluster *cl, uint32_t timeout_ms)
                 if (cl->nets[a] != NULL && cl->nets[b] != NULL)
                     all = all && linked(cl, a, b);
         if (all)
-            return now_ms() - start;
-        assert_true(now_ms() - start < timeout_ms);
-        sleep_ms(5);
+            return test_now_ms() - start;
+        assert_true(test_now_ms() - start < timeout_ms);
+        test_sleep_ms(5);
     }
 }
 
@@ -261,11 +248,11 @@ static uint64_t wait_all_linked(cluster *cl, uint32_t timeout_ms)
 static bool recv_match(net *n, uint32_t from, const uint8_t *want, size_t want_len,
                        uint32_t timeout_ms)
 {
-    uint64_t start = now_ms();
-    while (now_ms() - start < timeout_ms) {
+    uint64_t start = test_now_ms();
+    while (test_now_ms() - start < timeout_ms) {
         uint32_t sender = 0;
         size_t len = 0;
-        uint32_t left = timeout_ms - (uint32_t)(now_ms() - start);
+        uint32_t left = timeout_ms - (uint32_t)(test_now_ms() - start);
         seq_err err = net_recv(n, &sender, recv_buf, sizeof recv_buf, &len, left);
         if (err == SEQ_ERR_TIMEOUT)
             return false;
@@ -282,8 +269,8 @@ static bool deliver(cluster *cl, uint32_t from, uint32_t to)
     static uint32_t serial;
     uint8_t msg[PAYLOAD_BYTES];
     int len = snprintf((char *)msg, sizeof msg, "msg %u->%u #%u", from, to, serial++);
-    uint64_t start = now_ms();
-    while (now_ms() - start < DELIVER_WAIT_MS) {
+    uint64_t start = test_now_ms();
+    while (test_now_ms() - start < DELIVER_WAIT_MS) {
         seq_err err = net_send(cl->nets[from], to, msg, (size_t)len);
         assert_true(err == SEQ_OK || err == SEQ_ERR_NO_SPACE);
         if (recv_match(cl->nets[to], from, msg, (size_t)len, RESEND_MS))
@@ -407,7 +394,8 @@ static void test_three_nodes_exchange(void **state)
     size_t len = 0;
     uint8_t small[8];
     seq_err err = SEQ_ERR_TIMEOUT;
-    for (uint64_t start = now_ms(); err == SEQ_ERR_TIMEOUT && now_ms() - start < DELIVER_WAIT_MS;)
+    for (uint64_t start = test_now_ms();
+         err == SEQ_ERR_TIMEOUT && test_now_ms() - start < DELIVER_WAIT_MS;)
         err = net_recv(cl->nets[0], &from, small, sizeof small, &len, 50);
     assert_int_equal(err, SEQ_ERR_NO_SPACE);
     assert_int_equal(len, sizeof msg);
@@ -447,10 +435,10 @@ static void test_wrong_key_and_genesis_refused(void **state)
     c.peers = view;
     c.transport_secret_key = seed;
     net *impostor = net_up(&c);
-    for (uint64_t start = now_ms(); totals(cl->nets[0]).closed[NET_CLOSE_WRONG_KEY] == 0 ||
-                                    totals(cl->nets[1]).closed[NET_CLOSE_WRONG_KEY] == 0;) {
-        assert_true(now_ms() - start < CONNECT_WAIT_MS);
-        sleep_ms(10);
+    for (uint64_t start = test_now_ms(); totals(cl->nets[0]).closed[NET_CLOSE_WRONG_KEY] == 0 ||
+                                         totals(cl->nets[1]).closed[NET_CLOSE_WRONG_KEY] == 0;) {
+        assert_true(test_now_ms() - start < CONNECT_WAIT_MS);
+        test_sleep_ms(10);
     }
     for (uint32_t i = 0; i < 2; i++) {
         net_peer_counters s = peer_stats(cl->nets[i], 2);
@@ -465,10 +453,11 @@ static void test_wrong_key_and_genesis_refused(void **state)
     cluster_config(cl, &c, 2);
     rng_fill(c.genesis_hash.b, SEQ_HASH_BYTES);
     net *stranger = net_up(&c);
-    for (uint64_t start = now_ms(); totals(cl->nets[0]).closed[NET_CLOSE_GENESIS_MISMATCH] == 0 ||
-                                    totals(cl->nets[1]).closed[NET_CLOSE_GENESIS_MISMATCH] == 0;) {
-        assert_true(now_ms() - start < CONNECT_WAIT_MS);
-        sleep_ms(10);
+    for (uint64_t start = test_now_ms();
+         totals(cl->nets[0]).closed[NET_CLOSE_GENESIS_MISMATCH] == 0 ||
+         totals(cl->nets[1]).closed[NET_CLOSE_GENESIS_MISMATCH] == 0;) {
+        assert_true(test_now_ms() - start < CONNECT_WAIT_MS);
+        test_sleep_ms(10);
     }
     assert_false(peer_stats(cl->nets[0], 2).connected);
     assert_true(totals(stranger).closed[NET_CLOSE_GENESIS_MISMATCH] >= 1);
@@ -485,9 +474,9 @@ static void test_wrong_key_and_genesis_refused(void **state)
 
 static void wait_total(net *n, net_close_reason reason, uint64_t at_least)
 {
-    for (uint64_t start = now_ms(); totals(n).closed[reason] < at_least;) {
-        assert_true(now_ms() - start < CONNECT_WAIT_MS);
-        sleep_ms(5);
+    for (uint64_t start = test_now_ms(); totals(n).closed[reason] < at_least;) {
+        assert_true(test_now_ms() - start < CONNECT_WAIT_MS);
+        test_sleep_ms(5);
     }
 }
 
@@ -673,11 +662,12 @@ static void mitm_attack(cluster *cl, proxy *px, proxy_mode mode, net_close_reaso
     int injected = atomic_load(&px->injected);
     atomic_store(&px->mode, mode);
     uint8_t msg[PAYLOAD_BYTES] = "bait";
-    for (uint64_t start = now_ms(); atomic_load(&px->injected) == injected ||
-                                    totals(cl->nets[1]).closed[reason] == before.closed[reason];) {
-        assert_true(now_ms() - start < 2 * CONNECT_WAIT_MS);
+    for (uint64_t start = test_now_ms();
+         atomic_load(&px->injected) == injected ||
+         totals(cl->nets[1]).closed[reason] == before.closed[reason];) {
+        assert_true(test_now_ms() - start < 2 * CONNECT_WAIT_MS);
         assert_int_equal(net_send(cl->nets[0], 1, msg, sizeof msg), SEQ_OK);
-        sleep_ms(20);
+        test_sleep_ms(20);
     }
     wait_all_linked(cl, CONNECT_WAIT_MS);
     assert_true(deliver(cl, 0, 1));
@@ -741,12 +731,12 @@ static void test_restart_reconnects(void **state)
     deliver_all_pairs(cl);
 
     node_down(cl, 1);
-    for (uint64_t start = now_ms();
+    for (uint64_t start = test_now_ms();
          peer_stats(cl->nets[0], 1).connected || peer_stats(cl->nets[2], 1).connected;) {
-        assert_true(now_ms() - start < CONNECT_WAIT_MS);
-        sleep_ms(5);
+        assert_true(test_now_ms() - start < CONNECT_WAIT_MS);
+        test_sleep_ms(5);
     }
-    sleep_ms(3 * BACKOFF_MAX_MS); /* the others back off to the bound */
+    test_sleep_ms(3 * BACKOFF_MAX_MS); /* the others back off to the bound */
     node_up(cl, 1);
     uint64_t took = wait_all_linked(cl, CONNECT_WAIT_MS);
     assert_true(took <= BACKOFF_MAX_MS + 2 * BACKOFF_BASE_MS + HANDSHAKE_TIMEOUT_MS);
@@ -774,9 +764,9 @@ static void test_bounded_queues(void **state)
     assert_int_equal(s.drops_queue_full, 12);
     assert_int_equal(net_broadcast(n, msg, sizeof msg), SEQ_ERR_NO_SPACE); /* 1 full, 2 not */
     assert_int_equal(peer_stats(n, 2).queue_depth, 1);
-    for (uint64_t start = now_ms(); totals(n).dial_failures < 2;) {
-        assert_true(now_ms() - start < CONNECT_WAIT_MS);
-        sleep_ms(10);
+    for (uint64_t start = test_now_ms(); totals(n).dial_failures < 2;) {
+        assert_true(test_now_ms() - start < CONNECT_WAIT_MS);
+        test_sleep_ms(10);
     }
 
     /* What waited in the queue goes out once the peer appears. */
@@ -801,7 +791,7 @@ static void test_inbox_backpressure(void **state)
         memcpy(msg, &i, sizeof i);
         assert_int_equal(net_send(cl->nets[0], 1, msg, sizeof msg), SEQ_OK);
     }
-    sleep_ms(200); /* node 1 reads nothing: its inbox fills and stops there */
+    test_sleep_ms(200); /* node 1 reads nothing: its inbox fills and stops there */
     net_counters t = totals(cl->nets[1]);
     assert_int_equal(t.inbox_depth, INBOX);
     assert_true(peer_stats(cl->nets[1], 0).frames_in < MESSAGES);
@@ -836,8 +826,8 @@ static uint32_t send_and_count(cluster *cl, uint32_t a, uint32_t b, uint32_t cou
         assert_int_equal(net_send(cl->nets[a], b, msg, sizeof msg), SEQ_OK);
     }
     uint32_t got = 0;
-    uint64_t start = now_ms();
-    while (now_ms() - start < wait_ms) {
+    uint64_t start = test_now_ms();
+    while (test_now_ms() - start < wait_ms) {
         uint32_t from = 0, id = 0;
         size_t len = 0;
         if (net_recv(cl->nets[b], &from, recv_buf, sizeof recv_buf, &len, 20) != SEQ_OK)
@@ -884,10 +874,10 @@ static void test_faults(void **state)
     assert_int_equal(net_fault_set(zero, 1, &(net_fault){.delay_ms = delay, .jitter_ms = 20}),
                      SEQ_OK);
     uint8_t msg[PAYLOAD_BYTES] = "late";
-    uint64_t start = now_ms();
+    uint64_t start = test_now_ms();
     assert_int_equal(net_send(zero, 1, msg, sizeof msg), SEQ_OK);
     assert_true(recv_match(one, 0, msg, sizeof msg, 2000));
-    uint64_t took = now_ms() - start;
+    uint64_t took = test_now_ms() - start;
     assert_true(took >= delay && took < delay + 20 + 500);
 
     /* Duplication: every message twice. */

@@ -1,0 +1,134 @@
+/* ctl_status.c — `seqctl status --rpc URL [--rpc URL...]`: asks each node's
+ * API for seq_status and prints one table row per node. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "l1.h"
+
+#define STATUS_NODES_MAX    CONS_VALIDATORS_MAX
+#define STATUS_TIMEOUT_MS   2000u
+#define STATUS_ADDR_COLUMNS 42
+
+void node_seqctl_status_usage(FILE *f)
+{
+    fputs("usage: seqctl status --rpc URL [--rpc URL]... [--json]\n"
+          "\n"
+          "Asks each node's JSON-RPC API (seqd rpc_listen, http://HOST:PORT) for\n"
+          "seq_status and prints a table: validator, view, committed height, leader\n"
+          "and connected peers. --json prints each node's answer as one JSON line.\n"
+          "Exits 1 if a node did not answer.\n",
+          f);
+}
+
+typedef struct {
+    const char *urls[STATUS_NODES_MAX];
+    size_t count;
+    bool json;
+} status_args;
+
+static int status_parse(status_args *a, int argc, char **argv, FILE *err)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            a->json = true;
+        } else if (strcmp(argv[i], "--rpc") == 0 && i + 1 < argc && a->count < STATUS_NODES_MAX) {
+            a->urls[a->count++] = argv[++i];
+        } else {
+            fprintf(err, "seqctl status: unknown or incomplete argument '%s'\n", argv[i]);
+            return NODE_EXIT_USAGE;
+        }
+    }
+    if (a->count == 0) {
+        fputs("seqctl status: at least one --rpc URL is required\n", err);
+        return NODE_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Calls seq_status on url; *out is the parsed result (json_decref it). */
+static seq_err status_fetch(json_t **out, char *why, size_t why_len, const char *url)
+{
+    *out = NULL;
+    l1_rpc_options options;
+    l1_rpc_options_default(&options);
+    options.connect_timeout_ms = STATUS_TIMEOUT_MS;
+    options.timeout_ms = STATUS_TIMEOUT_MS;
+    options.retries = 0;
+    l1_rpc *c = NULL;
+    char *text = NULL;
+    seq_err err = l1_rpc_new(&c, url, &options);
+    if (err != SEQ_OK) {
+        snprintf(why, why_len, "bad URL (%s)", seq_strerror(err));
+        return err;
+    }
+    err = l1_rpc_call(c, &text, "seq_status", NULL);
+    if (err != SEQ_OK)
+        snprintf(why, why_len, "%s", l1_rpc_last_error(c));
+    l1_rpc_free(c);
+    if (err != SEQ_OK)
+        return err;
+    *out = json_loads(text, 0, NULL);
+    free(text);
+    if (*out == NULL || !json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        snprintf(why, why_len, "the answer is not a status object");
+        return SEQ_ERR_MALFORMED;
+    }
+    return SEQ_OK;
+}
+
+static long long field(const json_t *obj, const char *name)
+{
+    return (long long)json_integer_value(json_object_get(obj, name));
+}
+
+static void status_row(FILE *out, const json_t *s, const char *url)
+{
+    const char *validator = json_string_value(json_object_get(s, "validator"));
+    fprintf(out, "%-*s %4lld %8lld %8lld %6lld %3lld/%-3lld %s%s\n", STATUS_ADDR_COLUMNS,
+            validator != NULL ? validator : "?", field(s, "validatorIndex"), field(s, "view"),
+            field(s, "height"), field(s, "leaderIndex"), field(s, "peersConnected"),
+            field(s, "committeeSize") - 1, url,
+            json_is_true(json_object_get(s, "halted"))         ? " HALTED"
+            : json_is_true(json_object_get(s, "storeFailing")) ? " STORE-FAILING"
+                                                               : "");
+}
+
+int node_seqctl_status(int argc, char **argv, FILE *out, FILE *err)
+{
+    status_args a;
+    int code = status_parse(&a, argc, argv, err);
+    if (code >= 0) {
+        node_seqctl_status_usage(err);
+        return code;
+    }
+    code = NODE_EXIT_OK;
+    if (!a.json)
+        fprintf(out, "%-*s %4s %8s %8s %6s %7s %s\n", STATUS_ADDR_COLUMNS, "VALIDATOR", "IDX",
+                "VIEW", "HEIGHT", "LEADER", "PEERS", "RPC");
+    for (size_t i = 0; i < a.count; i++) {
+        json_t *s = NULL;
+        char why[L1_RPC_ERROR_TEXT_BYTES];
+        if (status_fetch(&s, why, sizeof why, a.urls[i]) != SEQ_OK) {
+            fprintf(err, "seqctl status: %s: %s\n", a.urls[i], why);
+            if (!a.json)
+                fprintf(out, "%-*s %4s %8s %8s %6s %7s %s\n", STATUS_ADDR_COLUMNS, "(unreachable)",
+                        "-", "-", "-", "-", "-", a.urls[i]);
+            code = NODE_EXIT_FAILURE;
+            continue;
+        }
+        if (a.json) {
+            char *text = json_dumps(s, JSON_COMPACT);
+            fprintf(out, "%s\n", text != NULL ? text : "null");
+            free(text);
+        } else {
+            status_row(out, s, a.urls[i]);
+        }
+        json_decref(s);
+    }
+    return code;
+}

@@ -1,0 +1,696 @@
+/* runtime.c — the event loop of a committee member. One thread owns the
+ * consensus core: it reads the transport into the core with a monotonic
+ * clock, and applies every cons_update in the order consensus.h documents:
+ * one durable store_apply before anything leaves the process, then
+ * messages, fetches, commits, evidence, the payload, the timer.
+ *
+ * Follow-up events (a payload for the leader, a fetch answered from the
+ * own store) wait in a small local queue and are fed only once the update
+ * that asked for them is fully applied, because an update's pointers die
+ * at the next cons_step. The payload the core asks for waits apart, until
+ * its block is due. */
+#include "internal.h"
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "l1.h"
+
+/* One follow-up event: a fetch to answer from the own store. */
+typedef struct {
+    cons_fetch fetch;
+} runtime_local;
+
+struct node_runtime {
+    node_config_resolved resolved;
+    cons_config cons_config;
+    node_cons_crypto *crypto;
+    store *store;
+    net *net;
+    cons *core; /* NULL while waiting to be rebuilt after a store failure */
+    node_api *api;
+    atomic_bool stopping;
+    uint64_t started_ms;      /* monotonic */
+    uint64_t deadline_ms;     /* the core's next timer */
+    uint64_t core_rebuild_ms; /* when core is NULL: when to rebuild it */
+    bool store_failed;        /* the last store_apply failed (logged once) */
+    bool halted_logged;
+    /* The payload the core asked for, fed once due (block pacing). */
+    bool payload_pending;
+    cons_payload_request payload_request;
+    uint64_t payload_due_ms; /* monotonic */
+    /* The local queue, a ring. */
+    runtime_local local[NODE_RUNTIME_LOCAL_EVENTS_MAX];
+    size_t local_head, local_count;
+    /* Buffers, allocated once. */
+    uint8_t *rx;      /* NET_MSG_BYTES_MAX: one received message */
+    uint8_t *tx;      /* NET_MSG_BYTES_MAX: one encoded message */
+    seq_arena decode; /* WIRE_DECODE_ARENA_BYTES(NET_MSG_BYTES_MAX) */
+    seq_arena encode; /* WIRE_ENCODE_ARENA_BYTES */
+    seq_arena sync;   /* STORE_SYNC_ARENA_BYTES: one sync answer */
+    seq_arena block;  /* STORE_BLOCK_ARENA_BYTES: one committed block */
+    /* Counters and the snapshot the API reads. */
+    node_status counters; /* loop-owned: only the message counters are used */
+    nng_mtx *status_mtx;
+    node_status *status; /* status_mtx */
+    node_status *status_scratch;
+};
+
+/* ---------------------------------------------------------------- clocks */
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ----------------------------------------------------- validity hook */
+
+/* Timestamp drift against this node's wall clock. There is no L1 follower
+ * yet, so a block must keep its parent's L1 origin and forced cursor: no
+ * honest leader can justify moving them. */
+static seq_err runtime_validate(void *ctx, const cons_block *block, const seq_block_header *parent)
+{
+    (void)ctx;
+    const seq_block_header *h = &block->block.header;
+    if (h->timestamp_ms > wall_ms() + NODE_RUNTIME_DRIFT_MS_MAX) {
+        SEQ_LOG(SEQ_LOG_WARN, "block_rejected", SEQ_F_STR("reason", "timestamp_drift"),
+                SEQ_F_U64("height", h->height), SEQ_F_U64("view", h->view),
+                SEQ_F_U64("timestamp_ms", h->timestamp_ms));
+        return SEQ_ERR_INVALID_ARG;
+    }
+    if (h->l1_origin_number != parent->l1_origin_number ||
+        !seq_hash_equal(&h->l1_origin_hash, &parent->l1_origin_hash) ||
+        h->forced_cursor != parent->forced_cursor) {
+        SEQ_LOG(SEQ_LOG_WARN, "block_rejected", SEQ_F_STR("reason", "l1_origin"),
+                SEQ_F_U64("height", h->height), SEQ_F_U64("view", h->view));
+        return SEQ_ERR_INVALID_ARG;
+    }
+    return SEQ_OK;
+}
+
+/* ------------------------------------------------------- applying updates */
+
+static void local_push(node_runtime *rt, const runtime_local *item)
+{
+    if (rt->local_count == NODE_RUNTIME_LOCAL_EVENTS_MAX) {
+        SEQ_LOG(SEQ_LOG_DEBUG, "local_event_dropped");
+        return;
+    }
+    rt->local[(rt->local_head + rt->local_count) % NODE_RUNTIME_LOCAL_EVENTS_MAX] = *item;
+    rt->local_count++;
+}
+
+/* Encodes msg into rt->tx; SEQ_OK with *len set, or the encoder's error. */
+static seq_err encode_msg(node_runtime *rt, size_t *len, const wire_msg *msg)
+{
+    seq_arena_reset(&rt->encode);
+    seq_err err = wire_encode(rt->tx, NET_MSG_BYTES_MAX, len, &rt->encode, msg);
+    if (err != SEQ_OK)
+        SEQ_LOG(SEQ_LOG_ERROR, "encode_failed", SEQ_F_STR("type", wire_type_name(msg->type)),
+                SEQ_F_ERR(err));
+    return err;
+}
+
+static void send_msg(node_runtime *rt, size_t to, const wire_msg *msg)
+{
+    size_t len = 0;
+    if (encode_msg(rt, &len, msg) != SEQ_OK)
+        return;
+    seq_err err = to == CONS_TO_ALL ? net_broadcast(rt->net, rt->tx, len)
+                                    : net_send(rt->net, (uint32_t)to, rt->tx, len);
+    if (err != SEQ_OK && err != SEQ_ERR_NO_SPACE) /* a full queue is counted by net */
+        SEQ_LOG(SEQ_LOG_WARN, "send_failed", SEQ_F_STR("type", wire_type_name(msg->type)),
+                SEQ_F_U64("to", to == CONS_TO_ALL ? UINT64_MAX : (uint64_t)to), SEQ_F_ERR(err));
+}
+
+static void log_commit(node_runtime *rt, const cons_block *c)
+{
+    size_t tx_count = 0;
+    cons_block stored;
+    seq_arena_reset(&rt->block);
+    if (store_get_block(rt->store, &stored, &rt->block, &c->hash) == SEQ_OK)
+        tx_count = stored.block.tx_count;
+    const seq_block_header *h = &c->block.header;
+    SEQ_LOG(SEQ_LOG_INFO, "commit", SEQ_F_U64("height", h->height),
+            SEQ_F_HEX("hash", c->hash.b, SEQ_HASH_BYTES), SEQ_F_U64("view", h->view),
+            SEQ_F_U64("txs", tx_count));
+}
+
+static void log_evidence(const wire_evidence *e)
+{
+    const seq_addr *signer = e->kind == WIRE_EVIDENCE_TIMEOUT       ? &e->u.timeout.a.signer
+                             : e->kind == WIRE_EVIDENCE_ATTESTATION ? &e->u.attestation.a.signer
+                                                                    : &e->u.block.a.signer;
+    uint64_t view = e->kind == WIRE_EVIDENCE_TIMEOUT       ? e->u.timeout.a.stmt.view
+                    : e->kind == WIRE_EVIDENCE_ATTESTATION ? e->u.attestation.a.stmt.index
+                                                           : e->u.block.a.stmt.view;
+    SEQ_LOG(SEQ_LOG_WARN, "evidence", SEQ_F_U64("kind", (uint64_t)e->kind),
+            SEQ_F_HEX("signer", signer->b, SEQ_ADDR_BYTES), SEQ_F_U64("view", view));
+}
+
+/* Keeps the request until the block is due: without transactions a block
+ * comes NODE_RUNTIME_EMPTY_BLOCK_MS after its parent's timestamp, so an
+ * idle committee does not fill the disk with empty blocks. */
+static void payload_schedule(node_runtime *rt, const cons_payload_request *req)
+{
+    uint64_t now_wall_ms = wall_ms();
+    uint64_t due_wall_ms = req->parent.timestamp_ms + NODE_RUNTIME_EMPTY_BLOCK_MS;
+    uint64_t wait = due_wall_ms > now_wall_ms ? due_wall_ms - now_wall_ms : 0;
+    rt->payload_pending = true;
+    rt->payload_request = *req;
+    rt->payload_due_ms = monotonic_ms() + SEQ_MIN(wait, (uint64_t)NODE_RUNTIME_EMPTY_BLOCK_MS);
+}
+
+/* Persists u in one durable commit. On failure logs once (until a write
+ * succeeds again) and returns false: nothing of u may leave the process. */
+static bool persist(node_runtime *rt, const cons_update *u)
+{
+    seq_err err = store_apply(rt->store, u);
+    if (err == SEQ_OK) {
+        if (rt->store_failed)
+            SEQ_LOG0(SEQ_LOG_INFO, "store_recovered");
+        rt->store_failed = false;
+        return true;
+    }
+    rt->counters.store_failures++;
+    if (!rt->store_failed)
+        SEQ_LOG(SEQ_LOG_ERROR, "store_apply_failed", SEQ_F_ERR(err),
+                SEQ_F_U64("retry_ms", NODE_RUNTIME_STORE_RETRY_MS));
+    rt->store_failed = true;
+    return false;
+}
+
+/* Applies u in the documented order. Returns false if the durable write
+ * failed (then nothing was sent). */
+static bool apply_update(node_runtime *rt, const cons_update *u)
+{
+    if (!persist(rt, u))
+        return false;
+    for (size_t i = 0; i < u->message_count; i++)
+        send_msg(rt, u->messages[i].to, &u->messages[i].msg);
+    /* Fetches go through the local queue: the own store answers first
+     * (drain_local), and only a fetch it cannot answer goes to the peer. */
+    for (size_t i = 0; i < u->fetch_count; i++)
+        local_push(rt, &(runtime_local){.fetch = u->fetches[i]});
+    for (size_t i = 0; i < u->commit_count; i++)
+        log_commit(rt, &u->commits[i]);
+    for (size_t i = 0; i < u->evidence_count; i++)
+        log_evidence(&u->evidence[i]);
+    if (u->payload_wanted)
+        payload_schedule(rt, &u->payload_request);
+    rt->deadline_ms = u->deadline_ms;
+    return true;
+}
+
+/* Drops the core after a failed durable write; it is rebuilt from the
+ * store (as after a crash) once NODE_RUNTIME_STORE_RETRY_MS passed. What
+ * it signed but could not persist never left the process. */
+static void core_drop(node_runtime *rt, uint64_t now_ms)
+{
+    cons_free(rt->core);
+    rt->core = NULL;
+    rt->local_count = 0;
+    rt->payload_pending = false;
+    rt->core_rebuild_ms = now_ms + NODE_RUNTIME_STORE_RETRY_MS;
+}
+
+static void feed(node_runtime *rt, const cons_event *ev)
+{
+    SEQ_ASSERT(rt->core != NULL);
+    cons_update u;
+    memset(&u, 0, sizeof u);
+    seq_err err = cons_step(rt->core, &u, ev);
+    if (err == SEQ_ERR_UNAVAILABLE && !rt->halted_logged) {
+        SEQ_LOG(SEQ_LOG_ERROR, "core_halted", SEQ_F_STR("why", "safety violation detected"));
+        rt->halted_logged = true;
+    } else if (err != SEQ_OK && err != SEQ_ERR_UNAVAILABLE) {
+        SEQ_LOG(SEQ_LOG_ERROR, "step_failed", SEQ_F_U64("event", (uint64_t)ev->type),
+                SEQ_F_ERR(err));
+    }
+    if (!apply_update(rt, &u))
+        core_drop(rt, ev->now_ms);
+}
+
+static void feed_payload(node_runtime *rt, const cons_payload_request *req)
+{
+    /* No mempool yet: empty blocks. */
+    cons_event ev = {.type = CONS_EVENT_PAYLOAD, .now_ms = monotonic_ms()};
+    ev.u.payload = (cons_payload){
+        .view = req->view,
+        .timestamp_ms = SEQ_MAX(wall_ms(), req->parent.timestamp_ms),
+        .l1_origin_number = req->parent.l1_origin_number,
+        .l1_origin_hash = req->parent.l1_origin_hash,
+        .forced_cursor = req->parent.forced_cursor,
+        .tx_count = 0,
+        .txs = NULL,
+    };
+    feed(rt, &ev);
+}
+
+/* Answers f from the own store and feeds the answer as a sync_response
+ * from the replica's own index; asks the peer if the store has nothing. */
+static void feed_fetch(node_runtime *rt, const cons_fetch *f)
+{
+    wire_msg msg = {.type = WIRE_SYNC_RESPONSE};
+    seq_arena_reset(&rt->sync);
+    seq_err err = store_sync_answer(rt->store, &msg.u.sync_response, &rt->sync, &f->request);
+    if (err != SEQ_OK || msg.u.sync_response.count == 0) {
+        wire_msg req = {.type = WIRE_SYNC_REQUEST, .u.sync_request = f->request};
+        send_msg(rt, f->peer, &req);
+        return;
+    }
+    cons_event ev = {.type = CONS_EVENT_MESSAGE, .now_ms = monotonic_ms()};
+    ev.u.message.from = rt->resolved.self_index;
+    ev.u.message.msg = &msg;
+    feed(rt, &ev);
+}
+
+static void drain_local(node_runtime *rt)
+{
+    while (rt->core != NULL && rt->local_count > 0) {
+        runtime_local item = rt->local[rt->local_head];
+        rt->local_head = (rt->local_head + 1) % NODE_RUNTIME_LOCAL_EVENTS_MAX;
+        rt->local_count--;
+        feed_fetch(rt, &item.fetch);
+    }
+}
+
+/* ------------------------------------------------------------- the core */
+
+/* The most recent committed blocks whose QC the store lacks (the core
+ * fetches those again), looking back at most NODE_RUNTIME_QC_SCAN_HEIGHTS
+ * below the tip. */
+static size_t uncertified_scan(node_runtime *rt, cons_block_ref *out, uint64_t tip_height)
+{
+    size_t count = 0;
+    uint64_t lowest =
+        tip_height > NODE_RUNTIME_QC_SCAN_HEIGHTS ? tip_height - NODE_RUNTIME_QC_SCAN_HEIGHTS : 0;
+    for (uint64_t h = tip_height; h > lowest && count < CONS_QC_MISSING; h--) {
+        seq_hash hash;
+        wire_qc qc;
+        cons_block block;
+        seq_arena_reset(&rt->block);
+        if (store_get_hash_at(rt->store, &hash, h) != SEQ_OK ||
+            store_get_qc(rt->store, &qc, &rt->block, &hash) != SEQ_ERR_NOT_FOUND)
+            continue;
+        seq_arena_reset(&rt->block);
+        if (store_get_block(rt->store, &block, &rt->block, &hash) != SEQ_OK)
+            continue;
+        out[count++] = (cons_block_ref){.hash = hash, .height = h, .view = block.block.header.view};
+    }
+    return count;
+}
+
+/* Creates the core from the store's safety state and committed tip. */
+static seq_err core_start(node_runtime *rt)
+{
+    SEQ_ASSERT(rt->core == NULL);
+    cons_safety *safety = malloc(sizeof *safety);
+    store_tip *tip = malloc(sizeof *tip);
+    seq_err err = SEQ_ERR_NO_MEMORY;
+    if (safety == NULL || tip == NULL)
+        goto free_buffers;
+    err = store_get_safety(rt->store, safety);
+    bool has_safety = err == SEQ_OK;
+    if (err != SEQ_OK && err != SEQ_ERR_NOT_FOUND)
+        goto free_buffers;
+    err = store_get_tip(rt->store, tip);
+    bool has_tip = err == SEQ_OK;
+    if (err != SEQ_OK && err != SEQ_ERR_NOT_FOUND)
+        goto free_buffers;
+    cons_block_ref uncertified[CONS_QC_MISSING];
+    cons_restart restart = {.safety = has_safety ? safety : NULL,
+                            .committed = has_tip ? &tip->header : NULL,
+                            .uncertified_count =
+                                has_tip ? uncertified_scan(rt, uncertified, tip->height) : 0,
+                            .uncertified = uncertified};
+    err = cons_new(&rt->core, &rt->cons_config, &restart);
+    if (err != SEQ_OK)
+        goto free_buffers;
+    SEQ_LOG(SEQ_LOG_INFO, "core_started", SEQ_F_U64("height", has_tip ? tip->height : 0),
+            SEQ_F_U64("view", cons_view(rt->core)), SEQ_F_BOOL("restart", has_safety));
+    rt->local_count = 0;
+    rt->payload_pending = false;
+    uint64_t now_ms = monotonic_ms();
+    rt->deadline_ms = now_ms;
+    feed(rt, &(cons_event){.type = CONS_EVENT_TICK, .now_ms = now_ms});
+free_buffers:
+    free(tip);
+    free(safety);
+    return err;
+}
+
+/* ------------------------------------------------------------- messages */
+
+static void serve_sync(node_runtime *rt, uint32_t from, const wire_sync_request *req)
+{
+    wire_msg msg = {.type = WIRE_SYNC_RESPONSE};
+    seq_arena_reset(&rt->sync);
+    seq_err err = store_sync_answer(rt->store, &msg.u.sync_response, &rt->sync, req);
+    if (err != SEQ_OK) {
+        SEQ_LOG(SEQ_LOG_WARN, "sync_answer_failed", SEQ_F_U64("peer", from), SEQ_F_ERR(err));
+        return;
+    }
+    rt->counters.sync_served++;
+    send_msg(rt, from, &msg);
+}
+
+static void feed_message(node_runtime *rt, uint32_t from, const wire_msg *msg)
+{
+    cons_event ev = {.type = CONS_EVENT_MESSAGE, .now_ms = monotonic_ms()};
+    ev.u.message.from = from;
+    ev.u.message.msg = msg;
+    feed(rt, &ev);
+}
+
+static void dispatch(node_runtime *rt, uint32_t from, size_t len)
+{
+    wire_msg msg;
+    seq_arena_reset(&rt->decode);
+    seq_err err = wire_decode(&msg, &rt->decode, rt->rx, len);
+    if (err != SEQ_OK) {
+        rt->counters.messages_invalid++;
+        SEQ_LOG(SEQ_LOG_DEBUG, "message_invalid", SEQ_F_U64("peer", from), SEQ_F_ERR(err));
+        return;
+    }
+    rt->counters.messages_in++;
+    switch (msg.type) {
+    case WIRE_PROPOSAL:
+    case WIRE_VOTE:
+    case WIRE_TIMEOUT:
+    case WIRE_VIEW_SYNC:
+    case WIRE_SYNC_RESPONSE:
+        if (rt->core != NULL) /* else: rebuilding after a store failure */
+            feed_message(rt, from, &msg);
+        return;
+    case WIRE_SYNC_REQUEST:
+        serve_sync(rt, from, &msg.u.sync_request);
+        return;
+    default:
+        /* Tx batches, evidence gossip and attestations: later work. */
+        rt->counters.messages_ignored++;
+        return;
+    }
+}
+
+/* -------------------------------------------------------------- status */
+
+static void snapshot_peers(node_runtime *rt, node_status *s)
+{
+    s->peers_connected = 0;
+    for (size_t i = 0; i < s->committee_size; i++) {
+        net_peer_counters c;
+        node_peer_status *p = &s->peers[i];
+        memset(p, 0, sizeof *p);
+        p->address = rt->resolved.genesis.validators[i].address;
+        if (i == rt->resolved.self_index || net_peer_stats(rt->net, &c, (uint32_t)i) != SEQ_OK)
+            continue;
+        *p = (node_peer_status){.address = p->address,
+                                .connected = c.connected,
+                                .frames_in = c.frames_in,
+                                .frames_out = c.frames_out,
+                                .bytes_in = c.bytes_in,
+                                .bytes_out = c.bytes_out,
+                                .drops = c.drops_queue_full + c.drops_fault,
+                                .auth_failures = c.auth_failures,
+                                .protocol_errors = c.protocol_errors};
+        s->peers_connected += c.connected;
+    }
+}
+
+static void snapshot(node_runtime *rt, bool running)
+{
+    node_status *s = rt->status_scratch;
+    *s = rt->counters;
+    s->running = running;
+    s->validator = rt->resolved.keys.pub.validator_address;
+    s->self_index = rt->resolved.self_index;
+    s->committee_size = rt->resolved.genesis.validator_count;
+    s->uptime_ms = monotonic_ms() - rt->started_ms;
+    s->store_failing = rt->store_failed;
+    if (rt->core != NULL) {
+        cons_status cs;
+        cons_get_status(rt->core, &cs);
+        s->view = cs.view;
+        s->leader_index = cs.leader;
+        s->leader = rt->cons_config.committee.validators[cs.leader].addr;
+        s->height_committed = cs.height_committed;
+        s->hash_committed = cs.hash_committed;
+        s->high_qc_view = cs.high_qc_view;
+        s->timeouts_consecutive = cs.timeouts_consecutive;
+        s->halted = cs.halted;
+        s->stats = cs.stats;
+    } else {
+        nng_mtx_lock(rt->status_mtx); /* keep the core's last figures */
+        node_status *old = rt->status;
+        s->view = old->view;
+        s->leader_index = old->leader_index;
+        s->leader = old->leader;
+        s->height_committed = old->height_committed;
+        s->hash_committed = old->hash_committed;
+        s->high_qc_view = old->high_qc_view;
+        s->stats = old->stats;
+        nng_mtx_unlock(rt->status_mtx);
+    }
+    snapshot_peers(rt, s);
+    nng_mtx_lock(rt->status_mtx);
+    rt->status_scratch = rt->status;
+    rt->status = s;
+    nng_mtx_unlock(rt->status_mtx);
+}
+
+void node_runtime_status(node_runtime *rt, node_status *out)
+{
+    SEQ_ASSERT(rt != NULL && out != NULL);
+    nng_mtx_lock(rt->status_mtx);
+    *out = *rt->status;
+    nng_mtx_unlock(rt->status_mtx);
+}
+
+/* ------------------------------------------------------------- the loop */
+
+static uint32_t wait_ms(const node_runtime *rt, uint64_t now_ms)
+{
+    if (rt->local_count > 0)
+        return 0;
+    uint64_t until = rt->core != NULL ? rt->deadline_ms : rt->core_rebuild_ms;
+    if (rt->core != NULL && rt->payload_pending)
+        until = SEQ_MIN(until, rt->payload_due_ms);
+    if (until <= now_ms)
+        return 0;
+    return (uint32_t)SEQ_MIN(until - now_ms, (uint64_t)NODE_RUNTIME_WAIT_MS_MAX);
+}
+
+/* One turn: at most one message, then the timer, then the follow-ups. */
+static void turn(node_runtime *rt)
+{
+    uint32_t from = 0;
+    size_t len = 0;
+    seq_err err =
+        net_recv(rt->net, &from, rt->rx, NET_MSG_BYTES_MAX, &len, wait_ms(rt, monotonic_ms()));
+    if (err == SEQ_OK)
+        dispatch(rt, from, len);
+    else if (err != SEQ_ERR_TIMEOUT)
+        SEQ_LOG(SEQ_LOG_WARN, "recv_failed", SEQ_F_ERR(err));
+    uint64_t now_ms = monotonic_ms();
+    if (rt->core == NULL && now_ms >= rt->core_rebuild_ms) {
+        err = core_start(rt);
+        if (err != SEQ_OK && rt->core == NULL) {
+            SEQ_LOG(SEQ_LOG_ERROR, "core_restart_failed", SEQ_F_ERR(err));
+            rt->core_rebuild_ms = now_ms + NODE_RUNTIME_STORE_RETRY_MS;
+        }
+    } else if (rt->core != NULL && now_ms >= rt->deadline_ms) {
+        feed(rt, &(cons_event){.type = CONS_EVENT_TICK, .now_ms = now_ms});
+    }
+    drain_local(rt);
+    if (rt->core != NULL && rt->payload_pending && monotonic_ms() >= rt->payload_due_ms) {
+        rt->payload_pending = false;
+        feed_payload(rt, &rt->payload_request);
+        drain_local(rt);
+    }
+}
+
+seq_err node_runtime_run(node_runtime *rt)
+{
+    SEQ_ASSERT(rt != NULL);
+    SEQ_LOG(SEQ_LOG_INFO, "running", SEQ_F_U64("validator_index", rt->resolved.self_index),
+            SEQ_F_U64("committee", rt->resolved.genesis.validator_count),
+            SEQ_F_STR("listen", rt->resolved.config.listen),
+            SEQ_F_STR("rpc_listen", rt->resolved.config.rpc_listen));
+    if (rt->core != NULL)
+        drain_local(rt);
+    snapshot(rt, true);
+    while (!atomic_load(&rt->stopping)) {
+        turn(rt);
+        snapshot(rt, true);
+    }
+    snapshot(rt, false);
+    SEQ_LOG0(SEQ_LOG_INFO, "stopping");
+    return SEQ_OK;
+}
+
+void node_runtime_stop(node_runtime *rt)
+{
+    if (rt != NULL)
+        atomic_store(&rt->stopping, true);
+}
+
+/* ------------------------------------------------------- construction */
+
+static seq_err arena_new(seq_arena *a, size_t cap)
+{
+    void *buf = malloc(cap);
+    if (buf == NULL)
+        return SEQ_ERR_NO_MEMORY;
+    seq_arena_init(a, buf, cap);
+    return SEQ_OK;
+}
+
+static seq_err buffers_new(node_runtime *rt)
+{
+    rt->rx = malloc(NET_MSG_BYTES_MAX);
+    rt->tx = malloc(NET_MSG_BYTES_MAX);
+    rt->status = calloc(1, sizeof *rt->status);
+    rt->status_scratch = calloc(1, sizeof *rt->status_scratch);
+    if (rt->rx == NULL || rt->tx == NULL || rt->status == NULL || rt->status_scratch == NULL ||
+        arena_new(&rt->decode, WIRE_DECODE_ARENA_BYTES(NET_MSG_BYTES_MAX)) != SEQ_OK ||
+        arena_new(&rt->encode, WIRE_ENCODE_ARENA_BYTES) != SEQ_OK ||
+        arena_new(&rt->sync, STORE_SYNC_ARENA_BYTES) != SEQ_OK ||
+        arena_new(&rt->block, STORE_BLOCK_ARENA_BYTES) != SEQ_OK ||
+        nng_mtx_alloc(&rt->status_mtx) != 0)
+        return SEQ_ERR_NO_MEMORY;
+    return SEQ_OK;
+}
+
+/* The consensus config: genesis parameters, production crypto, the hook. */
+static seq_err consensus_setup(node_runtime *rt, node_diag *why)
+{
+    const node_config_resolved *r = &rt->resolved;
+    seq_hash domain;
+    node_genesis_domain_separator(&domain, &r->genesis);
+    seq_err err =
+        node_genesis_cons_config(&rt->cons_config, &r->genesis, &r->keys.pub.validator_address);
+    if (err != SEQ_OK)
+        return node_diag_set(why, err, "genesis %s: no consensus config for this validator",
+                             r->config.genesis);
+    err = node_cons_crypto_new(&rt->crypto, &domain, r->keys.secrets->validator);
+    if (err != SEQ_OK)
+        return node_diag_set(why, err, "consensus crypto: %s", seq_strerror(err));
+    node_cons_crypto_ops(rt->crypto, &rt->cons_config.ops);
+    rt->cons_config.hooks = (cons_hooks){.ctx = rt, .validate = runtime_validate};
+    return SEQ_OK;
+}
+
+static seq_err transport_setup(node_runtime *rt, node_diag *why)
+{
+    const node_config_resolved *r = &rt->resolved;
+    size_t count = r->genesis.validator_count;
+    net_peer_config *peers = calloc(count, sizeof *peers);
+    if (peers == NULL)
+        return node_diag_set(why, SEQ_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; i < count; i++) {
+        const node_genesis_validator *v = &r->genesis.validators[i];
+        peers[i].address = v->address;
+        memcpy(peers[i].transport_public_key, v->transport_public_key, NET_PUBLIC_KEY_BYTES);
+        peers[i].url = v->endpoint;
+    }
+    net_config nc = {.peers = peers,
+                     .peer_count = count,
+                     .self_index = (uint32_t)r->self_index,
+                     .transport_secret_key = r->keys.secrets->transport,
+                     .transport_secret_key_len = NODE_KEY_ED25519_SECRET_BYTES,
+                     .genesis_hash = r->genesis_hash,
+                     .listen_url = r->config.listen[0] != '\0' ? r->config.listen : NULL};
+    seq_err err = net_new(&rt->net, &nc);
+    free(peers);
+    if (err != SEQ_OK)
+        return node_diag_set(why, err, "transport: %s", seq_strerror(err));
+    err = net_start(rt->net);
+    if (err != SEQ_OK)
+        return node_diag_set(why, err, "transport: cannot listen on %s: %s",
+                             nc.listen_url != NULL ? nc.listen_url
+                                                   : r->genesis.validators[r->self_index].endpoint,
+                             seq_strerror(err));
+    return SEQ_OK;
+}
+
+static seq_err runtime_setup(node_runtime *rt, node_diag *why, const node_config *config)
+{
+    seq_err err = node_config_resolve(&rt->resolved, why, config);
+    if (err != SEQ_OK)
+        return err;
+    if (buffers_new(rt) != SEQ_OK)
+        return node_diag_set(why, SEQ_ERR_NO_MEMORY, "out of memory");
+    if ((err = consensus_setup(rt, why)) != SEQ_OK)
+        return err;
+    err = store_open(&rt->store, rt->resolved.config.data_dir, &rt->resolved.genesis_hash, NULL);
+    if (err != SEQ_OK)
+        return node_diag_set(why, err, "data_dir %s: cannot open the store: %s",
+                             rt->resolved.config.data_dir, seq_strerror(err));
+    if ((err = transport_setup(rt, why)) != SEQ_OK)
+        return err;
+    if ((err = core_start(rt)) != SEQ_OK)
+        return node_diag_set(why, err, "consensus core: cannot start: %s", seq_strerror(err));
+    snapshot(rt, false);
+    if (rt->resolved.config.rpc_listen[0] != '\0') {
+        seq_block_header genesis;
+        node_genesis_block_header(&genesis, &rt->resolved.genesis);
+        err =
+            node_api_start(&rt->api, why, rt->resolved.config.rpc_listen, rt, rt->store, &genesis);
+    }
+    return err;
+}
+
+seq_err node_runtime_new(node_runtime **out, node_diag *why, const node_config *config)
+{
+    SEQ_ASSERT(out != NULL && config != NULL);
+    *out = NULL;
+    node_runtime *rt = calloc(1, sizeof *rt);
+    if (rt == NULL)
+        return node_diag_set(why, SEQ_ERR_NO_MEMORY, "out of memory");
+    atomic_init(&rt->stopping, false);
+    rt->started_ms = monotonic_ms();
+    seq_err err = runtime_setup(rt, why, config);
+    if (err != SEQ_OK) {
+        node_runtime_free(rt);
+        return err;
+    }
+    node_diag_clear(why);
+    *out = rt;
+    return SEQ_OK;
+}
+
+void node_runtime_free(node_runtime *rt)
+{
+    if (rt == NULL)
+        return;
+    node_api_free(rt->api); /* first: its callbacks read the status and the store */
+    net_free(rt->net);
+    cons_free(rt->core);
+    store_close(rt->store);
+    node_cons_crypto_free(rt->crypto);
+    node_config_release(&rt->resolved);
+    if (rt->status_mtx != NULL)
+        nng_mtx_free(rt->status_mtx);
+    free(rt->status);
+    free(rt->status_scratch);
+    free(rt->block.base);
+    free(rt->sync.base);
+    free(rt->encode.base);
+    free(rt->decode.base);
+    free(rt->tx);
+    free(rt->rx);
+    free(rt);
+}
