@@ -123,7 +123,7 @@ static wire_tc out_tc(cons *c, const cons_tc *tc)
 
 static void emit_qc_store(cons *c, const cons_qc *qc)
 {
-    SEQ_ASSERT(c->out.qc_count < CONS_UPDATE_BLOCKS_MAX + 4u);
+    SEQ_ASSERT(c->out.qc_count < CONS_UPDATE_QCS_MAX);
     c->out.qcs[c->out.qc_count++] = out_qc(c, qc);
 }
 
@@ -182,6 +182,14 @@ static uint32_t tree_find(const cons *c, const seq_hash *hash)
 
 static void commit_try(cons *c, uint32_t slot);
 
+/* True iff child may hang below parent: one height up, a later view. Every
+ * link in the tree obeys this, so a walk down from a block to the committed
+ * one meets every height once. */
+static bool tree_may_link(const seq_block_header *child, const seq_block_header *parent)
+{
+    return child->height == parent->height + 1 && child->view > parent->view;
+}
+
 /* Links the children of slot that were waiting for it. */
 static void tree_link_children(cons *c, uint32_t slot)
 {
@@ -189,7 +197,8 @@ static void tree_link_children(cons *c, uint32_t slot)
         tree_node *child = &c->tree[i];
         if (!child->used || child->parent != CONS_NONE || i == c->committed)
             continue;
-        if (!seq_hash_equal(&child->header.parent_hash, &c->tree[slot].hash))
+        if (!seq_hash_equal(&child->header.parent_hash, &c->tree[slot].hash) ||
+            !tree_may_link(&child->header, &c->tree[slot].header))
             continue;
         child->parent = slot;
         if (child->certified)
@@ -265,6 +274,8 @@ static uint32_t tree_insert(cons *c, const seq_block_header *header, const seq_h
     tree_node *node = &c->tree[slot];
     *node = (tree_node){.used = true, .hash = *hash, .header = *header};
     node->parent = tree_find(c, &header->parent_hash);
+    if (node->parent != CONS_NONE && !tree_may_link(header, &c->tree[node->parent].header))
+        node->parent = CONS_NONE; /* certified yet malformed: only a byzantine quorum signs that */
     tree_link_children(c, slot);
     const cons_qc *qc = qc_waiting_find(c, hash);
     if (qc != NULL && qc->view == header->view && qc->height == header->height) {
@@ -1497,12 +1508,12 @@ static seq_err cons_alloc(cons *c)
     c->view_synced_ms = alloc_array(n, sizeof(uint64_t), &failed);
     c->pending.txs = alloc_array(c->config.block_txs_max, sizeof(seq_bytes), &failed);
     c->pending.tx_bytes = alloc_array(c->config.block_tx_bytes_max, 1, &failed);
-    c->out.qcs = alloc_array(CONS_UPDATE_BLOCKS_MAX + 4u, sizeof(wire_qc), &failed);
+    c->out.qcs = alloc_array(CONS_UPDATE_QCS_MAX, sizeof(wire_qc), &failed);
     c->out.commits = alloc_array(c->tree_cap, sizeof(cons_block), &failed);
     /* Every message may carry a QC and a TC; every stored QC its sigs. */
     size_t arena =
         (size_t)CONS_UPDATE_MESSAGES_MAX * n * (sizeof(wire_sig) + sizeof(wire_timeout_sig)) +
-        (CONS_UPDATE_BLOCKS_MAX + 4u) * n * sizeof(wire_sig) + 64u * 16u;
+        (size_t)CONS_UPDATE_QCS_MAX * n * sizeof(wire_sig) + 64u * 16u;
     c->arena_buf = alloc_array(arena, 1, &failed);
     if (failed)
         return SEQ_ERR_NO_MEMORY;

@@ -22,6 +22,9 @@
 /* Verified certificates whose block has not arrived yet, kept so that the
  * block is certified (and its QC stored) the moment it does. */
 #define CONS_QC_WAITING 4u
+/* Certificates one step can hand to the store: one per block of a sync
+ * response, twice over for the missing-QC and waiting paths. */
+#define CONS_UPDATE_QCS_MAX (2u * CONS_UPDATE_BLOCKS_MAX)
 
 typedef enum {
     EQUIV_PROPOSAL = 0,
@@ -118,7 +121,7 @@ typedef struct {
     bool safety_changed;
     cons_block blocks[CONS_UPDATE_BLOCKS_MAX];
     size_t block_count;
-    wire_qc *qcs; /* [CONS_UPDATE_BLOCKS_MAX + 4] */
+    wire_qc *qcs; /* [CONS_UPDATE_QCS_MAX] */
     size_t qc_count;
     cons_message messages[CONS_UPDATE_MESSAGES_MAX];
     size_t message_count;
