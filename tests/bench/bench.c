@@ -95,8 +95,7 @@ bool bench_arg_seconds(int argc, char **argv, int *i, const char *flag, double m
     char *end = NULL;
     double v = strtod(text, &end);
     if (end == text || *end != '\0' || !(v > 0.0) || v > max) {
-        fprintf(stderr, "bench: %s: '%s' is not a number of seconds in (0, %g]\n", flag, text,
-                max);
+        fprintf(stderr, "bench: %s: '%s' is not a number of seconds in (0, %g]\n", flag, text, max);
         exit(BENCH_EXIT_USAGE);
     }
     *out = v;
