@@ -634,4 +634,188 @@ SEQ_MUST_USE seq_err l1_rpc_receipt(l1_rpc *c, l1_rpc_tx_receipt *out, const seq
 SEQ_MUST_USE seq_err l1_rpc_call(l1_rpc *c, char **result_json, const char *method,
                                  const char *params_json);
 
+/* ------------------------------------------------------- transaction manager */
+
+/* A careful sender for one L1 account (l1/README.md, "Transaction manager").
+ * Every signed transaction is committed durably to the manager's own LMDB
+ * environment before it is broadcast; nonces are tracked locally; a pending
+ * transaction is re-signed with higher fees after a resubmission timeout; a
+ * transaction counts as confirmed once confirm_depth blocks hold it. After a
+ * restart the manager resumes from its store: it never signs two different
+ * transactions for one nonce except the fee-bump chain of one logical
+ * transaction, and never forgets one it has signed.
+ *
+ * A logical transaction is named by its nonce (the id). Time is passed in
+ * (now_ms, any monotonic milliseconds) so tests can drive it. One manager
+ * is used by one thread; its calls block on the JSON-RPC client. */
+
+#define L1_TXMGR_PENDING_MAX  64u /* logical txs not yet confirmed or lost */
+#define L1_TXMGR_ATTEMPTS_MAX 16u /* signed versions of one nonce (the bump chain) */
+
+/* Defaults (l1_txmgr_options_default). */
+#define L1_TXMGR_RESUBMIT_MS_DEFAULT     30000u
+#define L1_TXMGR_CONFIRM_DEPTH_DEFAULT   3u
+#define L1_TXMGR_TIP_WEI_MIN_DEFAULT     1000000u             /* 0.001 gwei */
+#define L1_TXMGR_FEE_CAP_WEI_MAX_DEFAULT 1000000000000u       /* 1000 gwei */
+#define L1_TXMGR_MAP_BYTES_DEFAULT       ((uint64_t)64 << 20) /* LMDB map */
+#define L1_TXMGR_MAP_BYTES_MIN           ((uint64_t)4 << 20)
+#define L1_TXMGR_MAP_BYTES_MAX           ((uint64_t)1 << 36)
+#define L1_TXMGR_CONFIRM_DEPTH_MAX       1024u
+
+typedef struct {
+    uint64_t resubmit_ms;     /* re-sign with +10% fees after this; >= 1 */
+    uint64_t confirm_depth;   /* blocks holding a tx, itself included; [1, MAX] */
+    uint64_t tip_wei_min;     /* floor under the node's suggested tip */
+    uint64_t fee_cap_wei_max; /* never sign a fee cap above this; >= tip_wei_min */
+    uint64_t map_bytes;       /* [L1_TXMGR_MAP_BYTES_MIN, L1_TXMGR_MAP_BYTES_MAX] */
+    unsigned int env_flags;   /* extra LMDB flags: MDB_NORDAHEAD, MDB_NOMEMINIT only;
+                               * MDB_NOSYNC, MDB_NOMETASYNC, MDB_MAPASYNC are refused */
+} l1_txmgr_options;
+
+void l1_txmgr_options_default(l1_txmgr_options *out);
+
+typedef enum {
+    L1_TXMGR_PENDING = 1, /* signed and stored; broadcast (perhaps not accepted yet) */
+    L1_TXMGR_INCLUDED,    /* one of its attempts is in a block, depth not reached */
+    L1_TXMGR_CONFIRMED,   /* confirm_depth blocks hold it: final */
+    L1_TXMGR_LOST,        /* its nonce was used by a tx that is none of ours: final */
+} l1_txmgr_state;
+
+/* "pending", "included", "confirmed", "lost"; never NULL. */
+const char *l1_txmgr_state_name(l1_txmgr_state state);
+
+typedef struct {
+    uint64_t nonce; /* the id */
+    l1_txmgr_state state;
+    bool success;         /* INCLUDED, CONFIRMED: the receipt's status was 1 */
+    seq_hash tx_hash;     /* INCLUDED, CONFIRMED: the mined attempt; else the latest */
+    size_t attempt_count; /* 1..L1_TXMGR_ATTEMPTS_MAX */
+    seq_hash attempt_hashes[L1_TXMGR_ATTEMPTS_MAX];
+    uint64_t tip_wei;       /* of the latest attempt */
+    uint64_t fee_cap_wei;   /* of the latest attempt */
+    uint64_t first_sent_ms; /* when attempt 0 was stored */
+    uint64_t last_sent_ms;  /* when the latest attempt was stored or re-sent */
+    uint64_t block_number;  /* INCLUDED, CONFIRMED */
+    seq_hash block_hash;
+    seq_err last_err; /* the last broadcast's failure, SEQ_OK if none */
+} l1_txmgr_tx_status;
+
+/* Counters since open, for logs and tests. */
+typedef struct {
+    uint64_t broadcasts;    /* accepted by the node */
+    uint64_t already_known; /* "already known": counted as accepted */
+    uint64_t nonce_too_low; /* answers "nonce too low" */
+    uint64_t bumps;         /* re-signed with higher fees */
+    uint64_t resends;       /* the same bytes again (fee cap or bump limit reached) */
+    uint64_t send_failures; /* any other broadcast failure */
+    uint64_t reorged;       /* an included tx lost its block */
+    uint64_t lost;
+    uint64_t confirmed;
+} l1_txmgr_stats;
+
+typedef struct l1_txmgr l1_txmgr;
+
+/* Opens (creating if needed) the manager's store in dir (created 0700 if
+ * missing, locked against a second manager) for the account of key on
+ * chain_id; rpc is borrowed and must outlive the manager. key (32 bytes) is
+ * copied into sodium_malloc'd memory, wiped at close. No RPC call is made:
+ * the first nonce is read (eth_getTransactionCount pending) at the first
+ * send of a new store. The first poll after open re-broadcasts every
+ * pending tx. Errors: SEQ_ERR_INVALID_ARG (options, a bad key, or a store
+ * of another account or chain), SEQ_ERR_UNSUPPORTED (non-durable LMDB
+ * flags), SEQ_ERR_UNAVAILABLE (another manager holds dir), SEQ_ERR_CORRUPT,
+ * SEQ_ERR_BAD_VERSION, SEQ_ERR_IO, SEQ_ERR_NO_MEMORY. *out is NULL on
+ * failure. */
+SEQ_MUST_USE seq_err l1_txmgr_open(l1_txmgr **out, const char *dir, l1_rpc *rpc,
+                                   const uint8_t key[32], uint64_t chain_id,
+                                   const l1_txmgr_options *options);
+/* Closes the store, wipes the key and frees m; NULL is a no-op. */
+void l1_txmgr_close(l1_txmgr *m);
+
+/* Signs a transaction with the next nonce (fee cap = tip + 2 x base fee of
+ * the next block, tip = max(eth_maxPriorityFeePerGas, tip_wei_min), both at
+ * most fee_cap_wei_max), commits it, then broadcasts it. to NULL means a
+ * contract creation; value NULL means zero. *id receives the nonce. Returns
+ * SEQ_OK once the tx is stored: a failed broadcast is then recorded in its
+ * status and retried by l1_txmgr_poll. Errors before storing (nothing is
+ * queued): SEQ_ERR_INVALID_ARG (gas_limit 0, data over
+ * L1_TX_DATA_BYTES_MAX), SEQ_ERR_NO_SPACE (L1_TXMGR_PENDING_MAX open),
+ * the RPC errors of reading the nonce or the fees, LMDB errors. */
+SEQ_MUST_USE seq_err l1_txmgr_send(l1_txmgr *m, uint64_t *id, uint64_t now_ms, const seq_addr *to,
+                                   const uint8_t value[32], const uint8_t *data, size_t data_len,
+                                   uint64_t gas_limit);
+
+/* One round over the open transactions: receipts, confirmations, reorged
+ * inclusions, re-broadcasts after open, fee bumps after resubmit_ms. Makes
+ * two RPC calls plus a few per transaction that needs work, so it blocks
+ * at most a bounded number of RPC timeouts. Stops at the first RPC or
+ * LMDB failure and returns it; everything done so far is stored. */
+SEQ_MUST_USE seq_err l1_txmgr_poll(l1_txmgr *m, uint64_t now_ms);
+
+/* The stored status of transaction id. SEQ_ERR_NOT_FOUND for an id never
+ * sent; LMDB errors. */
+SEQ_MUST_USE seq_err l1_txmgr_status(const l1_txmgr *m, l1_txmgr_tx_status *out, uint64_t id);
+
+/* Counters; the account; the next nonce to sign and whether it is known. */
+void l1_txmgr_stats_get(const l1_txmgr *m, l1_txmgr_stats *out);
+void l1_txmgr_address(const l1_txmgr *m, seq_addr *out);
+bool l1_txmgr_next_nonce(const l1_txmgr *m, uint64_t *out);
+
+/* ------------------------------------------------------------ log follower */
+
+/* Follows the logs of a filter up to head - depth (or the `safe` block),
+ * in bounded block ranges, remembering a ring of recent (number, hash)
+ * pairs to detect reorgs (l1/README.md, "Log follower"). */
+
+#define L1_FOLLOW_RING_MAX         128u       /* remembered (number, hash) pairs */
+#define L1_FOLLOW_RANGE_BLOCKS_MAX 1000u      /* blocks per eth_getLogs, at most */
+#define L1_FOLLOW_LOGS_MAX         512u       /* logs per eth_getLogs, at most */
+#define L1_FOLLOW_DATA_BYTES_MAX   (4u << 20) /* log data per eth_getLogs */
+#define L1_FOLLOW_RANGES_PER_POLL  16u        /* ranges one poll processes, at most */
+#define L1_FOLLOW_DEPTH_SAFE       UINT64_MAX /* follow the `safe` block */
+#define L1_FOLLOW_DEPTH_MAX        4096u
+
+typedef enum {
+    L1_FOLLOW_LOG = 1, /* ev->log: the next log, in chain order */
+    L1_FOLLOW_REWIND,  /* a reorg: everything after block ev->number is void */
+    L1_FOLLOW_CURSOR,  /* blocks up to ev->number / ev->hash are done: persist */
+} l1_follow_event_kind;
+
+typedef struct {
+    l1_follow_event_kind kind;
+    const l1_rpc_log *log; /* LOG; data valid during the callback only */
+    uint64_t number;       /* REWIND, CURSOR */
+    seq_hash hash;         /* REWIND (the common ancestor), CURSOR */
+} l1_follow_event;
+
+/* Returns SEQ_OK to go on; any other value stops the poll, which returns it
+ * and leaves the cursor at the last CURSOR event delivered. */
+typedef seq_err (*l1_follow_cb)(void *ctx, const l1_follow_event *ev);
+
+typedef struct l1_follow l1_follow;
+
+/* Creates a follower of filter (its addresses and topics; from_block and
+ * to_block are ignored) starting at block start_block, delivering blocks up
+ * to head - depth (depth <= L1_FOLLOW_DEPTH_MAX, or L1_FOLLOW_DEPTH_SAFE).
+ * rpc is borrowed. SEQ_ERR_INVALID_ARG, SEQ_ERR_NO_MEMORY; *out NULL on
+ * failure. */
+SEQ_MUST_USE seq_err l1_follow_new(l1_follow **out, l1_rpc *rpc, const l1_rpc_log_filter *filter,
+                                   uint64_t start_block, uint64_t depth);
+void l1_follow_free(l1_follow *f);
+
+/* Resumes after a persisted cursor: block number (hash) is done. The next
+ * poll checks hash is still canonical (a reorg while stopped rewinds). */
+void l1_follow_resume(l1_follow *f, uint64_t number, const seq_hash *hash);
+
+/* The last block done; false before any. */
+bool l1_follow_cursor(const l1_follow *f, uint64_t *number, seq_hash *hash);
+
+/* Checks for a reorg (REWIND to the common ancestor, then re-delivery) and
+ * delivers the logs of up to L1_FOLLOW_RANGES_PER_POLL ranges, each
+ * followed by a CURSOR event. Errors: the RPC errors (the state is kept,
+ * poll again later), SEQ_ERR_UNSUPPORTED for a reorg deeper than the ring,
+ * SEQ_ERR_NO_SPACE when one block has more logs than the limits, or the
+ * callback's error. */
+SEQ_MUST_USE seq_err l1_follow_poll(l1_follow *f, l1_follow_cb cb, void *ctx);
+
 #endif /* SEQ_L1_H */

@@ -16,3 +16,11 @@ set_tests_properties(test_l1_tx PROPERTIES TIMEOUT 60)
 seq_unit_test(test_l1_rpc_parse SOURCES test_l1_rpc_parse.c DEPS seq_l1)
 seq_unit_test(test_l1_rpc SOURCES test_l1_rpc.c DEPS seq_l1 seq_test_support ENV SEQ_ANVIL=${SEQ_ANVIL})
 set_tests_properties(test_l1_rpc PROPERTIES TIMEOUT 60)
+# The tx manager and the log follower, each against its own anvil with
+# mining driven by the test.
+seq_unit_test(test_l1_txmgr SOURCES test_l1_txmgr.c DEPS seq_l1 seq_test_support
+              ENV SEQ_ANVIL=${SEQ_ANVIL})
+set_tests_properties(test_l1_txmgr PROPERTIES TIMEOUT 60)
+seq_unit_test(test_l1_follow SOURCES test_l1_follow.c DEPS seq_l1 seq_test_support
+              ENV SEQ_ANVIL=${SEQ_ANVIL})
+set_tests_properties(test_l1_follow PROPERTIES TIMEOUT 60)

@@ -6,9 +6,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "anvil.h"
 #include "l1.h"
 #include "node.h"
 #include "test_files.h"
@@ -235,12 +237,17 @@ static void test_committee_setup(void **state)
     sh(&r, "cd '%s' && '%s' keygen --out k1 --insecure-key", dir, seqctl);
     expect(&r, 1, "k1/validator.key already exists; refusing to overwrite a key");
 
+    /* a free loopback port for the node this test runs (the second
+     * validator never runs) */
+    unsigned port = 20000u + (unsigned)getpid() % 30000u;
+    while (!test_port_probe((uint16_t)port, true))
+        port = 20000u + (port + 7919u) % 30000u;
     sh(&r,
        "cd '%s' && '%s' genesis --l2-chain-id 901 --l1-chain-id 31337 --timestamp-ms 1700000000000 "
-       "--key-dir k1 --endpoint tcp://127.0.0.1:17001 --key-dir k2 --endpoint "
-       "tcp://127.0.0.1:17002 --weight 2 --ordering priority --timeout-ms-base 200 --out "
+       "--key-dir k1 --endpoint tcp://127.0.0.1:%u --key-dir k2 --endpoint "
+       "tcp://127.0.0.1:%u --weight 2 --ordering priority --timeout-ms-base 200 --out "
        "genesis.json",
-       dir, seqctl);
+       dir, seqctl, port, port + 1);
     expect(&r, 0, "wrote genesis.json: l2 chain id 901, l1 chain id 31337, 2 validators");
     char hash[67];
     const char *at = strstr(r.out, "genesis hash 0x");
@@ -263,13 +270,16 @@ static void test_committee_setup(void **state)
     assert_non_null(strstr(r.out, hash));
     assert_non_null(strstr(r.out, "committee[0] of 2, weight 1"));
     assert_non_null(strstr(r.out, "quorum weight 3"));
-    assert_non_null(strstr(r.out, "listen       tcp://127.0.0.1:17001"));
+    char listen[64];
+    snprintf(listen, sizeof listen, "listen       tcp://127.0.0.1:%u", port);
+    assert_non_null(strstr(r.out, listen));
     assert_non_null(strstr(r.out, "(will be created)"));
     /* without --check the node runs (a committee of one of two cannot
      * commit) until SIGTERM, then stops cleanly */
     sh(&r,
-       "cd '%s' && { '%s' --config node1.json --data-dir run1 & pid=$!; sleep 1; "
-       "kill -TERM $pid; wait $pid; }",
+       "cd '%s' && { '%s' --config node1.json --data-dir run1 >run1.log 2>&1 & pid=$!; i=0; "
+       "while ! grep -q event=running run1.log && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); "
+       "done; kill -TERM $pid; wait $pid; rc=$?; cat run1.log; exit $rc; }",
        dir, seqd);
     expect(&r, 0, "event=stopping");
     assert_non_null(strstr(r.out, "event=running"));
