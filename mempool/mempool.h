@@ -1,9 +1,11 @@
 /* mempool.h — transaction admission, lanes, ordering and payload selection.
- * Pure and deterministic like the consensus core: no I/O, time passed in.
+ * Pure and deterministic like the consensus core: no I/O, no clock (time is
+ * passed in), no randomness and no allocation after mempool_new.
  *
- * This header currently fixes the transaction envelope every other part of
- * seqd relies on (what bytes a tx is, how its kind is told apart) and the
- * ordering policies genesis can name. See mempool/README.md. */
+ * The envelope (what bytes a tx is, how its kind is told apart), the strict
+ * decoder of Ethereum signed txs, the pool with its per-sender lanes, caps,
+ * replacement and eviction rules, block payload selection and gossip
+ * batching. See mempool/README.md for the invariants and limits. */
 #ifndef SEQ_MEMPOOL_H
 #define SEQ_MEMPOOL_H
 
@@ -61,5 +63,245 @@ typedef enum {
 bool mempool_policy_parse(mempool_policy *out, const char *name);
 /* "fifo" / "priority"; never NULL ("unknown" for other values). */
 const char *mempool_policy_name(mempool_policy policy);
+
+/* --------------------------------------------------------------- limits */
+
+#define MEMPOOL_TX_BYTES_MAX        (128u << 10) /* one tx (= WIRE_TX_BYTES_MAX) */
+#define MEMPOOL_POOL_TXS_MAX        (1u << 20)   /* largest configurable pool */
+#define MEMPOOL_POOL_BYTES_MAX      (1u << 30)   /* largest configurable pool bytes */
+#define MEMPOOL_SENDER_TXS_MAX      1024u        /* largest per-sender cap */
+#define MEMPOOL_NONCE_WINDOW_MAX    4096u        /* largest nonce window */
+#define MEMPOOL_GOSSIP_DELAY_MS_MAX 10000u       /* longest gossip batching delay */
+#define MEMPOOL_GAS_LIMIT_MIN       21000u       /* intrinsic gas of a plain transfer */
+#define MEMPOOL_BUMP_PERCENT        10u          /* fee bump a replacement needs */
+/* Legacy v = chain_id * 2 + 35 + parity must fit 64 bits. */
+#define MEMPOOL_CHAIN_ID_MAX ((UINT64_MAX - 36u) / 2u)
+
+_Static_assert(MEMPOOL_OPAQUE_HEADER_BYTES < MEMPOOL_TX_BYTES_MAX, "an opaque tx fits");
+_Static_assert(MEMPOOL_TX_BYTES_MAX <= MEMPOOL_POOL_BYTES_MAX, "a pool holds its largest tx");
+_Static_assert(MEMPOOL_SENDER_TXS_MAX <= MEMPOOL_NONCE_WINDOW_MAX,
+               "a full lane fits in the nonce window");
+_Static_assert((uint64_t)MEMPOOL_POOL_BYTES_MAX * 2u <= UINT32_MAX,
+               "storage offsets (twice the pool bytes) fit 32 bits");
+
+/* ------------------------------------------------------------- rejection */
+
+/* Why a tx was refused: one code per rule, each with the JSON-RPC error the
+ * node returns for eth_sendRawTransaction. Messages follow geth's wording
+ * where geth has one, so wallets and tools recognise them. Codes: -32602
+ * for bytes that are not a valid tx, -32003 (EIP-1474 "transaction
+ * rejected") for a valid tx seqd will not take, -32000 for pool state
+ * (nonce, duplicates, replacement, per-sender limit), -32005 (EIP-1474
+ * "limit exceeded") when the pool is full. */
+#define MEMPOOL_REJECT_TABLE(X)                                                           \
+    X(MEMPOOL_REJECT_NONE, 0, "ok")                                                       \
+    X(MEMPOOL_REJECT_EMPTY, -32602, "empty transaction")                                  \
+    X(MEMPOOL_REJECT_TOO_LARGE, -32602, "oversized data")                                 \
+    X(MEMPOOL_REJECT_MALFORMED, -32602, "malformed transaction encoding")                 \
+    X(MEMPOOL_REJECT_NONCANONICAL, -32602, "non-canonical transaction encoding")          \
+    X(MEMPOOL_REJECT_FIELD_TOO_LARGE, -32602, "integer field exceeds 64 bits")            \
+    X(MEMPOOL_REJECT_TX_TYPE, -32003, "transaction type not supported")                   \
+    X(MEMPOOL_REJECT_PRE_EIP155, -32003,                                                  \
+      "only replay-protected (EIP-155) transactions allowed over RPC")                    \
+    X(MEMPOOL_REJECT_CHAIN_ID, -32003, "invalid chain id for signer")                     \
+    X(MEMPOOL_REJECT_SIGNATURE, -32003, "invalid sender")                                 \
+    X(MEMPOOL_REJECT_HIGH_S, -32003, "invalid transaction v, r, s values")                \
+    X(MEMPOOL_REJECT_INTRINSIC_GAS, -32003, "intrinsic gas too low")                      \
+    X(MEMPOOL_REJECT_TIP_ABOVE_FEE_CAP, -32003,                                           \
+      "max priority fee per gas higher than max fee per gas")                             \
+    X(MEMPOOL_REJECT_ALREADY_KNOWN, -32000, "already known")                              \
+    X(MEMPOOL_REJECT_NONCE_TOO_LOW, -32000, "nonce too low")                              \
+    X(MEMPOOL_REJECT_NONCE_TOO_HIGH, -32000, "nonce too high")                            \
+    X(MEMPOOL_REJECT_UNDERPRICED, -32000, "replacement transaction underpriced")          \
+    X(MEMPOOL_REJECT_IN_FLIGHT, -32000, "transaction with this nonce is being sequenced") \
+    X(MEMPOOL_REJECT_SENDER_FULL, -32000, "account limit exceeded")                       \
+    X(MEMPOOL_REJECT_POOL_FULL, -32005, "txpool is full")
+
+typedef enum {
+#define MEMPOOL_REJECT_ENUM_(name, code, message) name,
+    MEMPOOL_REJECT_TABLE(MEMPOOL_REJECT_ENUM_)
+#undef MEMPOOL_REJECT_ENUM_
+        MEMPOOL_REJECT_COUNT_
+} mempool_reject;
+
+/* "MEMPOOL_REJECT_NONCE_TOO_LOW", ...; never NULL, also out of range. */
+const char *mempool_reject_name(mempool_reject reject);
+/* The JSON-RPC error code (0 for NONE, -32603 out of range). */
+int32_t mempool_reject_rpc_code(mempool_reject reject);
+/* The JSON-RPC error message; never NULL. */
+const char *mempool_reject_rpc_message(mempool_reject reject);
+
+/* --------------------------------------------------------------- decode */
+
+/* What admission learns from a tx. Opaque txs have no sender, nonce or
+ * fees (all zero) and carry their namespace; signed txs have namespace 0.
+ * Legacy and EIP-2930 txs have fee_cap = tip = gasPrice. */
+typedef struct {
+    mempool_tx_kind kind;
+    seq_hash hash; /* keccak256(raw) */
+    seq_addr sender;
+    uint64_t chain_id;
+    uint64_t nonce;
+    uint64_t fee_cap; /* maxFeePerGas, wei per gas */
+    uint64_t tip;     /* maxPriorityFeePerGas, wei per gas */
+    uint64_t gas_limit;
+    uint64_t namespace_id;
+} mempool_tx_info;
+
+/* Decodes and checks raw[0..raw_len) as a tx for chain_id: the envelope,
+ * strict canonical RLP (every header and integer in shortest form, nothing
+ * trailing, exact field counts, access lists of [20-byte address, [32-byte
+ * keys]]), the chain id (EIP-155 v for legacy txs), sender recovery (v/
+ * yParity, r and s in range, low s), gas limit >= MEMPOOL_GAS_LIMIT_MIN and
+ * tip <= fee cap. Integers other than value, r and s must fit 64 bits.
+ * Returns MEMPOOL_REJECT_NONE with *out filled (hash included) or the
+ * reason, with *out zeroed. Pure; costs one keccak over raw plus, for a
+ * signed tx, one over its signing payload and one public-key recovery. */
+SEQ_MUST_USE mempool_reject mempool_tx_decode(mempool_tx_info *out, uint64_t chain_id,
+                                              const uint8_t *raw, size_t raw_len);
+
+/* ----------------------------------------------------------------- pool */
+
+typedef struct mempool mempool;
+
+typedef struct {
+    uint64_t chain_id;       /* the L2 chain id; [1, MEMPOOL_CHAIN_ID_MAX] */
+    mempool_policy policy;   /* selection and eviction order */
+    uint32_t tx_bytes_max;   /* [MEMPOOL_OPAQUE_HEADER_BYTES + 1, MEMPOOL_TX_BYTES_MAX] */
+    uint32_t pool_bytes_max; /* [tx_bytes_max, MEMPOOL_POOL_BYTES_MAX] */
+    uint32_t pool_txs_max;   /* [1, MEMPOOL_POOL_TXS_MAX] */
+    uint32_t sender_txs_max; /* [1, MEMPOOL_SENDER_TXS_MAX] */
+    /* A sender's txs have nonces in [base, base + nonce_window) where base
+     * is the next nonce after its last committed tx, or (never committed)
+     * its lowest pending nonce. [sender_txs_max, MEMPOOL_NONCE_WINDOW_MAX] */
+    uint32_t nonce_window;
+    uint32_t gossip_delay_ms; /* [0, MEMPOOL_GOSSIP_DELAY_MS_MAX] */
+    /* Keys the hash indexes so that peers cannot aim txs or addresses at
+     * one bucket; any value, fixed for reproducible simulations. */
+    uint64_t hash_seed;
+} mempool_config;
+
+#define MEMPOOL_TX_BYTES_DEFAULT        MEMPOOL_TX_BYTES_MAX
+#define MEMPOOL_POOL_BYTES_DEFAULT      (256u << 20)
+#define MEMPOOL_POOL_TXS_DEFAULT        (1u << 17)
+#define MEMPOOL_SENDER_TXS_DEFAULT      64u
+#define MEMPOOL_NONCE_WINDOW_DEFAULT    1024u
+#define MEMPOOL_GOSSIP_DELAY_MS_DEFAULT 20u
+
+/* Fills *out with the defaults above, fifo ordering and chain_id. */
+void mempool_config_default(mempool_config *out, uint64_t chain_id);
+
+/* Allocates a pool for config (every table sized once, here: about
+ * 2 * pool_bytes_max bytes of storage and ~300 bytes per tx slot).
+ * SEQ_ERR_INVALID_ARG for a field out of range, SEQ_ERR_NO_MEMORY. *out is
+ * NULL on failure; release it with mempool_free. */
+SEQ_MUST_USE seq_err mempool_new(mempool **out, const mempool_config *config);
+/* NULL is a no-op. */
+void mempool_free(mempool *pool);
+
+/* Where a tx came from: a client's own submission is forwarded to peers by
+ * gossip; a tx received from a peer is not forwarded again. */
+typedef enum {
+    MEMPOOL_ORIGIN_CLIENT = 1,
+    MEMPOOL_ORIGIN_PEER,
+} mempool_origin;
+
+typedef struct {
+    mempool_tx_info info;   /* valid from the decode step on (hash: from the hash step) */
+    bool replaced;          /* a pending tx of the same (sender, nonce) was replaced */
+    uint32_t evicted_count; /* lower-priority txs evicted to make room */
+} mempool_add_result;
+
+/* Admits raw[0..raw_len) (copied into the pool) at now_ms. In order: size
+ * (config.tx_bytes_max), hash and duplicate check, mempool_tx_decode, then
+ * the pool rules: nonce below the sender's committed nonce, replacement of
+ * the same (sender, nonce) only if neither is in flight and both fee cap
+ * and tip rise by >= MEMPOOL_BUMP_PERCENT, per-sender count, nonce window,
+ * and room: when the pool is full the lowest-priority evictable tx goes if
+ * the new one ranks strictly above it (never under fifo, where the newcomer
+ * ranks last), else MEMPOOL_REJECT_POOL_FULL. A replacement never evicts.
+ * Returns MEMPOOL_REJECT_NONE or the reason (counted in the stats). out may
+ * be NULL. Invalidates the raw pointers of earlier mempool_select and
+ * mempool_gossip_take results (storage may be compacted). */
+SEQ_MUST_USE mempool_reject mempool_add(mempool *pool, mempool_add_result *out, const uint8_t *raw,
+                                        size_t raw_len, mempool_origin origin, uint64_t now_ms);
+
+/* True iff a tx with this hash is pending. */
+bool mempool_contains(const mempool *pool, const seq_hash *hash);
+
+/* Caps of one block payload (the node passes WIRE_BLOCK_* or smaller). */
+typedef struct {
+    size_t bytes_max;
+    size_t txs_max;
+} mempool_caps;
+
+/* One selected tx. raw borrows from the pool (or, for a forced tx, from
+ * the caller's forced array) until the next mempool_add, mempool_committed
+ * or mempool_free. */
+typedef struct {
+    seq_bytes raw;
+    seq_hash hash;
+    bool forced;
+} mempool_pick;
+
+/* Fills out[0..*out_count) with a block payload of at most caps->txs_max
+ * (and out_cap) txs and caps->bytes_max bytes: first forced[0..forced_count)
+ * in the given order (forced-inclusion obligations; stops at the first that
+ * does not fit), then pending txs that are not in flight, in policy order
+ * (fifo: arrival; priority: tip, then arrival), a sender's nonce n + 1 only
+ * after n, never past a nonce gap. A tx that does not fit the remaining
+ * bytes is skipped together with its lane's later txs. Every pool tx picked
+ * (and every pool tx equal to a forced one) is marked in flight: it stays
+ * pending but is not picked again until released. Deterministic. */
+SEQ_MUST_USE seq_err mempool_select(mempool *pool, mempool_pick *out, size_t out_cap,
+                                    size_t *out_count, const mempool_caps *caps,
+                                    const seq_bytes *forced, size_t forced_count);
+
+/* Marks the pending txs among hashes[0..count) in flight (a block proposed
+ * by another leader carries them). Returns how many were marked. */
+size_t mempool_mark_in_flight(mempool *pool, const seq_hash *hashes, size_t count);
+
+/* Releases every in-flight mark (view change: the proposals they went into
+ * will not commit). */
+void mempool_release_in_flight(mempool *pool);
+
+/* A block committed hashes[0..count): removes those pending (in flight or
+ * not), advances each one's sender to nonce + 1 and drops that sender's
+ * pending txs below it. Returns how many txs left the pool. */
+size_t mempool_committed(mempool *pool, const seq_hash *hashes, size_t count);
+
+/* Gossip: txs admitted from clients wait to be forwarded to peers, each
+ * exactly once, oldest first. When at least max_count of them wait, or
+ * max_bytes of them, or the oldest has waited config.gossip_delay_ms, this
+ * writes up to max_count of them (at most max_bytes in total, at least one)
+ * into out[0..*out_count) and marks them forwarded; otherwise *out_count is
+ * 0. raw borrows as in mempool_pick. max_count >= 1, max_bytes >=
+ * config.tx_bytes_max. */
+void mempool_gossip_take(mempool *pool, seq_bytes *out, size_t *out_count, size_t max_count,
+                         size_t max_bytes, uint64_t now_ms);
+
+/* When the oldest waiting tx falls due (UINT64_MAX if none waits). */
+uint64_t mempool_gossip_deadline(const mempool *pool);
+
+typedef struct {
+    size_t txs;            /* pending */
+    size_t bytes;          /* sum of their raw lengths */
+    size_t senders;        /* with at least one pending tx */
+    size_t in_flight;      /* pending txs marked in flight */
+    size_t gossip_waiting; /* not yet forwarded */
+    uint64_t admitted;     /* since mempool_new */
+    uint64_t replaced;
+    uint64_t evicted;
+    uint64_t committed;
+    uint64_t rejected[MEMPOOL_REJECT_COUNT_]; /* by reason; [0] unused */
+} mempool_stats;
+
+void mempool_get_stats(const mempool *pool, mempool_stats *out);
+
+/* Checks every internal invariant (counts and bytes, hash index, lanes in
+ * strictly increasing nonce order inside their window, eviction heap,
+ * arrival and storage order, gossip queue) with SEQ_ASSERT; for tests and
+ * the simulator. O(pool size). */
+void mempool_check(const mempool *pool);
 
 #endif /* SEQ_MEMPOOL_H */
