@@ -35,6 +35,15 @@ bool test_port_probe(uint16_t port, bool by_bind)
     return ok;
 }
 
+uint16_t test_port_free(void)
+{
+    for (uint32_t p = 1031; p < 65000; p += 991) {
+        if (test_port_probe((uint16_t)p, true))
+            return (uint16_t)p;
+    }
+    return 0;
+}
+
 static pid_t anvil_spawn(const char *path, uint16_t port)
 {
     char port_str[8];

@@ -18,6 +18,10 @@ typedef struct {
  * (by_bind true: is the port free?) succeeds on 127.0.0.1:port. */
 bool test_port_probe(uint16_t port, bool by_bind);
 
+/* A loopback port nothing listens on right now (a dead endpoint for
+ * tests), or 0 if none was found. */
+uint16_t test_port_free(void);
+
 /* Starts the anvil binary at path on a random free port with one funded
  * account, silent; tries another port if it loses a race for one or never
  * answers. True once it accepts connections. */

@@ -14,83 +14,12 @@
 
 #include "canary.h"
 #include "consensus.h"
+#include "fake_crypto.h"
 
 #define N_MAX      7
 #define QUEUE_MAX  4096
 #define CHAIN_ID   901
 #define HEIGHT_MAX 64
-
-/* ---------------------------------------------------------- fake crypto */
-
-static void hash_parts(seq_hash *out, const char *domain, const void *a, size_t a_len)
-{
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, sizeof out->b);
-    crypto_generichash_update(&st, (const uint8_t *)domain, strlen(domain));
-    crypto_generichash_update(&st, a, a_len);
-    crypto_generichash_final(&st, out->b, sizeof out->b);
-}
-
-static void fake_block_hash(void *ctx, seq_hash *out, const seq_block_header *h)
-{
-    (void)ctx;
-    hash_parts(out, "block", h, sizeof *h);
-}
-
-static void fake_tx_root(void *ctx, seq_hash *out, const seq_bytes *txs, size_t count)
-{
-    (void)ctx;
-    crypto_generichash_state st;
-    crypto_generichash_init(&st, NULL, 0, sizeof out->b);
-    for (size_t i = 0; i < count; i++) {
-        uint64_t len = txs[i].len;
-        crypto_generichash_update(&st, (const uint8_t *)&len, sizeof len);
-        crypto_generichash_update(&st, txs[i].ptr, txs[i].len);
-    }
-    crypto_generichash_final(&st, out->b, sizeof out->b);
-}
-
-static void fake_proposal_digest(void *ctx, seq_hash *out, const seq_block_stmt *s)
-{
-    (void)ctx;
-    hash_parts(out, "proposal", s, sizeof *s);
-}
-
-static void fake_vote_digest(void *ctx, seq_hash *out, const seq_block_stmt *s)
-{
-    (void)ctx;
-    hash_parts(out, "vote", s, sizeof *s);
-}
-
-static void fake_timeout_digest(void *ctx, seq_hash *out, const seq_timeout_stmt *s)
-{
-    (void)ctx;
-    hash_parts(out, "timeout", s, sizeof *s);
-}
-
-/* "Signature" = keyed hash of the digest under a key derived from the
- * signer's address; good enough to tell signers and digests apart. */
-static void fake_sig(seq_sig *out, const seq_addr *signer, const seq_hash *digest)
-{
-    memset(out, 0, sizeof *out);
-    crypto_generichash(out->b, 64, digest->b, sizeof digest->b, signer->b, sizeof signer->b);
-    out->b[64] = 27;
-}
-
-static seq_err fake_sign(void *ctx, seq_sig *out, const seq_hash *digest)
-{
-    fake_sig(out, ctx, digest);
-    return SEQ_OK;
-}
-
-static bool fake_verify(void *ctx, const seq_addr *signer, const seq_sig *sig,
-                        const seq_hash *digest)
-{
-    (void)ctx;
-    seq_sig want;
-    fake_sig(&want, signer, digest);
-    return memcmp(&want, sig, sizeof want) == 0;
-}
 
 static bool hook_reject_all;
 
@@ -147,14 +76,7 @@ static cons_config config_for(size_t i)
                        .blocks_max = CONS_BLOCKS_MIN,
                        .block_tx_bytes_max = 4096,
                        .block_txs_max = 16,
-                       .ops = {.ctx = &k->addrs[i],
-                               .block_hash = fake_block_hash,
-                               .tx_root = fake_tx_root,
-                               .proposal_digest = fake_proposal_digest,
-                               .vote_digest = fake_vote_digest,
-                               .timeout_digest = fake_timeout_digest,
-                               .sign = fake_sign,
-                               .verify = fake_verify},
+                       .ops = test_fake_ops(&k->addrs[i]),
                        .hooks = {.validate = hook_validate}};
     return cfg;
 }
@@ -496,10 +418,10 @@ static void test_double_proposal_is_evidence(void **state)
     wire_proposal *pr = &first.u.proposal;
     pr->block.header.timestamp_ms += 1;
     seq_hash hash, digest;
-    fake_block_hash(NULL, &hash, &pr->block.header);
+    test_fake_block_hash(NULL, &hash, &pr->block.header);
     seq_block_stmt stmt = {CHAIN_ID, pr->block.header.view, pr->block.header.height, hash};
-    fake_proposal_digest(NULL, &digest, &stmt);
-    fake_sig(&pr->sig, &k->addrs[leader], &digest);
+    test_fake_proposal_digest(NULL, &digest, &stmt);
+    test_fake_sig(&pr->sig, &k->addrs[leader], &digest);
     size_t victim = (leader + 1) % k->n;
     enqueue(leader, victim, &first);
     size_t before = k->evidence[victim];
@@ -524,8 +446,8 @@ static void test_hostile_votes_are_counted(void **state)
     v->stmt.block_hash.b[0] = 7;
     v->signer = k->addrs[3];
     seq_hash digest;
-    fake_vote_digest(NULL, &digest, &v->stmt);
-    fake_sig(&v->sig, &k->addrs[2], &digest); /* signed by someone else */
+    test_fake_vote_digest(NULL, &digest, &v->stmt);
+    test_fake_sig(&v->sig, &k->addrs[2], &digest); /* signed by someone else */
     size_t to = cons_committee_leader(&k->committee, 2);
     cons_event e = {.type = CONS_EVENT_MESSAGE, .now_ms = 0};
     e.u.message.from = 3;
