@@ -273,7 +273,7 @@ static mempool_reject dec_recover(mempool_tx_info *out, const dec_sig *sig)
 }
 
 static mempool_reject dec_signed(mempool_tx_info *out, const uint8_t *raw, size_t raw_len,
-                                 uint64_t chain_id)
+                                 uint64_t chain_id, const seq_addr *sender)
 {
     SEQ_ASSERT(out->kind != MEMPOOL_TX_OPAQUE);
     dec_sig sig = {.type = out->kind == MEMPOOL_TX_LEGACY ? 0 : raw[0]};
@@ -296,11 +296,16 @@ static mempool_reject dec_signed(mempool_tx_info *out, const uint8_t *raw, size_
         return MEMPOOL_REJECT_TIP_ABOVE_FEE_CAP;
     if (out->gas_limit < MEMPOOL_GAS_LIMIT_MIN)
         return MEMPOOL_REJECT_INTRINSIC_GAS;
-    return dec_recover(out, &sig);
+    if (sender == NULL)
+        return dec_recover(out, &sig);
+    if (seq_addr_is_zero(sender))
+        return MEMPOOL_REJECT_SIGNATURE;
+    out->sender = *sender;
+    return MEMPOOL_REJECT_NONE;
 }
 
 mempool_reject mempool_decode_unhashed(mempool_tx_info *out, uint64_t chain_id, const uint8_t *raw,
-                                       size_t raw_len)
+                                       size_t raw_len, const seq_addr *sender)
 {
     SEQ_ASSERT(out != NULL);
     SEQ_ASSERT(raw != NULL || raw_len == 0);
@@ -321,8 +326,10 @@ mempool_reject mempool_decode_unhashed(mempool_tx_info *out, uint64_t chain_id, 
         seq_bytes payload;
         err = mempool_opaque_decode(&out->namespace_id, &payload, raw, raw_len);
         SEQ_ASSERT(err == SEQ_OK); /* classify checked the length */
+        if (sender != NULL && !seq_addr_is_zero(sender))
+            r = MEMPOOL_REJECT_SIGNATURE; /* an opaque payload has no sender */
     } else {
-        r = dec_signed(out, raw, raw_len, chain_id);
+        r = dec_signed(out, raw, raw_len, chain_id, sender);
     }
     if (r != MEMPOOL_REJECT_NONE)
         memset(out, 0, sizeof *out);
@@ -334,7 +341,18 @@ mempool_reject mempool_tx_decode(mempool_tx_info *out, uint64_t chain_id, const 
 {
     SEQ_ASSERT(out != NULL);
     SEQ_ASSERT(raw != NULL || raw_len == 0);
-    mempool_reject r = mempool_decode_unhashed(out, chain_id, raw, raw_len);
+    mempool_reject r = mempool_decode_unhashed(out, chain_id, raw, raw_len, NULL);
+    if (r == MEMPOOL_REJECT_NONE)
+        l1_keccak256(&out->hash, raw, raw_len);
+    return r;
+}
+
+mempool_reject mempool_tx_decode_trusted(mempool_tx_info *out, uint64_t chain_id,
+                                         const uint8_t *raw, size_t raw_len, const seq_addr *sender)
+{
+    SEQ_ASSERT(out != NULL && sender != NULL);
+    SEQ_ASSERT(raw != NULL || raw_len == 0);
+    mempool_reject r = mempool_decode_unhashed(out, chain_id, raw, raw_len, sender);
     if (r == MEMPOOL_REJECT_NONE)
         l1_keccak256(&out->hash, raw, raw_len);
     return r;

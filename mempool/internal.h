@@ -101,9 +101,11 @@ extern const mp_links mp_arrival_links, mp_gossip_links, mp_sender_links;
 void mp_list_push(mp_list *l, void *base, const mp_links *k, uint32_t i);
 void mp_list_unlink(mp_list *l, void *base, const mp_links *k, uint32_t i);
 
-/* Decodes without hashing (out->hash stays zero). */
+/* Decodes without hashing (out->hash stays zero). sender NULL recovers the
+ * sender; otherwise it is taken as given (mempool_tx_decode_trusted). */
 SEQ_MUST_USE mempool_reject mempool_decode_unhashed(mempool_tx_info *out, uint64_t chain_id,
-                                                    const uint8_t *raw, size_t raw_len);
+                                                    const uint8_t *raw, size_t raw_len,
+                                                    const seq_addr *sender);
 
 /* True iff a is sequenced before b under the pool's policy. */
 bool mp_before(const mempool *pool, uint32_t a, uint32_t b);

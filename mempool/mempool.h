@@ -160,6 +160,15 @@ typedef struct {
 SEQ_MUST_USE mempool_reject mempool_tx_decode(mempool_tx_info *out, uint64_t chain_id,
                                               const uint8_t *raw, size_t raw_len);
 
+/* mempool_tx_decode for a tx whose sender another node already recovered
+ * (gossip from an authenticated committee member): every check but the
+ * signature, and *sender is taken as the sender. sender must be the zero
+ * address for an opaque payload and non-zero for a signed tx, else
+ * MEMPOOL_REJECT_SIGNATURE. Costs one keccak over raw. */
+SEQ_MUST_USE mempool_reject mempool_tx_decode_trusted(mempool_tx_info *out, uint64_t chain_id,
+                                                      const uint8_t *raw, size_t raw_len,
+                                                      const seq_addr *sender);
+
 /* ----------------------------------------------------------------- pool */
 
 typedef struct mempool mempool;
@@ -226,6 +235,16 @@ typedef struct {
 SEQ_MUST_USE mempool_reject mempool_add(mempool *pool, mempool_add_result *out, const uint8_t *raw,
                                         size_t raw_len, mempool_origin origin, uint64_t now_ms);
 
+/* mempool_add for a tx decoded beforehand, so that the costly decode (sender
+ * recovery) can run outside whatever lock guards the pool. info must be
+ * what mempool_tx_decode or mempool_tx_decode_trusted returned for exactly
+ * raw (its hash is trusted). Same rules and results as mempool_add, with
+ * MEMPOOL_REJECT_CHAIN_ID for a signed tx decoded for another chain id. */
+SEQ_MUST_USE mempool_reject mempool_add_decoded(mempool *pool, mempool_add_result *out,
+                                                const uint8_t *raw, size_t raw_len,
+                                                const mempool_tx_info *info, mempool_origin origin,
+                                                uint64_t now_ms);
+
 /* True iff a tx with this hash is pending. */
 bool mempool_contains(const mempool *pool, const seq_hash *hash);
 
@@ -261,6 +280,11 @@ SEQ_MUST_USE seq_err mempool_select(mempool *pool, mempool_pick *out, size_t out
  * by another leader carries them). Returns how many were marked. */
 size_t mempool_mark_in_flight(mempool *pool, const seq_hash *hashes, size_t count);
 
+/* Releases the in-flight marks of the pending txs among hashes[0..count)
+ * (the block that carried them was abandoned). Returns how many were
+ * released. */
+size_t mempool_release(mempool *pool, const seq_hash *hashes, size_t count);
+
 /* Releases every in-flight mark (view change: the proposals they went into
  * will not commit). */
 void mempool_release_in_flight(mempool *pool);
@@ -274,11 +298,12 @@ size_t mempool_committed(mempool *pool, const seq_hash *hashes, size_t count);
  * exactly once, oldest first. When at least max_count of them wait, or
  * max_bytes of them, or the oldest has waited config.gossip_delay_ms, this
  * writes up to max_count of them (at most max_bytes in total, at least one)
- * into out[0..*out_count) and marks them forwarded; otherwise *out_count is
- * 0. raw borrows as in mempool_pick. max_count >= 1, max_bytes >=
- * config.tx_bytes_max. */
-void mempool_gossip_take(mempool *pool, seq_bytes *out, size_t *out_count, size_t max_count,
-                         size_t max_bytes, uint64_t now_ms);
+ * into out[0..*out_count) and, if senders is not NULL, their senders into
+ * senders[0..*out_count) (the zero address for opaque payloads), and marks
+ * them forwarded; otherwise *out_count is 0. raw borrows as in
+ * mempool_pick. max_count >= 1, max_bytes >= config.tx_bytes_max. */
+void mempool_gossip_take(mempool *pool, seq_bytes *out, seq_addr *senders, size_t *out_count,
+                         size_t max_count, size_t max_bytes, uint64_t now_ms);
 
 /* When the oldest waiting tx falls due (UINT64_MAX if none waits). */
 uint64_t mempool_gossip_deadline(const mempool *pool);

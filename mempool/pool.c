@@ -740,11 +740,40 @@ mempool_reject mempool_add(mempool *pool, mempool_add_result *out, const uint8_t
             r = MEMPOOL_REJECT_ALREADY_KNOWN;
             res.info.hash = hash;
         } else {
-            r = mempool_decode_unhashed(&res.info, pool->config.chain_id, raw, raw_len);
+            r = mempool_decode_unhashed(&res.info, pool->config.chain_id, raw, raw_len, NULL);
             res.info.hash = hash;
         }
     }
     if (r == MEMPOOL_REJECT_NONE)
+        r = mp_admit(pool, &res, raw, raw_len, origin, now_ms);
+    if (r == MEMPOOL_REJECT_NONE)
+        pool->counters.admitted++;
+    else
+        pool->counters.rejected[r]++;
+    if (out != NULL)
+        *out = res;
+    return r;
+}
+
+mempool_reject mempool_add_decoded(mempool *pool, mempool_add_result *out, const uint8_t *raw,
+                                   size_t raw_len, const mempool_tx_info *info,
+                                   mempool_origin origin, uint64_t now_ms)
+{
+    SEQ_ASSERT(pool != NULL && info != NULL);
+    SEQ_ASSERT(raw != NULL || raw_len == 0);
+    SEQ_ASSERT(origin == MEMPOOL_ORIGIN_CLIENT || origin == MEMPOOL_ORIGIN_PEER);
+    SEQ_ASSERT(info->kind >= MEMPOOL_TX_LEGACY && info->kind <= MEMPOOL_TX_OPAQUE);
+    mempool_add_result res = {.info = *info};
+    mempool_reject r = MEMPOOL_REJECT_NONE;
+    if (raw_len == 0)
+        r = MEMPOOL_REJECT_EMPTY;
+    else if (raw_len > pool->config.tx_bytes_max)
+        r = MEMPOOL_REJECT_TOO_LARGE;
+    else if (info->kind != MEMPOOL_TX_OPAQUE && info->chain_id != pool->config.chain_id)
+        r = MEMPOOL_REJECT_CHAIN_ID;
+    else if (mp_tx_find(pool, &info->hash) != MP_NIL)
+        r = MEMPOOL_REJECT_ALREADY_KNOWN;
+    else
         r = mp_admit(pool, &res, raw, raw_len, origin, now_ms);
     if (r == MEMPOOL_REJECT_NONE)
         pool->counters.admitted++;

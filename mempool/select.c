@@ -116,6 +116,22 @@ size_t mempool_mark_in_flight(mempool *pool, const seq_hash *hashes, size_t coun
     return marked;
 }
 
+size_t mempool_release(mempool *pool, const seq_hash *hashes, size_t count)
+{
+    SEQ_ASSERT(pool != NULL);
+    SEQ_ASSERT(hashes != NULL || count == 0);
+    size_t released = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint32_t slot = mp_tx_find(pool, &hashes[i]);
+        if (slot != MP_NIL && pool->txs[slot].in_flight) {
+            pool->txs[slot].in_flight = false;
+            pool->in_flight--;
+            released++;
+        }
+    }
+    return released;
+}
+
 void mempool_release_in_flight(mempool *pool)
 {
     SEQ_ASSERT(pool != NULL);
@@ -183,8 +199,8 @@ uint64_t mempool_gossip_deadline(const mempool *pool)
     return admitted > UINT64_MAX - delay ? UINT64_MAX : admitted + delay;
 }
 
-void mempool_gossip_take(mempool *pool, seq_bytes *out, size_t *out_count, size_t max_count,
-                         size_t max_bytes, uint64_t now_ms)
+void mempool_gossip_take(mempool *pool, seq_bytes *out, seq_addr *senders, size_t *out_count,
+                         size_t max_count, size_t max_bytes, uint64_t now_ms)
 {
     SEQ_ASSERT(pool != NULL && out != NULL && out_count != NULL);
     SEQ_ASSERT(max_count >= 1 && max_bytes >= pool->config.tx_bytes_max);
@@ -199,6 +215,8 @@ void mempool_gossip_take(mempool *pool, seq_bytes *out, size_t *out_count, size_
         mp_tx *t = &pool->txs[slot];
         if (t->raw_len > max_bytes - bytes)
             break;
+        if (senders != NULL)
+            senders[n] = t->sender; /* zero for opaque payloads */
         out[n++] = (seq_bytes){pool->storage + t->raw_offset, t->raw_len};
         bytes += t->raw_len;
         mp_list_unlink(&pool->gossip, pool->txs, &mp_gossip_links, slot);

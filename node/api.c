@@ -1,12 +1,15 @@
 /* api.c — the node's HTTP API on nng's HTTP server: GET /health and
- * JSON-RPC 2.0 on POST / (seq_status, seq_getBlockByHeight). Callbacks run
- * on nng's threads; they read the runtime's status snapshot and the store,
- * never the consensus core. */
+ * JSON-RPC 2.0 on POST / (single requests and batches): eth_sendRawTransaction,
+ * seq_sendPayload, seq_getTransactionStatus, seq_getBlockByHeight,
+ * seq_status. Callbacks run on nng's threads; they read the runtime's status
+ * snapshot and the store and submit to the txpool, never touching the
+ * consensus core. */
 #include "internal.h"
 
 #include <nng/supplemental/http/http.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "l1.h"
 
@@ -24,6 +27,7 @@ struct node_api {
     nng_http_server *server;
     node_runtime *rt;
     const store *store;
+    node_txpool *pool;
     seq_block_header genesis;
 };
 
@@ -80,8 +84,19 @@ static json_t *status_json(const node_status *s)
         json_pack("{s:o,s:o,s:o,s:o}", "in", json_u64(s->messages_in), "invalid",
                   json_u64(s->messages_invalid), "ignored", json_u64(s->messages_ignored),
                   "syncServed", json_u64(s->sync_served));
+    const mempool_stats *m = &s->txpool.pool;
+    uint64_t rejected = 0;
+    for (size_t r = 1; r < MEMPOOL_REJECT_COUNT_; r++)
+        rejected += m->rejected[r];
+    json_t *pool = json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "txs", json_u64(m->txs), "bytes",
+        json_u64(m->bytes), "senders", json_u64(m->senders), "inFlight", json_u64(m->in_flight),
+        "admitted", json_u64(m->admitted), "rejected", json_u64(rejected), "evicted",
+        json_u64(m->evicted), "replaced", json_u64(m->replaced), "committed",
+        json_u64(m->committed), "gossipReceived", json_u64(s->txpool.received), "gossipSent",
+        json_u64(s->txpool.gossiped), "trackedBlocks", json_u64(s->txpool.tracked_blocks));
     return json_pack("{s:b,s:o,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:I,s:o,s:o,s:o,"
-                     "s:o}",
+                     "s:o,s:o,s:o}",
                      "running", s->running, "validator", json_addr(&s->validator), "validatorIndex",
                      (json_int_t)s->self_index, "committeeSize", (json_int_t)s->committee_size,
                      "view", json_u64(s->view), "leaderIndex", (json_int_t)s->leader_index,
@@ -91,7 +106,15 @@ static json_t *status_json(const node_status *s)
                      json_u64(s->timeouts_consecutive), "halted", s->halted, "storeFailing",
                      s->store_failing, "uptimeMs", json_u64(s->uptime_ms), "peersConnected",
                      (json_int_t)s->peers_connected, "peers", status_peers(s), "messages", messages,
-                     "stats", stats, "storeFailures", json_u64(s->store_failures));
+                     "stats", stats, "storeFailures", json_u64(s->store_failures), "txsCommitted",
+                     json_u64(s->txs_committed), "mempool", pool);
+}
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* the event loop's clock */
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static json_t *block_json(const seq_hash *hash, const seq_block_header *h, size_t tx_count,
@@ -114,6 +137,14 @@ static json_t *rpc_error(json_t *id, int code, const char *message)
 {
     return json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id", id != NULL ? id : json_null(),
                      "error", "code", code, "message", message);
+}
+
+/* An error with a "data" string: the machine-readable reason. */
+static json_t *rpc_error_data(json_t *id, int code, const char *message, const char *data)
+{
+    return json_pack("{s:s,s:O,s:{s:i,s:s,s:s}}", "jsonrpc", "2.0", "id",
+                     id != NULL ? id : json_null(), "error", "code", code, "message", message,
+                     "data", data);
 }
 
 static json_t *rpc_result(json_t *id, json_t *result)
@@ -139,13 +170,29 @@ static bool parse_height(uint64_t *out, const json_t *v)
     return true;
 }
 
-/* The block at height with its QC, or JSON null above the tip. */
-static json_t *get_block(const node_api *api, json_t *id, uint64_t height)
+/* The hashes of a block's txs, in block order. */
+static json_t *tx_hashes_json(const wire_block *b)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < b->tx_count; i++) {
+        seq_hash h;
+        l1_keccak256(&h, b->txs[i].ptr, b->txs[i].len);
+        json_array_append_new(list, json_hex(h.b, SEQ_HASH_BYTES));
+    }
+    return list;
+}
+
+/* The block at height with its QC (and its tx hashes if with_txs), or JSON
+ * null above the tip. */
+static json_t *get_block(const node_api *api, json_t *id, uint64_t height, bool with_txs)
 {
     if (height == 0) {
         seq_hash hash = {{0}};
         l1_block_hash(&hash, &api->genesis);
-        return rpc_result(id, block_json(&hash, &api->genesis, 0, 0, 0));
+        json_t *b = block_json(&hash, &api->genesis, 0, 0, 0);
+        if (with_txs)
+            json_object_set_new(b, "transactions", json_array());
+        return rpc_result(id, b);
     }
     json_t *reply = NULL;
     seq_hash hash;
@@ -165,8 +212,11 @@ static json_t *get_block(const node_api *api, json_t *id, uint64_t height)
         seq_err qc_err = store_get_qc(api->store, &qc, &qc_arena, &hash);
         if (qc_err != SEQ_OK)
             memset(&qc, 0, sizeof qc); /* the next block's QC may still be on its way */
-        reply = rpc_result(id, block_json(&hash, &block.block.header, block.block.tx_count,
-                                          qc.sig_count, qc.view));
+        json_t *b =
+            block_json(&hash, &block.block.header, block.block.tx_count, qc.sig_count, qc.view);
+        if (b != NULL && with_txs)
+            json_object_set_new(b, "transactions", tx_hashes_json(&block.block));
+        reply = rpc_result(id, b);
     }
 fail:
     free(buf);
@@ -175,8 +225,148 @@ fail:
     return reply;
 }
 
+/* ------------------------------------------------------- transactions */
+
+/* Decodes the "0x" hex string v into a malloc'd buffer of at most max
+ * bytes. Returns MEMPOOL_REJECT_NONE, MEMPOOL_REJECT_TOO_LARGE or
+ * MEMPOOL_REJECT_MALFORMED (not a hex string). */
+static mempool_reject param_bytes(uint8_t **out, size_t *len, const json_t *v, size_t max)
+{
+    *out = NULL;
+    *len = 0;
+    const char *text = json_string_value(v);
+    if (text == NULL || strncmp(text, "0x", 2) != 0)
+        return MEMPOOL_REJECT_MALFORMED;
+    size_t digits = json_string_length(v) - 2;
+    if (digits / 2 > max)
+        return MEMPOOL_REJECT_TOO_LARGE;
+    uint8_t *buf = malloc(digits / 2 + 1);
+    if (buf == NULL)
+        return MEMPOOL_REJECT_TOO_LARGE; /* the only way a size can fail here */
+    if (l1_hex_decode(buf, digits / 2 + 1, len, text, digits + 2) != SEQ_OK) {
+        free(buf);
+        return MEMPOOL_REJECT_MALFORMED;
+    }
+    *out = buf;
+    return MEMPOOL_REJECT_NONE;
+}
+
+static json_t *reject_error(json_t *id, mempool_reject r)
+{
+    return rpc_error_data(id, mempool_reject_rpc_code(r), mempool_reject_rpc_message(r),
+                          mempool_reject_name(r));
+}
+
+/* Submits raw; replies with its hash or the rejection. */
+static json_t *submit(const node_api *api, json_t *id, const uint8_t *raw, size_t raw_len)
+{
+    mempool_add_result res;
+    mempool_reject r = node_txpool_submit(api->pool, &res, raw, raw_len, monotonic_ms());
+    if (r != MEMPOOL_REJECT_NONE)
+        return reject_error(id, r);
+    return rpc_result(id, json_hex(res.info.hash.b, SEQ_HASH_BYTES));
+}
+
+/* eth_sendRawTransaction ["0x..."]: any tx of the envelope (mempool.h). */
+static json_t *send_raw(const node_api *api, json_t *id, json_t *params)
+{
+    if (!json_is_array(params) || json_array_size(params) != 1 ||
+        !json_is_string(json_array_get(params, 0)))
+        return rpc_error(id, API_INVALID_PARAMS,
+                         "eth_sendRawTransaction takes [\"0x...\"] (the signed tx in hex)");
+    uint8_t *raw = NULL;
+    size_t len = 0;
+    mempool_reject r = param_bytes(&raw, &len, json_array_get(params, 0), MEMPOOL_TX_BYTES_MAX);
+    json_t *reply = r == MEMPOOL_REJECT_NONE ? submit(api, id, raw, len) : reject_error(id, r);
+    free(raw);
+    return reply;
+}
+
+/* seq_sendPayload [namespace, "0x..."]: an opaque rollup payload. */
+static json_t *send_payload(const node_api *api, json_t *id, json_t *params)
+{
+    uint64_t ns = 0;
+    if (!json_is_array(params) || json_array_size(params) != 2 ||
+        !parse_height(&ns, json_array_get(params, 0)) || !json_is_string(json_array_get(params, 1)))
+        return rpc_error(id, API_INVALID_PARAMS,
+                         "seq_sendPayload takes [namespace (an integer or 0x hex), \"0x...\" "
+                         "(the payload bytes)]");
+    uint8_t *payload = NULL;
+    size_t len = 0;
+    mempool_reject r = param_bytes(&payload, &len, json_array_get(params, 1),
+                                   MEMPOOL_TX_BYTES_MAX - MEMPOOL_OPAQUE_HEADER_BYTES);
+    if (r != MEMPOOL_REJECT_NONE)
+        return reject_error(id, r);
+    json_t *reply = NULL;
+    uint8_t *raw = malloc(len + MEMPOOL_OPAQUE_HEADER_BYTES);
+    size_t raw_len = 0;
+    if (len == 0)
+        reply = reject_error(id, MEMPOOL_REJECT_EMPTY);
+    else if (raw == NULL || mempool_opaque_encode(raw, len + MEMPOOL_OPAQUE_HEADER_BYTES, &raw_len,
+                                                  ns, payload, len) != SEQ_OK)
+        reply = rpc_error(id, API_INTERNAL_ERROR, "out of memory");
+    else
+        reply = submit(api, id, raw, raw_len);
+    free(raw);
+    free(payload);
+    return reply;
+}
+
+/* seq_getTransactionStatus ["0x" + 64 hex]: the three clocks. Soft
+ * confirmation is a commit by the committee; posted and final (L1) are
+ * null until batches are posted. */
+static json_t *tx_status(const node_api *api, json_t *id, json_t *params)
+{
+    seq_hash hash;
+    const char *text = json_string_value(json_array_get(params, 0));
+    if (!json_is_array(params) || json_array_size(params) != 1 || text == NULL ||
+        l1_hex_decode_exact(hash.b, sizeof hash.b, text) != SEQ_OK)
+        return rpc_error(id, API_INVALID_PARAMS,
+                         "seq_getTransactionStatus takes [\"0x...\"] (a 32-byte tx hash)");
+    store_tx_location loc;
+    seq_err err = store_get_tx(api->store, &loc, &hash);
+    if (err == SEQ_ERR_NOT_FOUND) {
+        const char *status = node_txpool_contains(api->pool, &hash) ? "pending" : "unknown";
+        return rpc_result(id, json_pack("{s:o,s:s,s:n,s:n,s:n}", "hash",
+                                        json_hex(hash.b, SEQ_HASH_BYTES), "status", status,
+                                        "softConfirmed", "posted", "final"));
+    }
+    seq_hash block_hash;
+    if (err == SEQ_OK)
+        err = store_get_hash_at(api->store, &block_hash, loc.height);
+    if (err != SEQ_OK)
+        return rpc_error(id, API_INTERNAL_ERROR, seq_strerror(err));
+    uint8_t *buf = malloc(STORE_BLOCK_ARENA_BYTES);
+    if (buf == NULL)
+        return rpc_error(id, API_INTERNAL_ERROR, "out of memory");
+    seq_arena arena;
+    seq_arena_init(&arena, buf, STORE_BLOCK_ARENA_BYTES);
+    cons_block block;
+    err = store_get_block(api->store, &block, &arena, &block_hash);
+    json_t *reply = NULL;
+    if (err != SEQ_OK) {
+        reply = rpc_error(id, API_INTERNAL_ERROR, seq_strerror(err));
+    } else {
+        json_t *soft =
+            json_pack("{s:o,s:I,s:o,s:o}", "height", json_u64(loc.height), "index",
+                      (json_int_t)loc.index, "blockHash", json_hex(block_hash.b, SEQ_HASH_BYTES),
+                      "timestampMs", json_u64(block.block.header.timestamp_ms));
+        reply = rpc_result(
+            id, json_pack("{s:o,s:s,s:o,s:n,s:n}", "hash", json_hex(hash.b, SEQ_HASH_BYTES),
+                          "status", "softConfirmed", "softConfirmed", soft, "posted", "final"));
+    }
+    free(buf);
+    return reply;
+}
+
 static json_t *rpc_dispatch(const node_api *api, json_t *id, const char *method, json_t *params)
 {
+    if (strcmp(method, "eth_sendRawTransaction") == 0)
+        return send_raw(api, id, params);
+    if (strcmp(method, "seq_sendPayload") == 0)
+        return send_payload(api, id, params);
+    if (strcmp(method, "seq_getTransactionStatus") == 0)
+        return tx_status(api, id, params);
     if (strcmp(method, "seq_status") == 0) {
         if (params != NULL && json_array_size(params) + json_object_size(params) != 0)
             return rpc_error(id, API_INVALID_PARAMS, "seq_status takes no parameters");
@@ -190,37 +380,74 @@ static json_t *rpc_dispatch(const node_api *api, json_t *id, const char *method,
     }
     if (strcmp(method, "seq_getBlockByHeight") == 0) {
         uint64_t height = 0;
-        if (!json_is_array(params) || json_array_size(params) != 1 ||
-            !parse_height(&height, json_array_get(params, 0)))
+        size_t n = json_array_size(params);
+        json_t *with_txs = json_array_get(params, 1);
+        if (!json_is_array(params) || n < 1 || n > 2 ||
+            !parse_height(&height, json_array_get(params, 0)) ||
+            (with_txs != NULL && !json_is_boolean(with_txs)))
             return rpc_error(id, API_INVALID_PARAMS,
-                             "seq_getBlockByHeight takes [height] (an integer or 0x hex)");
-        return get_block(api, id, height);
+                             "seq_getBlockByHeight takes [height (an integer or 0x hex), "
+                             "withTxHashes (optional boolean)]");
+        return get_block(api, id, height, json_is_true(with_txs));
     }
     return rpc_error(id, API_METHOD_NOT_FOUND, "method not found");
 }
 
-/* Returns the reply, or NULL for a notification (no id: no reply). */
-static json_t *rpc_handle(const node_api *api, const char *body, size_t len)
+/* One request object; returns the reply, or NULL for a notification (no
+ * id: no reply). */
+static json_t *rpc_one(const node_api *api, json_t *req)
 {
-    json_error_t error;
-    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
-    if (req == NULL)
-        return rpc_error(NULL, API_PARSE_ERROR, "parse error: the body is not JSON");
-    json_t *reply = NULL;
     json_t *id = json_object_get(req, "id");
     json_t *params = json_object_get(req, "params");
     const char *version = json_string_value(json_object_get(req, "jsonrpc"));
     const char *method = json_string_value(json_object_get(req, "method"));
     bool id_ok = id == NULL || json_is_string(id) || json_is_integer(id) || json_is_null(id);
     if (!json_is_object(req) || version == NULL || strcmp(version, "2.0") != 0 || method == NULL ||
-        !id_ok || (params != NULL && !json_is_array(params) && !json_is_object(params))) {
-        reply = rpc_error(id_ok ? id : NULL, API_INVALID_REQUEST,
-                          json_is_array(req) ? "invalid request: batches are not supported"
-                                             : "invalid request: need jsonrpc \"2.0\", a method "
-                                               "string, an id and array or object params");
-    } else if (id != NULL) {
-        reply = rpc_dispatch(api, id, method, params);
+        !id_ok || (params != NULL && !json_is_array(params) && !json_is_object(params)))
+        return rpc_error(id_ok ? id : NULL, API_INVALID_REQUEST,
+                         "invalid request: need jsonrpc \"2.0\", a method string, an id and "
+                         "array or object params");
+    if (id == NULL)
+        return NULL;
+    return rpc_dispatch(api, id, method, params);
+}
+
+/* A batch: an array of 1..NODE_API_BATCH_MAX requests, answered by an array
+ * of the replies (NULL if all were notifications). */
+static json_t *rpc_batch(const node_api *api, json_t *reqs)
+{
+    size_t n = json_array_size(reqs);
+    if (n == 0)
+        return rpc_error(NULL, API_INVALID_REQUEST, "invalid request: an empty batch");
+    if (n > NODE_API_BATCH_MAX) {
+        char message[80];
+        snprintf(message, sizeof message, "invalid request: a batch holds at most %u requests",
+                 NODE_API_BATCH_MAX);
+        return rpc_error(NULL, API_INVALID_REQUEST, message);
     }
+    json_t *replies = json_array();
+    if (replies == NULL)
+        return rpc_error(NULL, API_INTERNAL_ERROR, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        json_t *reply = rpc_one(api, json_array_get(reqs, i));
+        if (reply != NULL)
+            json_array_append_new(replies, reply);
+    }
+    if (json_array_size(replies) == 0) {
+        json_decref(replies);
+        return NULL;
+    }
+    return replies;
+}
+
+/* Returns the reply, or NULL when nothing is to be answered. */
+static json_t *rpc_handle(const node_api *api, const char *body, size_t len)
+{
+    json_error_t error;
+    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
+    if (req == NULL)
+        return rpc_error(NULL, API_PARSE_ERROR, "parse error: the body is not JSON");
+    json_t *reply = json_is_array(req) ? rpc_batch(api, req) : rpc_one(api, req);
     json_decref(req);
     return reply;
 }
@@ -308,15 +535,17 @@ static seq_err add_handler(node_api *api, const char *path, const char *method,
 }
 
 seq_err node_api_start(node_api **out, node_diag *why, const char *url, node_runtime *rt,
-                       const store *s, const seq_block_header *genesis)
+                       const store *s, node_txpool *pool, const seq_block_header *genesis)
 {
-    SEQ_ASSERT(out != NULL && url != NULL && rt != NULL && s != NULL && genesis != NULL);
+    SEQ_ASSERT(out != NULL && url != NULL && rt != NULL && s != NULL && pool != NULL &&
+               genesis != NULL);
     *out = NULL;
     node_api *api = calloc(1, sizeof *api);
     if (api == NULL)
         return node_diag_set(why, SEQ_ERR_NO_MEMORY, "out of memory");
     api->rt = rt;
     api->store = s;
+    api->pool = pool;
     api->genesis = *genesis;
     seq_err err = SEQ_ERR_INVALID_ARG;
     if (nng_url_parse(&api->url, url) != 0 || nng_http_server_hold(&api->server, api->url) != 0)

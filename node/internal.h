@@ -274,6 +274,7 @@ struct net {
     nng_thread *timer;
     /* mtx */
     bool started, stopping, accept_armed;
+    bool woken; /* net_wake: the next net_recv returns at once */
     uint64_t accept_at_ms;
     net_conn *conns;  /* live connections */
     net_conn *dead;   /* closed, for the timer thread to reap */
@@ -392,17 +393,18 @@ void net_fault_apply(net_fault_plan *out, const net_fault *f, uint64_t *rng, uin
 /* --------------------------------------------------------- runtime, API */
 
 /* The JSON-RPC/HTTP API of a running node (api.c). It reads the status
- * snapshot through node_runtime_status and blocks through the store's read
- * functions; it never touches the core. */
+ * snapshot through node_runtime_status, blocks and txs through the store's
+ * read functions, and submits txs to the txpool; it never touches the
+ * core. */
 typedef struct node_api node_api;
 
 /* Starts nng's HTTP server on url ("http://HOST:PORT"): GET /health and
- * POST / (JSON-RPC 2.0). rt, s and genesis (copied) must outlive the api.
- * SEQ_ERR_UNAVAILABLE (address in use), SEQ_ERR_INVALID_ARG (a URL nng
- * refuses), SEQ_ERR_NO_MEMORY, SEQ_ERR_INTERNAL, with *why. On failure
- * *out is NULL. */
+ * POST / (JSON-RPC 2.0, single requests and batches). rt, s, pool and
+ * genesis (copied) must outlive the api. SEQ_ERR_UNAVAILABLE (address in
+ * use), SEQ_ERR_INVALID_ARG (a URL nng refuses), SEQ_ERR_NO_MEMORY,
+ * SEQ_ERR_INTERNAL, with *why. On failure *out is NULL. */
 SEQ_MUST_USE seq_err node_api_start(node_api **out, node_diag *why, const char *url,
-                                    node_runtime *rt, const store *s,
+                                    node_runtime *rt, const store *s, node_txpool *pool,
                                     const seq_block_header *genesis);
 
 /* Stops the server (waiting for running callbacks) and frees it; NULL is

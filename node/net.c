@@ -715,10 +715,11 @@ seq_err net_recv(net *n, uint32_t *from, uint8_t *buf, size_t cap, size_t *len, 
     *len = 0;
     nng_time deadline = nng_clock() + timeout_ms;
     nng_mtx_lock(n->mtx);
-    while (n->inbox_count == 0 && !n->stopping) {
+    while (n->inbox_count == 0 && !n->stopping && !n->woken) {
         if (nng_cv_until(n->inbox_cv, deadline) == NNG_ETIMEDOUT)
             break;
     }
+    n->woken = false;
     if (n->inbox_count == 0) {
         nng_mtx_unlock(n->mtx);
         return SEQ_ERR_TIMEOUT;
@@ -740,6 +741,15 @@ seq_err net_recv(net *n, uint32_t *from, uint8_t *buf, size_t cap, size_t *len, 
     *from = item.from;
     *len = item.len;
     return SEQ_OK;
+}
+
+void net_wake(net *n)
+{
+    SEQ_ASSERT(n != NULL);
+    nng_mtx_lock(n->mtx);
+    n->woken = true;
+    nng_cv_wake(n->inbox_cv);
+    nng_mtx_unlock(n->mtx);
 }
 
 seq_err net_peer_stats(net *n, net_peer_counters *out, uint32_t peer)

@@ -311,6 +311,96 @@ SEQ_MUST_USE seq_err store_evidence_decode(wire_evidence *out, const uint8_t *in
  * view or batch index (8, big-endian). */
 void store_evidence_key(uint8_t out[STORE_EVIDENCE_KEY_BYTES], const wire_evidence *evidence);
 
+/* ---------------------------------------------------------------- txpool */
+
+/* The node's transaction pool: a mempool (mempool.h) behind a mutex, so
+ * that API threads admit transactions while the event loop gossips them and
+ * fills blocks, plus what ties it to consensus:
+ *  - a tx the store's tx index holds is committed and refused as already
+ *    known, wherever it comes from;
+ *  - txs carried by blocks the core accepted but has not committed are
+ *    marked in flight (never proposed twice), also when the tx itself
+ *    arrives after its block; the marks of a block that can no longer
+ *    commit (another block was committed at its height) are released;
+ *  - gossip batches carry the sender the ingress node recovered, so a
+ *    signed tx costs one public-key recovery in the whole committee.
+ * Thread-safety: node_txpool_submit, node_txpool_contains and
+ * node_txpool_get_stats from any thread; everything else from the event
+ * loop only. */
+typedef struct node_txpool node_txpool;
+
+/* Uncommitted blocks whose txs are tracked; beyond it the lowest is
+ * forgotten (and its marks released). */
+#define NODE_TXPOOL_TRACKED_BLOCKS_MAX 256u
+
+/* Called (from the submitting thread) after a client tx was admitted, so
+ * the event loop can propose without waiting for its timer. */
+typedef void (*node_txpool_wake_fn)(void *ctx);
+
+/* Creates a pool for config over the store s (read only, for the tx
+ * index; it must outlive the pool). wake may be NULL. Errors: those of
+ * mempool_new, SEQ_ERR_NO_MEMORY. */
+SEQ_MUST_USE seq_err node_txpool_new(node_txpool **out, const mempool_config *config,
+                                     const store *s, node_txpool_wake_fn wake, void *wake_ctx);
+/* NULL is fine. */
+void node_txpool_free(node_txpool *p);
+
+/* Admits a client's tx: decodes it and recovers its sender in the caller's
+ * thread (outside the lock), refuses it as MEMPOOL_REJECT_ALREADY_KNOWN if
+ * it is committed, then mempool_add_decoded. out may be NULL; out->info
+ * holds the hash once decoding succeeded. */
+SEQ_MUST_USE mempool_reject node_txpool_submit(node_txpool *p, mempool_add_result *out,
+                                               const uint8_t *raw, size_t raw_len, uint64_t now_ms);
+
+/* Admits the txs of a peer's gossip batch, taking the senders it names
+ * (recovering those it does not). Returns how many were admitted; the
+ * others are counted in the pool's stats. */
+size_t node_txpool_receive(node_txpool *p, const wire_tx_batch *batch, uint64_t now_ms);
+
+/* When a gossip batch is due (mempool_gossip_deadline); UINT64_MAX if none
+ * waits. */
+uint64_t node_txpool_gossip_deadline(node_txpool *p);
+
+/* If a batch is due at now_ms, fills *out with it (txs and senders copied
+ * into p, valid until the next call) and returns true. */
+bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms);
+
+/* True iff a pending tx is not in flight: a block would carry something. */
+bool node_txpool_ready(node_txpool *p);
+
+/* Selects a block payload within caps (mempool_select, no forced txs yet),
+ * copies it into p and points *txs at it (valid until the next
+ * node_txpool_payload). Returns the tx count. The picks stay in flight
+ * until node_txpool_payload_dropped, a commit, or an abandoned block. */
+size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps);
+
+/* The last payload did not become a block (the core moved on): releases
+ * its in-flight marks. */
+void node_txpool_payload_dropped(node_txpool *p);
+
+/* Blocks the core accepted (cons_update.blocks): tracks them and marks
+ * their txs in flight. A block already tracked is ignored. */
+void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t count);
+
+/* block (with its txs, as the store returns it) was committed: its txs
+ * leave the pool (mempool_committed), and every tracked block at or below
+ * its height is forgotten, releasing the marks no other tracked block
+ * holds. Commits come in ascending height order. */
+void node_txpool_committed(node_txpool *p, const cons_block *block);
+
+/* True iff the tx with this hash is pending. */
+bool node_txpool_contains(node_txpool *p, const seq_hash *hash);
+
+typedef struct {
+    mempool_stats pool;
+    size_t tracked_blocks; /* uncommitted blocks tracked */
+    size_t tracked_txs;    /* distinct tx hashes in them */
+    uint64_t received;     /* txs received by gossip */
+    uint64_t gossiped;     /* txs sent by gossip */
+} node_txpool_stats;
+
+void node_txpool_get_stats(node_txpool *p, node_txpool_stats *out);
+
 /* ----------------------------------------------------- config diagnostics */
 
 /* One line telling an operator what is wrong and where, naming the file and
@@ -890,6 +980,11 @@ SEQ_MUST_USE seq_err net_broadcast(net *n, const uint8_t *bytes, size_t len);
 SEQ_MUST_USE seq_err net_recv(net *n, uint32_t *from, uint8_t *buf, size_t cap, size_t *len,
                               uint32_t timeout_ms);
 
+/* Makes the current (or, if none waits, the next) net_recv return
+ * SEQ_ERR_TIMEOUT at once if no message is waiting: another thread has
+ * work for the loop. */
+void net_wake(net *n);
+
 /* Copies the counters of the link to peer. SEQ_ERR_INVALID_ARG if peer is
  * out of range or self (*out zeroed). */
 SEQ_MUST_USE seq_err net_peer_stats(net *n, net_peer_counters *out, uint32_t peer);
@@ -939,8 +1034,14 @@ void net_free(net *n);
 /* On start, committed blocks this far below the tip are checked for a
  * missing QC (cons_restart.uncertified). */
 #define NODE_RUNTIME_QC_SCAN_HEIGHTS 256u
-/* A JSON-RPC request body larger than this is refused. */
-#define NODE_API_BODY_BYTES_MAX (64u << 10)
+/* Client txs wait at most this long before they are gossiped to the
+ * committee (sooner when a batch fills up). */
+#define NODE_RUNTIME_GOSSIP_DELAY_MS 2u
+/* A JSON-RPC request body larger than this is refused: room for the
+ * largest tx in hex, or a batch of many small ones. */
+#define NODE_API_BODY_BYTES_MAX (1u << 20)
+/* Requests in one JSON-RPC batch. */
+#define NODE_API_BATCH_MAX 1024u
 
 _Static_assert(NODE_RUNTIME_LOCAL_EVENTS_MAX >= CONS_UPDATE_FETCHES_MAX + 1u,
                "one update's follow-ups always fit");
@@ -980,7 +1081,9 @@ typedef struct {
     uint64_t messages_ignored; /* of a type the node does not handle yet */
     uint64_t sync_served;      /* sync requests answered */
     uint64_t store_failures;   /* failed durable writes */
+    uint64_t txs_committed;    /* txs in blocks committed since start */
     cons_stats stats;
+    node_txpool_stats txpool;
 } node_status;
 
 /* Resolves config (node_config_resolve: genesis, keys, committee), opens

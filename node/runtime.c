@@ -12,6 +12,7 @@
 #include "internal.h"
 
 #include <signal.h>
+#include <sodium.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,9 @@ struct node_runtime {
     net *net;
     cons *core; /* NULL while waiting to be rebuilt after a store failure */
     node_api *api;
+    node_txpool *txpool;
     atomic_bool stopping;
+    atomic_bool txs_arrived;  /* a tx was admitted since the loop last looked */
     uint64_t started_ms;      /* monotonic */
     uint64_t deadline_ms;     /* the core's next timer */
     uint64_t core_rebuild_ms; /* when core is NULL: when to rebuild it */
@@ -42,16 +45,19 @@ struct node_runtime {
     bool payload_pending;
     cons_payload_request payload_request;
     uint64_t payload_due_ms; /* monotonic */
+    bool payload_proposed;   /* the payload fed last became the own block */
+    mempool_caps payload_caps;
     /* The local queue, a ring. */
     runtime_local local[NODE_RUNTIME_LOCAL_EVENTS_MAX];
     size_t local_head, local_count;
     /* Buffers, allocated once. */
-    uint8_t *rx;      /* NET_MSG_BYTES_MAX: one received message */
-    uint8_t *tx;      /* NET_MSG_BYTES_MAX: one encoded message */
-    seq_arena decode; /* WIRE_DECODE_ARENA_BYTES(NET_MSG_BYTES_MAX) */
-    seq_arena encode; /* WIRE_ENCODE_ARENA_BYTES */
-    seq_arena sync;   /* STORE_SYNC_ARENA_BYTES: one sync answer */
-    seq_arena block;  /* STORE_BLOCK_ARENA_BYTES: one committed block */
+    uint8_t *rx;            /* NET_MSG_BYTES_MAX: one received message */
+    uint8_t *tx;            /* NET_MSG_BYTES_MAX: one encoded message */
+    seq_arena decode;       /* WIRE_DECODE_ARENA_BYTES(NET_MSG_BYTES_MAX) */
+    seq_arena encode;       /* WIRE_ENCODE_ARENA_BYTES */
+    seq_arena sync;         /* STORE_SYNC_ARENA_BYTES: one sync answer */
+    seq_arena block;        /* STORE_BLOCK_ARENA_BYTES: one committed block */
+    uint64_t gossip_due_ms; /* monotonic; UINT64_MAX if nothing waits */
     /* Counters and the snapshot the API reads. */
     node_status counters; /* loop-owned: only the message counters are used */
     nng_mtx *status_mtx;
@@ -135,13 +141,21 @@ static void send_msg(node_runtime *rt, size_t to, const wire_msg *msg)
                 SEQ_F_U64("to", to == CONS_TO_ALL ? UINT64_MAX : (uint64_t)to), SEQ_F_ERR(err));
 }
 
-static void log_commit(node_runtime *rt, const cons_block *c)
+/* A committed block: its txs leave the pool, and it is logged. */
+static void apply_commit(node_runtime *rt, const cons_block *c)
 {
     size_t tx_count = 0;
     cons_block stored;
     seq_arena_reset(&rt->block);
-    if (store_get_block(rt->store, &stored, &rt->block, &c->hash) == SEQ_OK)
+    seq_err err = store_get_block(rt->store, &stored, &rt->block, &c->hash);
+    if (err == SEQ_OK) {
         tx_count = stored.block.tx_count;
+        node_txpool_committed(rt->txpool, &stored);
+    } else { /* store_apply just wrote it: only a corrupt read lands here */
+        SEQ_LOG(SEQ_LOG_ERROR, "committed_block_unreadable", SEQ_F_ERR(err),
+                SEQ_F_HEX("hash", c->hash.b, SEQ_HASH_BYTES));
+    }
+    rt->counters.txs_committed += tx_count;
     const seq_block_header *h = &c->block.header;
     SEQ_LOG(SEQ_LOG_INFO, "commit", SEQ_F_U64("height", h->height),
             SEQ_F_HEX("hash", c->hash.b, SEQ_HASH_BYTES), SEQ_F_U64("view", h->view),
@@ -168,6 +182,8 @@ static void payload_schedule(node_runtime *rt, const cons_payload_request *req)
     uint64_t now_wall_ms = wall_ms();
     uint64_t due_wall_ms = req->parent.timestamp_ms + NODE_RUNTIME_EMPTY_BLOCK_MS;
     uint64_t wait = due_wall_ms > now_wall_ms ? due_wall_ms - now_wall_ms : 0;
+    if (node_txpool_ready(rt->txpool))
+        wait = 0; /* transactions wait: propose now */
     rt->payload_pending = true;
     rt->payload_request = *req;
     rt->payload_due_ms = monotonic_ms() + SEQ_MIN(wait, (uint64_t)NODE_RUNTIME_EMPTY_BLOCK_MS);
@@ -198,6 +214,13 @@ static bool apply_update(node_runtime *rt, const cons_update *u)
 {
     if (!persist(rt, u))
         return false;
+    node_txpool_blocks_seen(rt->txpool, u->blocks, u->block_count);
+    for (size_t i = 0; i < u->block_count; i++) {
+        const seq_block_header *h = &u->blocks[i].block.header;
+        if (h->view == rt->payload_request.view &&
+            seq_addr_equal(&h->proposer, &rt->resolved.keys.pub.validator_address))
+            rt->payload_proposed = true;
+    }
     for (size_t i = 0; i < u->message_count; i++)
         send_msg(rt, u->messages[i].to, &u->messages[i].msg);
     /* Fetches go through the local queue: the own store answers first
@@ -205,7 +228,7 @@ static bool apply_update(node_runtime *rt, const cons_update *u)
     for (size_t i = 0; i < u->fetch_count; i++)
         local_push(rt, &(runtime_local){.fetch = u->fetches[i]});
     for (size_t i = 0; i < u->commit_count; i++)
-        log_commit(rt, &u->commits[i]);
+        apply_commit(rt, &u->commits[i]);
     for (size_t i = 0; i < u->evidence_count; i++)
         log_evidence(&u->evidence[i]);
     if (u->payload_wanted)
@@ -245,7 +268,8 @@ static void feed(node_runtime *rt, const cons_event *ev)
 
 static void feed_payload(node_runtime *rt, const cons_payload_request *req)
 {
-    /* No mempool yet: empty blocks. */
+    const seq_bytes *txs = NULL;
+    size_t tx_count = node_txpool_payload(rt->txpool, &txs, &rt->payload_caps);
     cons_event ev = {.type = CONS_EVENT_PAYLOAD, .now_ms = monotonic_ms()};
     ev.u.payload = (cons_payload){
         .view = req->view,
@@ -253,10 +277,13 @@ static void feed_payload(node_runtime *rt, const cons_payload_request *req)
         .l1_origin_number = req->parent.l1_origin_number,
         .l1_origin_hash = req->parent.l1_origin_hash,
         .forced_cursor = req->parent.forced_cursor,
-        .tx_count = 0,
-        .txs = NULL,
+        .tx_count = tx_count,
+        .txs = txs,
     };
+    rt->payload_proposed = false;
     feed(rt, &ev);
+    if (!rt->payload_proposed) /* the core moved on: the picks may go elsewhere */
+        node_txpool_payload_dropped(rt->txpool);
 }
 
 /* Answers f from the own store and feeds the answer as a sync_response
@@ -398,8 +425,12 @@ static void dispatch(node_runtime *rt, uint32_t from, size_t len)
     case WIRE_SYNC_REQUEST:
         serve_sync(rt, from, &msg.u.sync_request);
         return;
+    case WIRE_TX_BATCH:
+        if (node_txpool_receive(rt->txpool, &msg.u.tx_batch, monotonic_ms()) > 0)
+            atomic_store(&rt->txs_arrived, true);
+        return;
     default:
-        /* Tx batches, evidence gossip and attestations: later work. */
+        /* Evidence gossip and attestations: later work. */
         rt->counters.messages_ignored++;
         return;
     }
@@ -465,6 +496,8 @@ static void snapshot(node_runtime *rt, bool running)
         nng_mtx_unlock(rt->status_mtx);
     }
     snapshot_peers(rt, s);
+    if (rt->txpool != NULL)
+        node_txpool_get_stats(rt->txpool, &s->txpool);
     nng_mtx_lock(rt->status_mtx);
     rt->status_scratch = rt->status;
     rt->status = s;
@@ -488,9 +521,21 @@ static uint32_t wait_ms(const node_runtime *rt, uint64_t now_ms)
     uint64_t until = rt->core != NULL ? rt->deadline_ms : rt->core_rebuild_ms;
     if (rt->core != NULL && rt->payload_pending)
         until = SEQ_MIN(until, rt->payload_due_ms);
+    until = SEQ_MIN(until, rt->gossip_due_ms);
     if (until <= now_ms)
         return 0;
     return (uint32_t)SEQ_MIN(until - now_ms, (uint64_t)NODE_RUNTIME_WAIT_MS_MAX);
+}
+
+/* Sends the gossip batch that is due, if any. */
+static void gossip(node_runtime *rt, uint64_t now_ms)
+{
+    if (now_ms < rt->gossip_due_ms)
+        return;
+    wire_msg msg = {.type = WIRE_TX_BATCH};
+    while (node_txpool_gossip(rt->txpool, &msg.u.tx_batch, now_ms))
+        send_msg(rt, CONS_TO_ALL, &msg);
+    rt->gossip_due_ms = node_txpool_gossip_deadline(rt->txpool);
 }
 
 /* One turn: at most one message, then the timer, then the follow-ups. */
@@ -515,6 +560,12 @@ static void turn(node_runtime *rt)
         feed(rt, &(cons_event){.type = CONS_EVENT_TICK, .now_ms = now_ms});
     }
     drain_local(rt);
+    bool arrived = atomic_exchange(&rt->txs_arrived, false);
+    if (arrived) /* a client's tx may start a gossip deadline */
+        rt->gossip_due_ms = node_txpool_gossip_deadline(rt->txpool);
+    gossip(rt, monotonic_ms());
+    if (arrived && rt->payload_pending)
+        rt->payload_due_ms = 0; /* no need to wait for an empty block's pacing */
     if (rt->core != NULL && rt->payload_pending && monotonic_ms() >= rt->payload_due_ms) {
         rt->payload_pending = false;
         feed_payload(rt, &rt->payload_request);
@@ -626,6 +677,31 @@ static seq_err transport_setup(node_runtime *rt, node_diag *why)
     return SEQ_OK;
 }
 
+/* A client's tx was admitted (an API thread): the loop may propose now. */
+static void runtime_wake(void *ctx)
+{
+    node_runtime *rt = ctx;
+    atomic_store(&rt->txs_arrived, true);
+    net_wake(rt->net);
+}
+
+static seq_err txpool_setup(node_runtime *rt, node_diag *why)
+{
+    const node_genesis *g = &rt->resolved.genesis;
+    mempool_config mc;
+    mempool_config_default(&mc, g->l2_chain_id);
+    mc.policy = g->mempool.ordering;
+    mc.gossip_delay_ms = NODE_RUNTIME_GOSSIP_DELAY_MS;
+    randombytes_buf(&mc.hash_seed, sizeof mc.hash_seed);
+    seq_err err = node_txpool_new(&rt->txpool, &mc, rt->store, runtime_wake, rt);
+    if (err != SEQ_OK)
+        return node_diag_set(why, err, "mempool: %s", seq_strerror(err));
+    rt->payload_caps = (mempool_caps){.bytes_max = g->consensus.block_tx_bytes_max,
+                                      .txs_max = g->consensus.block_txs_max};
+    rt->gossip_due_ms = UINT64_MAX;
+    return SEQ_OK;
+}
+
 static seq_err runtime_setup(node_runtime *rt, node_diag *why, const node_config *config)
 {
     seq_err err = node_config_resolve(&rt->resolved, why, config);
@@ -641,14 +717,16 @@ static seq_err runtime_setup(node_runtime *rt, node_diag *why, const node_config
                              rt->resolved.config.data_dir, seq_strerror(err));
     if ((err = transport_setup(rt, why)) != SEQ_OK)
         return err;
+    if ((err = txpool_setup(rt, why)) != SEQ_OK)
+        return err;
     if ((err = core_start(rt)) != SEQ_OK)
         return node_diag_set(why, err, "consensus core: cannot start: %s", seq_strerror(err));
     snapshot(rt, false);
     if (rt->resolved.config.rpc_listen[0] != '\0') {
         seq_block_header genesis;
         node_genesis_block_header(&genesis, &rt->resolved.genesis);
-        err =
-            node_api_start(&rt->api, why, rt->resolved.config.rpc_listen, rt, rt->store, &genesis);
+        err = node_api_start(&rt->api, why, rt->resolved.config.rpc_listen, rt, rt->store,
+                             rt->txpool, &genesis);
     }
     return err;
 }
@@ -661,6 +739,7 @@ seq_err node_runtime_new(node_runtime **out, node_diag *why, const node_config *
     if (rt == NULL)
         return node_diag_set(why, SEQ_ERR_NO_MEMORY, "out of memory");
     atomic_init(&rt->stopping, false);
+    atomic_init(&rt->txs_arrived, false);
     rt->started_ms = monotonic_ms();
     seq_err err = runtime_setup(rt, why, config);
     if (err != SEQ_OK) {
@@ -678,6 +757,7 @@ void node_runtime_free(node_runtime *rt)
         return;
     node_api_free(rt->api); /* first: its callbacks read the status and the store */
     net_free(rt->net);
+    node_txpool_free(rt->txpool); /* after the API and net: both may call into it */
     cons_free(rt->core);
     store_close(rt->store);
     node_cons_crypto_free(rt->crypto);

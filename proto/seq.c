@@ -60,6 +60,14 @@ bool seq_hash_is_zero(const seq_hash *h)
     return acc == 0;
 }
 
+bool seq_addr_is_zero(const seq_addr *a)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < sizeof a->b; i++)
+        acc |= a->b[i];
+    return acc == 0;
+}
+
 bool seq_addr_equal(const seq_addr *a, const seq_addr *b)
 {
     return memcmp(a->b, b->b, sizeof a->b) == 0;

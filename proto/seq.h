@@ -97,6 +97,7 @@ typedef struct {
 bool seq_hash_equal(const seq_hash *a, const seq_hash *b);
 bool seq_hash_is_zero(const seq_hash *h);
 bool seq_addr_equal(const seq_addr *a, const seq_addr *b);
+bool seq_addr_is_zero(const seq_addr *a);
 /* Byte-wise (big-endian) comparison: <0, 0, >0 like memcmp. This is the
  * "ascending address order" L1 expects for signer lists. */
 int seq_addr_compare(const seq_addr *a, const seq_addr *b);

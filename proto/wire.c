@@ -340,8 +340,26 @@ static seq_err from_pb_tx_batch(wire_tx_batch *out, seq_arena *arena, const Seqd
     if (in->n_txs == 0)
         return SEQ_ERR_MALFORMED;
     out->count = in->n_txs;
-    return from_pb_txs(&out->txs, arena, in->txs, in->n_txs, WIRE_TX_BATCH_MAX,
-                       WIRE_TX_BATCH_BYTES_MAX);
+    TRY(from_pb_txs(&out->txs, arena, in->txs, in->n_txs, WIRE_TX_BATCH_MAX,
+                    WIRE_TX_BATCH_BYTES_MAX));
+    out->senders = NULL;
+    if (in->n_senders == 0)
+        return SEQ_OK;
+    if (in->n_senders != in->n_txs)
+        return SEQ_ERR_MALFORMED;
+    seq_addr *senders = arena_array(arena, in->n_senders, sizeof *senders);
+    if (senders == NULL)
+        return SEQ_ERR_TOO_LARGE;
+    for (size_t i = 0; i < in->n_senders; i++) {
+        /* Empty is "no sender"; an explicit zero address would not
+         * re-encode to the same bytes. */
+        if (in->senders[i].len == 0)
+            memset(&senders[i], 0, sizeof senders[i]);
+        else if (get_addr(&senders[i], in->senders[i]) != SEQ_OK || seq_addr_is_zero(&senders[i]))
+            return SEQ_ERR_MALFORMED;
+    }
+    out->senders = senders;
+    return SEQ_OK;
 }
 
 static seq_err from_pb_evidence(wire_evidence *out, const Seqd__V1__Evidence *in)
@@ -713,6 +731,16 @@ static seq_err to_pb_tx_batch(Seqd__V1__TxBatch **out, seq_arena *arena, const w
     PB_NEW(arena, Seqd__V1__TxBatch, seqd__v1__tx_batch__init, p);
     TRY(to_pb_txs(&p->txs, arena, m->txs, m->count, WIRE_TX_BATCH_MAX, WIRE_TX_BATCH_BYTES_MAX));
     p->n_txs = m->count;
+    if (m->senders != NULL) {
+        p->senders = arena_array(arena, m->count, sizeof *p->senders);
+        if (p->senders == NULL)
+            return SEQ_ERR_TOO_LARGE;
+        for (size_t i = 0; i < m->count; i++) {
+            bool none = seq_addr_is_zero(&m->senders[i]);
+            p->senders[i] = pb_bytes(m->senders[i].b, none ? 0 : SEQ_ADDR_BYTES);
+        }
+        p->n_senders = m->count;
+    }
     *out = p;
     return SEQ_OK;
 }
@@ -921,6 +949,13 @@ static bool bytes_list_equal(const seq_bytes *a, const seq_bytes *b, size_t coun
     return true;
 }
 
+static bool senders_equal(const seq_addr *a, const seq_addr *b, size_t count)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    return memcmp(a, b, count * sizeof *a) == 0;
+}
+
 static bool header_equal(const seq_block_header *a, const seq_block_header *b)
 {
     return a->l2_chain_id == b->l2_chain_id && a->height == b->height && a->view == b->view &&
@@ -1071,7 +1106,8 @@ bool wire_msg_equal(const wire_msg *a, const wire_msg *b)
         return sync_response_equal(&a->u.sync_response, &b->u.sync_response);
     case WIRE_TX_BATCH:
         return a->u.tx_batch.count == b->u.tx_batch.count &&
-               bytes_list_equal(a->u.tx_batch.txs, b->u.tx_batch.txs, a->u.tx_batch.count);
+               bytes_list_equal(a->u.tx_batch.txs, b->u.tx_batch.txs, a->u.tx_batch.count) &&
+               senders_equal(a->u.tx_batch.senders, b->u.tx_batch.senders, a->u.tx_batch.count);
     case WIRE_EVIDENCE:
         return evidence_equal(&a->u.evidence, &b->u.evidence);
     case WIRE_ATTESTATION:

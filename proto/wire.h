@@ -143,6 +143,9 @@ typedef struct {
 typedef struct {
     size_t count;         /* 1..WIRE_TX_BATCH_MAX */
     const seq_bytes *txs; /* each 1..WIRE_TX_BYTES_MAX bytes */
+    /* NULL, or count senders parallel to txs as the ingress node recovered
+     * them; the zero address for a tx without a sender (opaque payloads). */
+    const seq_addr *senders;
 } wire_tx_batch;
 
 typedef enum {

@@ -1,12 +1,19 @@
-/* test_committee.c — four real seqd processes on loopback order blocks.
+/* test_committee.c — four real seqd processes on loopback order blocks and
+ * transactions.
  *
  * In a fresh directory: seqctl keygen x4 (plaintext keys), seqctl genesis
  * with free loopback ports, one config per node; start four seqd, wait
  * until every node committed 20 blocks with the same hashes at the same
- * heights; SIGKILL one node and check that the other three keep
- * committing; restart it and check that it catches up and agrees. Then
- * SIGTERM every node (each must exit 0: a clean shutdown, and no leak
- * under the sanitizers), remove the directory.
+ * heights. Then submit signed EIP-1559 txs (each sender to its own node,
+ * through the l1 client's eth_sendRawTransaction) and opaque payloads
+ * (seq_sendPayload, spread over the nodes), check the rejections of a
+ * duplicate and of a tx for another chain, wait until every tx is soft-
+ * confirmed on every node at the same (height, index), each sender's txs in
+ * nonce order and no tx committed twice. SIGKILL one node and check that
+ * the other three keep committing; restart it and check that it catches up
+ * and agrees, txs included. Then SIGTERM every node (each must exit 0: a
+ * clean shutdown, and no leak under the sanitizers), remove the
+ * directory.
  *
  * Plain C: every check prints what it expected and what it saw, stops all
  * nodes and exits 1. */
@@ -42,6 +49,11 @@
 #define AGREE_HEIGHTS_MAX 300u /* heights compared block by block */
 #define PATH_BYTES        1024u
 #define DIR_BYTES         512u /* the test directory; a path in it fits PATH_BYTES */
+#define L2_CHAIN_ID       901u
+#define SENDERS           NODES /* sender k submits to node k */
+#define NONCES            10u   /* txs per sender */
+#define PAYLOADS          40u   /* opaque payloads, round robin over the nodes */
+#define TXS               (SENDERS * NONCES + PAYLOADS)
 
 typedef struct {
     pid_t pid;
@@ -178,6 +190,180 @@ static void write_file(const char *name, const char *text)
     snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "w");
     CHECK(f != NULL && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+}
+
+/* ----------------------------------------------------------------- txs */
+
+typedef struct {
+    seq_hash hash;
+    int sender; /* -1 for a payload */
+    uint64_t nonce;
+    int64_t height; /* where node 0 committed it */
+    int64_t index;
+} sent_tx;
+
+static sent_tx sent[TXS];
+
+static void hex_of(char *out, size_t out_len, const uint8_t *in, size_t in_len)
+{
+    CHECK(l1_hex_encode(out, out_len, in, in_len) == SEQ_OK, "hex encode");
+}
+
+/* A signed EIP-1559 tx of sender (a test key) with nonce, for chain_id. */
+static size_t signed_tx(uint8_t *raw, size_t cap, seq_hash *hash, unsigned sender, uint64_t nonce,
+                        uint64_t chain_id)
+{
+    uint8_t key[32] = {0};
+    key[31] = (uint8_t)(sender + 1);
+    l1_tx tx = {.chain_id = chain_id,
+                .nonce = nonce,
+                .max_priority_fee_per_gas = 1000000000u,
+                .max_fee_per_gas = 2000000000u,
+                .gas_limit = 21000,
+                .has_to = true};
+    tx.to.b[19] = 0xaa;
+    size_t len = 0;
+    CHECK(l1_tx_sign(raw, cap, &len, hash, key, &tx) == SEQ_OK, "l1_tx_sign");
+    return len;
+}
+
+static void submit_txs(void)
+{
+    uint8_t raw[512];
+    size_t n = 0;
+    for (unsigned k = 0; k < SENDERS; k++) {
+        for (uint64_t nonce = 0; nonce < NONCES; nonce++, n++) {
+            size_t len = signed_tx(raw, sizeof raw, &sent[n].hash, k, nonce, L2_CHAIN_ID);
+            seq_hash echoed;
+            seq_err err = l1_rpc_send_raw_tx(nodes[k].rpc, &echoed, raw, len);
+            CHECK(err == SEQ_OK, "node %u refused sender %u nonce %llu: %s (%s)", k, k,
+                  (unsigned long long)nonce, seq_strerror(err),
+                  l1_rpc_last_remote(nodes[k].rpc) != NULL
+                      ? l1_rpc_last_remote(nodes[k].rpc)->message
+                      : "-");
+            sent[n].sender = (int)k;
+            sent[n].nonce = nonce;
+        }
+    }
+    /* The last tx again, to another node: already known there once gossip
+     * delivered it, or admitted, but in no case committed twice; to its own
+     * node: refused. */
+    size_t len = signed_tx(raw, sizeof raw, &(seq_hash){{0}}, SENDERS - 1, NONCES - 1, L2_CHAIN_ID);
+    seq_hash echoed;
+    CHECK(l1_rpc_send_raw_tx(nodes[SENDERS - 1].rpc, &echoed, raw, len) != SEQ_OK,
+          "a duplicate tx was accepted by its ingress node");
+    const l1_rpc_error *remote = l1_rpc_last_remote(nodes[SENDERS - 1].rpc);
+    CHECK(remote != NULL && strstr(remote->message, "already known") != NULL,
+          "duplicate: expected \"already known\", got %s", remote != NULL ? remote->message : "-");
+    /* Another chain's tx. */
+    len = signed_tx(raw, sizeof raw, &(seq_hash){{0}}, 0, NONCES, L2_CHAIN_ID + 1);
+    CHECK(l1_rpc_send_raw_tx(nodes[0].rpc, &echoed, raw, len) != SEQ_OK,
+          "a tx for another chain was accepted");
+    for (unsigned p = 0; p < PAYLOADS; p++, n++) {
+        uint8_t payload[32];
+        memset(payload, (int)p, sizeof payload);
+        char data[2 + 2 * sizeof payload + 1], params[128], *result = NULL;
+        hex_of(data, sizeof data, payload, sizeof payload);
+        snprintf(params, sizeof params, "[%u, \"%s\"]", 7 + p % 3, data);
+        l1_rpc *rpc = nodes[p % NODES].rpc;
+        CHECK(l1_rpc_call(rpc, &result, "seq_sendPayload", params) == SEQ_OK,
+              "seq_sendPayload %u refused", p);
+        /* The result is the hash, a JSON string. */
+        CHECK(strlen(result) == 68 &&
+                  l1_hex_decode_exact(sent[n].hash.b, SEQ_HASH_BYTES,
+                                      (result[67] = '\0', result + 1)) == SEQ_OK,
+              "seq_sendPayload result %s", result);
+        free(result);
+        sent[n].sender = -1;
+    }
+}
+
+/* seq_getTransactionStatus of tx on node i: *height and *index when soft-
+ * confirmed (returns true), else false. */
+static bool tx_location(size_t i, const sent_tx *tx, int64_t *height, int64_t *index)
+{
+    char hash[67], params[80], *text = NULL;
+    hex_of(hash, sizeof hash, tx->hash.b, SEQ_HASH_BYTES);
+    snprintf(params, sizeof params, "[\"%s\"]", hash);
+    if (l1_rpc_call(nodes[i].rpc, &text, "seq_getTransactionStatus", params) != SEQ_OK)
+        return false;
+    json_t *st = json_loads(text, 0, NULL);
+    free(text);
+    json_t *soft = json_object_get(st, "softConfirmed");
+    bool ok = json_is_object(soft);
+    if (ok) {
+        *height = (int64_t)json_integer_value(json_object_get(soft, "height"));
+        *index = (int64_t)json_integer_value(json_object_get(soft, "index"));
+        const char *status = json_string_value(json_object_get(st, "status"));
+        CHECK(status != NULL && strcmp(status, "softConfirmed") == 0, "status %s",
+              status != NULL ? status : "-");
+    }
+    json_decref(st);
+    return ok;
+}
+
+/* Waits until every tx is soft-confirmed on every node in mask, at the
+ * same place as on node 0. */
+static void wait_txs(unsigned mask, const char *phase)
+{
+    uint64_t start = test_now_ms();
+    for (size_t t = 0; t < TXS; t++) {
+        for (size_t i = 0; i < NODES; i++) {
+            if (!((mask >> i) & 1u))
+                continue;
+            int64_t h = -1, x = -1;
+            while (!tx_location(i, &sent[t], &h, &x)) {
+                CHECK(test_now_ms() - start < PHASE_MS_MAX,
+                      "%s: tx %zu not soft-confirmed on node %zu in %u ms", phase, t, i,
+                      PHASE_MS_MAX);
+                test_sleep_ms(POLL_MS / 4);
+            }
+            if (i == 0) {
+                sent[t].height = h;
+                sent[t].index = x;
+            }
+            CHECK(h == sent[t].height && x == sent[t].index,
+                  "%s: tx %zu at %lld/%lld on node %zu, %lld/%lld on node 0", phase, t,
+                  (long long)h, (long long)x, i, (long long)sent[t].height,
+                  (long long)sent[t].index);
+        }
+    }
+    printf("test_committee: %s: %u txs soft-confirmed after %llu ms\n", phase, TXS,
+           (unsigned long long)(test_now_ms() - start));
+}
+
+/* Each sender's txs commit in nonce order, and no tx twice: the blocks of
+ * node 0 hold exactly as many txs as distinct hashes. */
+static void check_tx_order(void)
+{
+    for (size_t t = 1; t < TXS; t++) {
+        if (sent[t].sender < 0 || sent[t].sender != sent[t - 1].sender)
+            continue;
+        CHECK(sent[t].height > sent[t - 1].height ||
+                  (sent[t].height == sent[t - 1].height && sent[t].index > sent[t - 1].index),
+              "sender %d: nonce %llu committed before nonce %llu", sent[t].sender,
+              (unsigned long long)sent[t].nonce, (unsigned long long)sent[t - 1].nonce);
+    }
+    int64_t top = 0;
+    for (size_t t = 0; t < TXS; t++)
+        top = SEQ_MAX(top, sent[t].height);
+    size_t total = 0;
+    for (int64_t h = 1; h <= top; h++) {
+        char params[40], *text = NULL;
+        snprintf(params, sizeof params, "[%lld, true]", (long long)h);
+        CHECK(l1_rpc_call(nodes[0].rpc, &text, "seq_getBlockByHeight", params) == SEQ_OK,
+              "block %lld", (long long)h);
+        json_t *b = json_loads(text, 0, NULL);
+        free(text);
+        json_t *txs = json_object_get(b, "transactions");
+        CHECK(json_is_array(txs) &&
+                  json_array_size(txs) == (size_t)json_integer_value(json_object_get(b, "txCount")),
+              "block %lld: transactions do not match txCount", (long long)h);
+        total += json_array_size(txs);
+        json_decref(b);
+    }
+    CHECK(total == TXS, "blocks 1..%lld hold %zu txs, %u were submitted once each", (long long)top,
+          total, TXS);
 }
 
 static void setup(void)
@@ -359,6 +545,9 @@ int main(void)
         node_start(i);
     wait_heights(all, HEIGHT_FIRST, "four nodes");
     check_agreement(all, (uint64_t)min_height(all));
+    submit_txs();
+    wait_txs(all, "four nodes");
+    check_tx_order();
 
     node_kill(NODES - 1, SIGKILL);
     int64_t at_kill = min_height(survivors);
@@ -369,6 +558,7 @@ int main(void)
     int64_t target = min_height(survivors);
     wait_heights(all, (uint64_t)target, "restarted node caught up");
     check_agreement(all, (uint64_t)min_height(all));
+    wait_txs(all, "restarted node caught up");
     check_qcs_stored(all, (uint64_t)min_height(all));
 
     for (size_t i = 0; i < NODES; i++)

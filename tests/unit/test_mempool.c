@@ -687,6 +687,87 @@ static void test_commit_and_in_flight(void **state)
     mempool_free(p);
 }
 
+/* Decoding outside the pool, with a sender taken on trust, then admission of
+ * the decoded tx; and the release of one abandoned block's marks. */
+static void test_decoded_and_trusted(void **state)
+{
+    (void)state;
+    mempool *p = pool_new(MEMPOOL_POLICY_FIFO, 64, 8);
+    tx_buf t0 = tx_fee(1, 0, 1, 1);
+    mempool_tx_info recovered, trusted;
+    assert_int_equal(mempool_tx_decode(&recovered, CHAIN_ID, t0.raw, t0.len), MEMPOOL_REJECT_NONE);
+    seq_addr sender = addr_of(1);
+    assert_int_equal(mempool_tx_decode_trusted(&trusted, CHAIN_ID, t0.raw, t0.len, &sender),
+                     MEMPOOL_REJECT_NONE);
+    assert_memory_equal(&recovered, &trusted, sizeof trusted);
+    /* The sender is not checked against the signature: that is the trust. */
+    seq_addr other = addr_of(2);
+    assert_int_equal(mempool_tx_decode_trusted(&trusted, CHAIN_ID, t0.raw, t0.len, &other),
+                     MEMPOOL_REJECT_NONE);
+    assert_true(seq_addr_equal(&trusted.sender, &other));
+    /* A signed tx needs a sender, an opaque payload must not have one. */
+    seq_addr zero = {{0}};
+    assert_int_equal(mempool_tx_decode_trusted(&trusted, CHAIN_ID, t0.raw, t0.len, &zero),
+                     MEMPOOL_REJECT_SIGNATURE);
+    tx_buf o = tx_opaque(7, 0x11, 8);
+    assert_int_equal(mempool_tx_decode_trusted(&trusted, CHAIN_ID, o.raw, o.len, &sender),
+                     MEMPOOL_REJECT_SIGNATURE);
+    assert_int_equal(mempool_tx_decode_trusted(&trusted, CHAIN_ID, o.raw, o.len, &zero),
+                     MEMPOOL_REJECT_NONE);
+    assert_int_equal(trusted.namespace_id, 7);
+    /* Every other rule still applies. */
+    assert_int_equal(mempool_tx_decode_trusted(&trusted, CHAIN_ID + 1, t0.raw, t0.len, &sender),
+                     MEMPOOL_REJECT_CHAIN_ID);
+    tb low = tb_default(2, 0);
+    low.gas = 20999;
+    tx_buf low_gas = tx_make(&low, 1);
+    assert_int_equal(
+        mempool_tx_decode_trusted(&trusted, CHAIN_ID, low_gas.raw, low_gas.len, &sender),
+        MEMPOOL_REJECT_INTRINSIC_GAS);
+
+    /* mempool_add_decoded: the pool rules, on the given info. */
+    mempool_add_result res;
+    assert_int_equal(
+        mempool_add_decoded(p, &res, t0.raw, t0.len, &recovered, MEMPOOL_ORIGIN_PEER, 5),
+        MEMPOOL_REJECT_NONE);
+    mempool_check(p);
+    assert_true(mempool_contains(p, &recovered.hash));
+    assert_int_equal(
+        mempool_add_decoded(p, &res, t0.raw, t0.len, &recovered, MEMPOOL_ORIGIN_PEER, 5),
+        MEMPOOL_REJECT_ALREADY_KNOWN);
+    mempool_tx_info foreign = recovered;
+    foreign.chain_id = CHAIN_ID + 1;
+    foreign.hash.b[0] ^= 1;
+    assert_int_equal(mempool_add_decoded(p, NULL, t0.raw, t0.len, &foreign, MEMPOOL_ORIGIN_PEER, 5),
+                     MEMPOOL_REJECT_CHAIN_ID);
+    assert_int_equal(mempool_add_decoded(p, NULL, t0.raw, 0, &recovered, MEMPOOL_ORIGIN_PEER, 5),
+                     MEMPOOL_REJECT_EMPTY);
+    mempool_tx_info info_o;
+    assert_int_equal(mempool_tx_decode(&info_o, CHAIN_ID, o.raw, o.len), MEMPOOL_REJECT_NONE);
+    assert_int_equal(mempool_add_decoded(p, NULL, o.raw, o.len, &info_o, MEMPOOL_ORIGIN_CLIENT, 6),
+                     MEMPOOL_REJECT_NONE);
+    mempool_stats st;
+    mempool_get_stats(p, &st);
+    assert_int_equal(st.admitted, 2);
+    assert_int_equal(st.rejected[MEMPOOL_REJECT_ALREADY_KNOWN], 1);
+    assert_int_equal(st.rejected[MEMPOOL_REJECT_CHAIN_ID], 1);
+    assert_int_equal(st.gossip_waiting, 1); /* only the client's */
+
+    /* mempool_release: exactly the given marks. */
+    seq_hash both[2] = {recovered.hash, info_o.hash};
+    assert_int_equal(mempool_mark_in_flight(p, both, 2), 2);
+    mempool_pick picks[PICKS_MAX];
+    assert_int_equal(select_all(p, picks, 16, 1u << 20), 0);
+    assert_int_equal(mempool_release(p, &both[1], 1), 1);
+    assert_int_equal(mempool_release(p, &both[1], 1), 0);
+    mempool_check(p);
+    assert_int_equal(select_all(p, picks, 16, 1u << 20), 1);
+    assert_true(seq_hash_equal(&picks[0].hash, &info_o.hash));
+    assert_int_equal(mempool_release(p, both, 2), 2);
+    mempool_check(p);
+    mempool_free(p);
+}
+
 static void test_eviction(void **state)
 {
     (void)state;
@@ -834,7 +915,7 @@ static void test_gossip_batches(void **state)
     assert_int_equal(mempool_new(&p, &c), SEQ_OK);
     seq_bytes out[16];
     size_t n = 99;
-    mempool_gossip_take(p, out, &n, 4, 1000, 0);
+    mempool_gossip_take(p, out, NULL, &n, 4, 1000, 0);
     assert_int_equal(n, 0);
     assert_int_equal(mempool_gossip_deadline(p), UINT64_MAX);
     tx_buf t[6];
@@ -848,21 +929,21 @@ static void test_gossip_batches(void **state)
     assert_int_equal(mempool_add(p, NULL, peer.raw, peer.len, MEMPOOL_ORIGIN_PEER, 100),
                      MEMPOOL_REJECT_NONE);
     assert_int_equal(mempool_gossip_deadline(p), 120);
-    mempool_gossip_take(p, out, &n, 8, 1000, 110); /* 6 < 8, 654 bytes < 1000, not due */
+    mempool_gossip_take(p, out, NULL, &n, 8, 1000, 110); /* 6 < 8, 654 bytes < 1000, not due */
     assert_int_equal(n, 0);
-    mempool_gossip_take(p, out, &n, 4, 1000, 110); /* 4 wait: a full batch */
+    mempool_gossip_take(p, out, NULL, &n, 4, 1000, 110); /* 4 wait: a full batch */
     assert_int_equal(n, 4);
     assert_memory_equal(out[0].ptr, t[0].raw, t[0].len);
     assert_memory_equal(out[3].ptr, t[3].raw, t[3].len);
-    mempool_gossip_take(p, out, &n, 4, 1000, 110);
+    mempool_gossip_take(p, out, NULL, &n, 4, 1000, 110);
     assert_int_equal(n, 0);
     assert_int_equal(mempool_gossip_deadline(p), 124);
     /* Committed before it went out: never forwarded. */
     seq_hash h4 = hash_of(&t[4]);
     assert_int_equal(mempool_committed(p, &h4, 1), 1);
-    mempool_gossip_take(p, out, &n, 4, 1000, 124); /* t[5] came at 105: not yet */
+    mempool_gossip_take(p, out, NULL, &n, 4, 1000, 124); /* t[5] came at 105: not yet */
     assert_int_equal(n, 0);
-    mempool_gossip_take(p, out, &n, 4, 1000, 125);
+    mempool_gossip_take(p, out, NULL, &n, 4, 1000, 125);
     assert_int_equal(n, 1);
     assert_memory_equal(out[0].ptr, t[5].raw, t[5].len);
     mempool_stats st;
@@ -874,12 +955,25 @@ static void test_gossip_batches(void **state)
         assert_int_equal(mempool_add(p, NULL, u.raw, u.len, MEMPOOL_ORIGIN_CLIENT, 200),
                          MEMPOOL_REJECT_NONE);
     }
-    mempool_gossip_take(p, out, &n, 16, 1000, 200);
+    mempool_gossip_take(p, out, NULL, &n, 16, 1000, 200);
     assert_int_equal(n, 9);
-    mempool_gossip_take(p, out, &n, 16, 1000, 219);
+    mempool_gossip_take(p, out, NULL, &n, 16, 1000, 219);
     assert_int_equal(n, 0);
-    mempool_gossip_take(p, out, &n, 16, 1000, 220);
+    mempool_gossip_take(p, out, NULL, &n, 16, 1000, 220);
     assert_int_equal(n, 1);
+    /* Senders travel with the batch: recovered for signed txs, zero for
+     * opaque payloads. */
+    tx_buf signed_tx = tx_fee(3, 0, 1, 1);
+    tx_buf opaque = tx_opaque(77, 7, 10);
+    assert_int_equal(add(p, &signed_tx), MEMPOOL_REJECT_NONE);
+    assert_int_equal(add(p, &opaque), MEMPOOL_REJECT_NONE);
+    seq_addr senders[16];
+    memset(senders, 0xee, sizeof senders);
+    mempool_gossip_take(p, out, senders, &n, 2, 1000, 1000);
+    assert_int_equal(n, 2);
+    seq_addr expect = addr_of(3);
+    assert_true(seq_addr_equal(&senders[0], &expect));
+    assert_true(seq_addr_is_zero(&senders[1]));
     mempool_check(p);
     mempool_free(p);
 }
@@ -1052,7 +1146,8 @@ static void test_property_random_ops(void **state)
                 n = 0;
             } else {
                 size_t got = 0;
-                mempool_gossip_take(p, out, &got, 1 + rng_below(16), 400 + rng_below(2000), now);
+                mempool_gossip_take(p, out, NULL, &got, 1 + rng_below(16), 400 + rng_below(2000),
+                                    now);
             }
             prop_check(p);
         }
@@ -1081,6 +1176,7 @@ int main(void)
         cmocka_unit_test(test_duplicates_and_replacement),
         cmocka_unit_test(test_lanes_and_gaps),
         cmocka_unit_test(test_commit_and_in_flight),
+        cmocka_unit_test(test_decoded_and_trusted),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_select_policies),
         cmocka_unit_test(test_select_caps_and_forced),

@@ -69,10 +69,12 @@ static void test_value_helpers(void **state)
 
     seq_addr x = {{0}}, y = {{0}};
     assert_true(seq_addr_equal(&x, &y));
+    assert_true(seq_addr_is_zero(&x));
     assert_int_equal(seq_addr_compare(&x, &y), 0);
     y.b[0] = 1;
     x.b[19] = 0xff;
     assert_false(seq_addr_equal(&x, &y));
+    assert_false(seq_addr_is_zero(&x) || seq_addr_is_zero(&y));
     assert_true(seq_addr_compare(&x, &y) < 0); /* big-endian order */
     assert_true(seq_addr_compare(&y, &x) > 0);
 }

@@ -263,6 +263,17 @@ static void rnd_msg(wire_msg *m, wire_type type)
     case WIRE_TX_BATCH:
         m->u.tx_batch.count = 1 + rng_below(30);
         m->u.tx_batch.txs = rnd_txs(m->u.tx_batch.count);
+        m->u.tx_batch.senders = NULL;
+        if (rng_below(2) == 0) { /* senders, some of them absent */
+            seq_addr *senders = gen_alloc(m->u.tx_batch.count * sizeof *senders);
+            for (size_t i = 0; i < m->u.tx_batch.count; i++) {
+                if (rng_below(4) == 0)
+                    memset(&senders[i], 0, sizeof senders[i]);
+                else
+                    rnd_addr(&senders[i]);
+            }
+            m->u.tx_batch.senders = senders;
+        }
         break;
     case WIRE_EVIDENCE:
         rnd_evidence(&m->u.evidence);
@@ -466,6 +477,60 @@ static void test_version_checked(void **state)
     /* An envelope with a version and no body. */
     uint8_t only_version[] = {0x08, 0x01};
     assert_int_equal(decode(&d, only_version, sizeof only_version), SEQ_ERR_MALFORMED);
+}
+
+/* An envelope holding TxBatch {txs: ["x"], senders: senders[0..count)},
+ * written byte by byte; each sender is (length, fill byte). */
+static size_t tx_batch_envelope(uint8_t *out, const uint8_t (*senders)[2], size_t count)
+{
+    uint8_t body[128];
+    size_t n = 0;
+    body[n++] = 0x0a; /* txs */
+    body[n++] = 1;
+    body[n++] = 'x';
+    for (size_t i = 0; i < count; i++) {
+        body[n++] = 0x12; /* senders */
+        body[n++] = senders[i][0];
+        memset(body + n, senders[i][1], senders[i][0]);
+        n += senders[i][0];
+    }
+    size_t len = 0;
+    out[len++] = 0x08; /* version 1 */
+    out[len++] = 0x01;
+    out[len++] = 0x52; /* field 10: tx_batch */
+    out[len++] = (uint8_t)n;
+    memcpy(out + len, body, n);
+    return len + n;
+}
+
+static void test_tx_batch_senders(void **state)
+{
+    (void)state;
+    wire_msg d;
+    uint8_t buf[160];
+    static const uint8_t one[][2] = {{20, 0xab}};
+    static const uint8_t none[][2] = {{0, 0}};
+    static const uint8_t two[][2] = {{20, 0xab}, {20, 0xcd}};
+    static const uint8_t short_addr[][2] = {{3, 0xab}};
+    static const uint8_t zero_addr[][2] = {{20, 0x00}};
+
+    assert_int_equal(decode(&d, buf, tx_batch_envelope(buf, one, 0)), SEQ_OK);
+    assert_null(d.u.tx_batch.senders);
+    assert_int_equal(decode(&d, buf, tx_batch_envelope(buf, one, 1)), SEQ_OK);
+    assert_non_null(d.u.tx_batch.senders);
+    assert_int_equal(d.u.tx_batch.senders[0].b[0], 0xab);
+    assert_int_equal(d.u.tx_batch.senders[0].b[19], 0xab);
+    assert_int_equal(decode(&d, buf, tx_batch_envelope(buf, none, 1)), SEQ_OK);
+    assert_true(seq_addr_is_zero(&d.u.tx_batch.senders[0]));
+    /* Re-encoding an absent sender writes the empty entry again. */
+    size_t len = 0;
+    assert_int_equal(encode(&d, enc_buf, &len), SEQ_OK);
+    assert_int_equal(len, tx_batch_envelope(buf, none, 1));
+    assert_memory_equal(enc_buf, buf, len);
+
+    assert_int_equal(decode(&d, buf, tx_batch_envelope(buf, two, 2)), SEQ_ERR_MALFORMED);
+    assert_int_equal(decode(&d, buf, tx_batch_envelope(buf, short_addr, 1)), SEQ_ERR_MALFORMED);
+    assert_int_equal(decode(&d, buf, tx_batch_envelope(buf, zero_addr, 1)), SEQ_ERR_MALFORMED);
 }
 
 static void test_structural_rules(void **state)
@@ -719,6 +784,7 @@ int main(void)
         cmocka_unit_test(test_every_prefix_rejected),
         cmocka_unit_test(test_noncanonical_rejected),
         cmocka_unit_test(test_version_checked),
+        cmocka_unit_test(test_tx_batch_senders),
         cmocka_unit_test(test_structural_rules),
         cmocka_unit_test(test_size_caps),
         cmocka_unit_test(test_max_messages_fit_arena),

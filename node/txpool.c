@@ -1,0 +1,508 @@
+/* txpool.c — the node's transaction pool: the mempool behind a mutex, the
+ * committed-tx check against the store, in-flight marks for the txs of
+ * uncommitted blocks, and gossip batches with senders (node.h).
+ *
+ * Locking: one mutex guards the mempool, the tracked blocks and the set of
+ * their tx hashes. Decoding (the public-key recovery above all), hashing
+ * and store lookups run before it is taken. */
+#include "internal.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "l1.h"
+
+/* ------------------------------------------------------ hash multiset */
+
+/* Tx hashes of the tracked blocks with a reference count each (a tx may sit
+ * in two competing blocks). Open addressing with linear probing and
+ * backward-shift deletion; slots are indexed by SipHash of the tx hash under
+ * a random key, so that nobody can grind txs into one probe run. */
+typedef struct {
+    seq_hash hash;
+    uint32_t refs; /* 0: empty slot */
+} txp_slot;
+
+typedef struct {
+    txp_slot *slots;
+    size_t cap; /* a power of two */
+    size_t count;
+    uint8_t key[crypto_shorthash_KEYBYTES];
+} txp_set;
+
+#define TXP_SET_CAP_MIN 1024u
+
+static size_t txp_home(const txp_set *set, const seq_hash *hash)
+{
+    uint8_t out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, hash->b, sizeof hash->b, set->key);
+    uint64_t h;
+    memcpy(&h, out, sizeof h);
+    return (size_t)h & (set->cap - 1);
+}
+
+static size_t txp_find(const txp_set *set, const seq_hash *hash)
+{
+    for (size_t i = txp_home(set, hash);; i = (i + 1) & (set->cap - 1)) {
+        if (set->slots[i].refs == 0 || seq_hash_equal(&set->slots[i].hash, hash))
+            return i;
+    }
+}
+
+static bool txp_set_init(txp_set *set, size_t cap)
+{
+    set->slots = calloc(cap, sizeof *set->slots);
+    set->cap = cap;
+    set->count = 0;
+    return set->slots != NULL;
+}
+
+/* Doubles the table; false (and unchanged) if out of memory. */
+static bool txp_grow(txp_set *set)
+{
+    txp_set bigger = *set;
+    if (!txp_set_init(&bigger, set->cap * 2u))
+        return false;
+    for (size_t i = 0; i < set->cap; i++) {
+        if (set->slots[i].refs == 0)
+            continue;
+        bigger.slots[txp_find(&bigger, &set->slots[i].hash)] = set->slots[i];
+        bigger.count++;
+    }
+    free(set->slots);
+    *set = bigger;
+    return true;
+}
+
+/* Adds one reference to hash; false if the table is full and cannot grow
+ * (the tx is then simply not tracked). */
+static bool txp_ref(txp_set *set, const seq_hash *hash)
+{
+    if ((set->count + 1) * 2u > set->cap && !txp_grow(set) && set->count + 1 >= set->cap)
+        return false;
+    txp_slot *s = &set->slots[txp_find(set, hash)];
+    if (s->refs == 0) {
+        s->hash = *hash;
+        set->count++;
+    }
+    s->refs++;
+    return true;
+}
+
+static bool txp_contains(const txp_set *set, const seq_hash *hash)
+{
+    return set->slots[txp_find(set, hash)].refs > 0;
+}
+
+/* Drops one reference; returns true if it was the last. */
+static bool txp_unref(txp_set *set, const seq_hash *hash)
+{
+    size_t i = txp_find(set, hash);
+    if (set->slots[i].refs == 0)
+        return false; /* never tracked (the table was full) */
+    if (--set->slots[i].refs > 0)
+        return false;
+    set->count--;
+    /* Backward shift: pull later members of the run into the hole. */
+    size_t hole = i;
+    for (size_t j = (i + 1) & (set->cap - 1); set->slots[j].refs != 0;
+         j = (j + 1) & (set->cap - 1)) {
+        size_t home = txp_home(set, &set->slots[j].hash);
+        /* j may move to hole iff home is not cyclically in (hole, j]. */
+        bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (stays)
+            continue;
+        set->slots[hole] = set->slots[j];
+        set->slots[j].refs = 0;
+        hole = j;
+    }
+    return true;
+}
+
+/* ------------------------------------------------------------- the pool */
+
+typedef struct {
+    seq_hash hash;
+    uint64_t height;
+    size_t tx_count;
+    seq_hash *txs; /* owned */
+} txp_block;
+
+struct node_txpool {
+    mempool_config config;
+    const store *store;
+    node_txpool_wake_fn wake;
+    void *wake_ctx;
+    nng_mtx *mtx;
+    /* mtx */
+    mempool *pool;
+    txp_set tracked_txs;
+    txp_block blocks[NODE_TXPOOL_TRACKED_BLOCKS_MAX]; /* unordered */
+    size_t block_count;
+    uint64_t committed_height;
+    uint64_t rejected[MEMPOOL_REJECT_COUNT_]; /* refused before the pool */
+    uint64_t received, gossiped;
+    /* Loop-owned buffers, allocated once. */
+    mempool_pick *picks;      /* WIRE_BLOCK_TXS_MAX */
+    seq_bytes *payload_txs;   /* WIRE_BLOCK_TXS_MAX */
+    seq_hash *payload_hashes; /* WIRE_BLOCK_TXS_MAX */
+    uint8_t *payload_bytes;   /* WIRE_BLOCK_TX_BYTES_MAX */
+    size_t payload_count;
+    seq_bytes *gossip_txs;    /* WIRE_TX_BATCH_MAX */
+    seq_addr *gossip_senders; /* WIRE_TX_BATCH_MAX */
+    uint8_t *gossip_bytes;    /* WIRE_TX_BATCH_BYTES_MAX */
+    mempool_tx_info *infos;   /* WIRE_TX_BATCH_MAX: one received batch */
+    mempool_reject *verdicts; /* WIRE_TX_BATCH_MAX */
+    seq_hash *scratch;        /* WIRE_BLOCK_TXS_MAX: hashes of one block */
+};
+
+seq_err node_txpool_new(node_txpool **out, const mempool_config *config, const store *s,
+                        node_txpool_wake_fn wake, void *wake_ctx)
+{
+    SEQ_ASSERT(out != NULL && config != NULL && s != NULL);
+    *out = NULL;
+    if (sodium_init() < 0)
+        return SEQ_ERR_INTERNAL;
+    node_txpool *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return SEQ_ERR_NO_MEMORY;
+    p->config = *config;
+    p->store = s;
+    p->wake = wake;
+    p->wake_ctx = wake_ctx;
+    seq_err err = mempool_new(&p->pool, config);
+    if (err != SEQ_OK)
+        goto fail;
+    err = SEQ_ERR_NO_MEMORY;
+    randombytes_buf(p->tracked_txs.key, sizeof p->tracked_txs.key);
+    p->picks = calloc(WIRE_BLOCK_TXS_MAX, sizeof *p->picks);
+    p->payload_txs = calloc(WIRE_BLOCK_TXS_MAX, sizeof *p->payload_txs);
+    p->payload_hashes = calloc(WIRE_BLOCK_TXS_MAX, sizeof *p->payload_hashes);
+    p->payload_bytes = malloc(WIRE_BLOCK_TX_BYTES_MAX);
+    p->gossip_txs = calloc(WIRE_TX_BATCH_MAX, sizeof *p->gossip_txs);
+    p->gossip_senders = calloc(WIRE_TX_BATCH_MAX, sizeof *p->gossip_senders);
+    p->gossip_bytes = malloc(WIRE_TX_BATCH_BYTES_MAX);
+    p->infos = calloc(WIRE_TX_BATCH_MAX, sizeof *p->infos);
+    p->verdicts = calloc(WIRE_TX_BATCH_MAX, sizeof *p->verdicts);
+    p->scratch = calloc(WIRE_BLOCK_TXS_MAX, sizeof *p->scratch);
+    if (p->picks == NULL || p->payload_txs == NULL || p->payload_hashes == NULL ||
+        p->payload_bytes == NULL || p->gossip_txs == NULL || p->gossip_senders == NULL ||
+        p->gossip_bytes == NULL || p->infos == NULL || p->verdicts == NULL || p->scratch == NULL ||
+        !txp_set_init(&p->tracked_txs, TXP_SET_CAP_MIN) || nng_mtx_alloc(&p->mtx) != 0)
+        goto fail;
+    *out = p;
+    return SEQ_OK;
+fail:
+    node_txpool_free(p);
+    return err;
+}
+
+void node_txpool_free(node_txpool *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->block_count; i++)
+        free(p->blocks[i].txs);
+    free(p->tracked_txs.slots);
+    free(p->scratch);
+    free(p->verdicts);
+    free(p->infos);
+    free(p->gossip_bytes);
+    free(p->gossip_senders);
+    free(p->gossip_txs);
+    free(p->payload_bytes);
+    free(p->payload_hashes);
+    free(p->payload_txs);
+    free(p->picks);
+    mempool_free(p->pool);
+    if (p->mtx != NULL)
+        nng_mtx_free(p->mtx);
+    free(p);
+}
+
+/* ------------------------------------------------------------ admission */
+
+static bool committed(const node_txpool *p, const seq_hash *hash)
+{
+    store_tx_location loc;
+    return store_get_tx(p->store, &loc, hash) == SEQ_OK;
+}
+
+/* Adds a decoded tx; mtx held. A tx whose block is already tracked is
+ * marked in flight at once. */
+static mempool_reject add_locked(node_txpool *p, mempool_add_result *res, const uint8_t *raw,
+                                 size_t raw_len, const mempool_tx_info *info, mempool_origin origin,
+                                 uint64_t now_ms)
+{
+    mempool_reject r = mempool_add_decoded(p->pool, res, raw, raw_len, info, origin, now_ms);
+    if (r == MEMPOOL_REJECT_NONE && txp_contains(&p->tracked_txs, &info->hash))
+        (void)mempool_mark_in_flight(p->pool, &info->hash, 1);
+    return r;
+}
+
+static void count_rejected(node_txpool *p, mempool_reject r)
+{
+    nng_mtx_lock(p->mtx);
+    p->rejected[r]++;
+    nng_mtx_unlock(p->mtx);
+}
+
+mempool_reject node_txpool_submit(node_txpool *p, mempool_add_result *out, const uint8_t *raw,
+                                  size_t raw_len, uint64_t now_ms)
+{
+    SEQ_ASSERT(p != NULL);
+    SEQ_ASSERT(raw != NULL || raw_len == 0);
+    mempool_add_result res = {0};
+    mempool_reject r = MEMPOOL_REJECT_NONE;
+    if (raw_len == 0)
+        r = MEMPOOL_REJECT_EMPTY;
+    else if (raw_len > p->config.tx_bytes_max)
+        r = MEMPOOL_REJECT_TOO_LARGE;
+    if (r == MEMPOOL_REJECT_NONE) {
+        /* A resubmission costs a hash, not a recovery. */
+        l1_keccak256(&res.info.hash, raw, raw_len);
+        if (node_txpool_contains(p, &res.info.hash) || committed(p, &res.info.hash))
+            r = MEMPOOL_REJECT_ALREADY_KNOWN;
+    }
+    if (r == MEMPOOL_REJECT_NONE)
+        r = mempool_tx_decode(&res.info, p->config.chain_id, raw, raw_len);
+    if (r != MEMPOOL_REJECT_NONE) {
+        count_rejected(p, r);
+    } else {
+        nng_mtx_lock(p->mtx);
+        mempool_tx_info info = res.info;
+        r = add_locked(p, &res, raw, raw_len, &info, MEMPOOL_ORIGIN_CLIENT, now_ms);
+        nng_mtx_unlock(p->mtx);
+        if (r == MEMPOOL_REJECT_NONE && p->wake != NULL)
+            p->wake(p->wake_ctx);
+    }
+    if (out != NULL)
+        *out = res;
+    return r;
+}
+
+size_t node_txpool_receive(node_txpool *p, const wire_tx_batch *batch, uint64_t now_ms)
+{
+    SEQ_ASSERT(p != NULL && batch != NULL && batch->count <= WIRE_TX_BATCH_MAX);
+    for (size_t i = 0; i < batch->count; i++) {
+        const seq_bytes *tx = &batch->txs[i];
+        mempool_tx_info *info = &p->infos[i];
+        mempool_reject r = MEMPOOL_REJECT_NONE;
+        if (tx->len > p->config.tx_bytes_max)
+            r = MEMPOOL_REJECT_TOO_LARGE;
+        else if (batch->senders != NULL)
+            r = mempool_tx_decode_trusted(info, p->config.chain_id, tx->ptr, tx->len,
+                                          &batch->senders[i]);
+        else
+            r = mempool_tx_decode(info, p->config.chain_id, tx->ptr, tx->len);
+        if (r == MEMPOOL_REJECT_NONE && committed(p, &info->hash))
+            r = MEMPOOL_REJECT_ALREADY_KNOWN;
+        p->verdicts[i] = r;
+    }
+    size_t admitted = 0;
+    nng_mtx_lock(p->mtx);
+    p->received += batch->count;
+    for (size_t i = 0; i < batch->count; i++) {
+        mempool_reject r = p->verdicts[i];
+        if (r == MEMPOOL_REJECT_NONE)
+            r = add_locked(p, NULL, batch->txs[i].ptr, batch->txs[i].len, &p->infos[i],
+                           MEMPOOL_ORIGIN_PEER, now_ms);
+        else
+            p->rejected[r]++;
+        admitted += r == MEMPOOL_REJECT_NONE;
+    }
+    nng_mtx_unlock(p->mtx);
+    return admitted;
+}
+
+bool node_txpool_contains(node_txpool *p, const seq_hash *hash)
+{
+    SEQ_ASSERT(p != NULL && hash != NULL);
+    nng_mtx_lock(p->mtx);
+    bool found = mempool_contains(p->pool, hash);
+    nng_mtx_unlock(p->mtx);
+    return found;
+}
+
+/* --------------------------------------------------------------- gossip */
+
+uint64_t node_txpool_gossip_deadline(node_txpool *p)
+{
+    SEQ_ASSERT(p != NULL);
+    nng_mtx_lock(p->mtx);
+    uint64_t at = mempool_gossip_deadline(p->pool);
+    nng_mtx_unlock(p->mtx);
+    return at;
+}
+
+bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms)
+{
+    SEQ_ASSERT(p != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    size_t n = 0;
+    nng_mtx_lock(p->mtx);
+    mempool_gossip_take(p->pool, p->gossip_txs, p->gossip_senders, &n, WIRE_TX_BATCH_MAX,
+                        WIRE_TX_BATCH_BYTES_MAX, now_ms);
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) { /* the pool's bytes move on the next add */
+        memcpy(p->gossip_bytes + used, p->gossip_txs[i].ptr, p->gossip_txs[i].len);
+        p->gossip_txs[i].ptr = p->gossip_bytes + used;
+        used += p->gossip_txs[i].len;
+    }
+    p->gossiped += n;
+    nng_mtx_unlock(p->mtx);
+    if (n == 0)
+        return false;
+    *out = (wire_tx_batch){.count = n, .txs = p->gossip_txs, .senders = p->gossip_senders};
+    return true;
+}
+
+/* -------------------------------------------------------------- payload */
+
+bool node_txpool_ready(node_txpool *p)
+{
+    SEQ_ASSERT(p != NULL);
+    mempool_stats st;
+    nng_mtx_lock(p->mtx);
+    mempool_get_stats(p->pool, &st);
+    nng_mtx_unlock(p->mtx);
+    return st.txs > st.in_flight;
+}
+
+size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps)
+{
+    SEQ_ASSERT(p != NULL && txs != NULL && caps != NULL);
+    SEQ_ASSERT(caps->bytes_max <= WIRE_BLOCK_TX_BYTES_MAX && caps->txs_max <= WIRE_BLOCK_TXS_MAX);
+    size_t n = 0;
+    nng_mtx_lock(p->mtx);
+    seq_err err = mempool_select(p->pool, p->picks, WIRE_BLOCK_TXS_MAX, &n, caps, NULL, 0);
+    SEQ_ASSERT(err == SEQ_OK); /* out_cap covers every cap */
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        const mempool_pick *pick = &p->picks[i];
+        memcpy(p->payload_bytes + used, pick->raw.ptr, pick->raw.len);
+        p->payload_txs[i] = (seq_bytes){.ptr = p->payload_bytes + used, .len = pick->raw.len};
+        p->payload_hashes[i] = pick->hash;
+        used += pick->raw.len;
+    }
+    nng_mtx_unlock(p->mtx);
+    p->payload_count = n;
+    *txs = p->payload_txs;
+    return n;
+}
+
+void node_txpool_payload_dropped(node_txpool *p)
+{
+    SEQ_ASSERT(p != NULL);
+    nng_mtx_lock(p->mtx);
+    (void)mempool_release(p->pool, p->payload_hashes, p->payload_count);
+    nng_mtx_unlock(p->mtx);
+    p->payload_count = 0;
+}
+
+/* ------------------------------------------------------ tracked blocks */
+
+static void hash_txs(seq_hash *out, const wire_block *b)
+{
+    for (size_t i = 0; i < b->tx_count; i++)
+        l1_keccak256(&out[i], b->txs[i].ptr, b->txs[i].len);
+}
+
+static bool tracked_locked(const node_txpool *p, const seq_hash *block_hash)
+{
+    for (size_t i = 0; i < p->block_count; i++) {
+        if (seq_hash_equal(&p->blocks[i].hash, block_hash))
+            return true;
+    }
+    return false;
+}
+
+/* Forgets tracked block i; releases the marks of its txs no other tracked
+ * block holds. mtx held. */
+static void forget_locked(node_txpool *p, size_t i)
+{
+    txp_block *b = &p->blocks[i];
+    for (size_t k = 0; k < b->tx_count; k++) {
+        if (txp_unref(&p->tracked_txs, &b->txs[k]))
+            (void)mempool_release(p->pool, &b->txs[k], 1);
+    }
+    free(b->txs);
+    p->blocks[i] = p->blocks[--p->block_count];
+}
+
+static size_t lowest_locked(const node_txpool *p)
+{
+    size_t low = 0;
+    for (size_t i = 1; i < p->block_count; i++) {
+        if (p->blocks[i].height < p->blocks[low].height)
+            low = i;
+    }
+    return low;
+}
+
+void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t count)
+{
+    SEQ_ASSERT(p != NULL && (blocks != NULL || count == 0));
+    for (size_t i = 0; i < count; i++) {
+        const cons_block *cb = &blocks[i];
+        nng_mtx_lock(p->mtx);
+        bool skip = cb->block.header.height <= p->committed_height || tracked_locked(p, &cb->hash);
+        nng_mtx_unlock(p->mtx);
+        if (skip)
+            continue;
+        seq_hash *txs = NULL;
+        if (cb->block.tx_count > 0) {
+            txs = malloc(cb->block.tx_count * sizeof *txs);
+            if (txs == NULL) {
+                SEQ_LOG(SEQ_LOG_WARN, "txpool_untracked", SEQ_F_STR("why", "out of memory"),
+                        SEQ_F_U64("height", cb->block.header.height));
+                continue;
+            }
+            hash_txs(txs, &cb->block);
+        }
+        nng_mtx_lock(p->mtx);
+        if (p->block_count == NODE_TXPOOL_TRACKED_BLOCKS_MAX)
+            forget_locked(p, lowest_locked(p));
+        size_t tracked = 0;
+        while (tracked < cb->block.tx_count && txp_ref(&p->tracked_txs, &txs[tracked]))
+            tracked++;
+        (void)mempool_mark_in_flight(p->pool, txs, tracked);
+        p->blocks[p->block_count++] = (txp_block){
+            .hash = cb->hash, .height = cb->block.header.height, .tx_count = tracked, .txs = txs};
+        nng_mtx_unlock(p->mtx);
+    }
+}
+
+void node_txpool_committed(node_txpool *p, const cons_block *block)
+{
+    SEQ_ASSERT(p != NULL && block != NULL && block->block.tx_count <= WIRE_BLOCK_TXS_MAX);
+    hash_txs(p->scratch, &block->block);
+    nng_mtx_lock(p->mtx);
+    (void)mempool_committed(p->pool, p->scratch, block->block.tx_count);
+    uint64_t height = block->block.header.height;
+    p->committed_height = SEQ_MAX(p->committed_height, height);
+    for (size_t i = 0; i < p->block_count;) {
+        if (p->blocks[i].height <= height)
+            forget_locked(p, i); /* moves the last entry to i */
+        else
+            i++;
+    }
+    nng_mtx_unlock(p->mtx);
+}
+
+/* ---------------------------------------------------------------- stats */
+
+void node_txpool_get_stats(node_txpool *p, node_txpool_stats *out)
+{
+    SEQ_ASSERT(p != NULL && out != NULL);
+    nng_mtx_lock(p->mtx);
+    mempool_get_stats(p->pool, &out->pool);
+    for (size_t r = 1; r < MEMPOOL_REJECT_COUNT_; r++)
+        out->pool.rejected[r] += p->rejected[r];
+    out->tracked_blocks = p->block_count;
+    out->tracked_txs = p->tracked_txs.count;
+    out->received = p->received;
+    out->gossiped = p->gossiped;
+    nng_mtx_unlock(p->mtx);
+}
