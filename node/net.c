@@ -591,7 +591,11 @@ static void net_timer_run(void *arg)
 
 static seq_err endpoints_open(net *n)
 {
+    /* Consensus messages are small and latency-bound: no Nagle delay (a
+     * vote held back waiting for an ACK the peer delays costs ~40 ms). */
     int rv = nng_stream_listener_alloc(&n->listener, n->listen_url);
+    if (rv == 0)
+        rv = nng_stream_listener_set_bool(n->listener, NNG_OPT_TCP_NODELAY, true);
     if (rv == 0)
         rv = nng_stream_listener_listen(n->listener);
     if (rv == 0)
@@ -601,6 +605,8 @@ static seq_err endpoints_open(net *n)
         if (i == n->self)
             continue;
         rv = nng_stream_dialer_alloc(&p->dialer, p->url);
+        if (rv == 0)
+            rv = nng_stream_dialer_set_bool(p->dialer, NNG_OPT_TCP_NODELAY, true);
         if (rv == 0)
             rv = nng_aio_alloc(&p->dial_aio, net_dial_done, p);
         if (rv == 0)

@@ -365,8 +365,13 @@ uint64_t node_txpool_gossip_deadline(node_txpool *p);
  * into p, valid until the next call) and returns true. */
 bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms);
 
-/* True iff a pending tx is not in flight: a block would carry something. */
-bool node_txpool_ready(node_txpool *p);
+/* True iff a block extending a parent at parent_height would move a tx
+ * forward: a pending tx is not in flight (the block would carry it), an
+ * uncommitted block carries txs (the blocks above it commit it), or the
+ * parent's parent was committed here with txs (the block carries the QC
+ * that lets the other replicas commit it too). Idle committees pace empty
+ * blocks; this says when not to. */
+bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height);
 
 /* Selects a block payload within caps (mempool_select, no forced txs yet),
  * copies it into p and points *txs at it (valid until the next

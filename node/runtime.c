@@ -182,9 +182,11 @@ static void payload_schedule(node_runtime *rt, const cons_payload_request *req)
     uint64_t now_wall_ms = wall_ms();
     uint64_t due_wall_ms = req->parent.timestamp_ms + NODE_RUNTIME_EMPTY_BLOCK_MS;
     uint64_t wait = due_wall_ms > now_wall_ms ? due_wall_ms - now_wall_ms : 0;
-    if (node_txpool_ready(rt->txpool))
+    if (node_txpool_wants_block(rt->txpool, req->parent.height))
         wait = 0; /* transactions wait: propose now */
     rt->payload_pending = true;
+    SEQ_LOG(SEQ_LOG_DEBUG, "payload_wanted", SEQ_F_U64("view", req->view),
+            SEQ_F_U64("wait_ms", wait));
     rt->payload_request = *req;
     rt->payload_due_ms = monotonic_ms() + SEQ_MIN(wait, (uint64_t)NODE_RUNTIME_EMPTY_BLOCK_MS);
 }
@@ -281,6 +283,7 @@ static void feed_payload(node_runtime *rt, const cons_payload_request *req)
         .txs = txs,
     };
     rt->payload_proposed = false;
+    SEQ_LOG(SEQ_LOG_DEBUG, "payload", SEQ_F_U64("view", req->view), SEQ_F_U64("txs", tx_count));
     feed(rt, &ev);
     if (!rt->payload_proposed) /* the core moved on: the picks may go elsewhere */
         node_txpool_payload_dropped(rt->txpool);
@@ -413,6 +416,8 @@ static void dispatch(node_runtime *rt, uint32_t from, size_t len)
         return;
     }
     rt->counters.messages_in++;
+    SEQ_LOG(SEQ_LOG_DEBUG, "message_in", SEQ_F_STR("type", wire_type_name(msg.type)),
+            SEQ_F_U64("peer", from), SEQ_F_U64("bytes", len));
     switch (msg.type) {
     case WIRE_PROPOSAL:
     case WIRE_VOTE:

@@ -141,6 +141,7 @@ struct node_txpool {
     txp_block blocks[NODE_TXPOOL_TRACKED_BLOCKS_MAX]; /* unordered */
     size_t block_count;
     uint64_t committed_height;
+    uint64_t tx_commit_height;                /* the last committed block with txs; 0: none */
     uint64_t rejected[MEMPOOL_REJECT_COUNT_]; /* refused before the pool */
     uint64_t received, gossiped;
     /* Loop-owned buffers, allocated once. */
@@ -360,14 +361,16 @@ bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms)
 
 /* -------------------------------------------------------------- payload */
 
-bool node_txpool_ready(node_txpool *p)
+bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height)
 {
     SEQ_ASSERT(p != NULL);
     mempool_stats st;
     nng_mtx_lock(p->mtx);
     mempool_get_stats(p->pool, &st);
+    bool carrying = p->tracked_txs.count > 0 ||
+                    (p->tx_commit_height > 0 && p->tx_commit_height + 1 >= parent_height);
     nng_mtx_unlock(p->mtx);
-    return st.txs > st.in_flight;
+    return st.txs > st.in_flight || carrying;
 }
 
 size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps)
@@ -477,11 +480,25 @@ void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t co
 void node_txpool_committed(node_txpool *p, const cons_block *block)
 {
     SEQ_ASSERT(p != NULL && block != NULL && block->block.tx_count <= WIRE_BLOCK_TXS_MAX);
-    hash_txs(p->scratch, &block->block);
+    /* Usually the block is tracked with its tx hashes: hash only if not. */
+    const seq_hash *hashes = NULL;
     nng_mtx_lock(p->mtx);
-    (void)mempool_committed(p->pool, p->scratch, block->block.tx_count);
+    for (size_t i = 0; i < p->block_count && hashes == NULL; i++) {
+        const txp_block *b = &p->blocks[i];
+        if (seq_hash_equal(&b->hash, &block->hash) && b->tx_count == block->block.tx_count)
+            hashes = b->txs;
+    }
+    if (hashes == NULL) {
+        nng_mtx_unlock(p->mtx);
+        hash_txs(p->scratch, &block->block);
+        hashes = p->scratch;
+        nng_mtx_lock(p->mtx);
+    }
+    (void)mempool_committed(p->pool, hashes, block->block.tx_count);
     uint64_t height = block->block.header.height;
     p->committed_height = SEQ_MAX(p->committed_height, height);
+    if (block->block.tx_count > 0)
+        p->tx_commit_height = SEQ_MAX(p->tx_commit_height, height);
     for (size_t i = 0; i < p->block_count;) {
         if (p->blocks[i].height <= height)
             forget_locked(p, i); /* moves the last entry to i */
