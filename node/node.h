@@ -376,7 +376,9 @@ bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height);
 /* Selects a block payload within caps (mempool_select, no forced txs yet),
  * copies it into p and points *txs at it (valid until the next
  * node_txpool_payload). Returns the tx count. The picks stay in flight
- * until node_txpool_payload_dropped, a commit, or an abandoned block. */
+ * until node_txpool_payload_dropped, a commit, or an abandoned block; each
+ * payload must be proposed (its block then reaches
+ * node_txpool_blocks_seen) or dropped before the next one. */
 size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps);
 
 /* The last payload did not become a block (the core moved on): releases
