@@ -179,3 +179,29 @@ void l1_block_hash(seq_hash *out, const l1_block_header *h)
     eip712_put_addr(&w, &h->proposer);
     eip712_end(&w, out);
 }
+
+void l1_abi_selector(uint8_t out[4], const char *signature)
+{
+    SEQ_ASSERT(out != NULL && signature != NULL);
+    seq_hash h;
+    l1_keccak256(&h, (const uint8_t *)signature, strlen(signature));
+    memcpy(out, h.b, 4);
+}
+
+void l1_create_address(seq_addr *out, const seq_addr *sender, uint64_t nonce)
+{
+    SEQ_ASSERT(out != NULL && sender != NULL);
+    uint8_t buf[1 + 1 + SEQ_ADDR_BYTES + 1 + 8]; /* list header, address, nonce */
+    l1_rlp_writer w;
+    l1_rlp_writer_init(&w, buf, sizeof(buf));
+    l1_rlp_list_begin(&w);
+    l1_rlp_put_bytes(&w, sender->b, SEQ_ADDR_BYTES);
+    l1_rlp_put_u64(&w, nonce);
+    l1_rlp_list_end(&w);
+    size_t len = 0;
+    seq_err err = l1_rlp_writer_finish(&w, &len);
+    SEQ_ASSERT(err == SEQ_OK);
+    seq_hash h;
+    l1_keccak256(&h, buf, len);
+    memcpy(out->b, h.b + SEQ_HASH_BYTES - SEQ_ADDR_BYTES, SEQ_ADDR_BYTES);
+}

@@ -172,6 +172,14 @@ SEQ_MUST_USE seq_err l1_secp_verify(const seq_sig *sig, const seq_hash *digest,
 void l1_abi_u64(uint8_t word[32], uint64_t value);
 void l1_abi_addr(uint8_t word[32], const seq_addr *addr);
 
+/* The 4-byte selector of a function or custom error: the first four bytes
+ * of keccak256 of its canonical signature, e.g. "BadIndex(uint64,uint64)". */
+void l1_abi_selector(uint8_t out[4], const char *signature);
+
+/* The address a contract creation (CREATE) from sender with nonce gets:
+ * the last 20 bytes of keccak256(rlp([sender, nonce])). */
+void l1_create_address(seq_addr *out, const seq_addr *sender, uint64_t nonce);
+
 /* --------------------------------------------------------------- EIP-712 */
 
 /* The statements validators sign are the shared domain structs of seq.h;
@@ -634,6 +642,30 @@ SEQ_MUST_USE seq_err l1_rpc_receipt(l1_rpc *c, l1_rpc_tx_receipt *out, const seq
 SEQ_MUST_USE seq_err l1_rpc_call(l1_rpc *c, char **result_json, const char *method,
                                  const char *params_json);
 
+/* eth_call of request (from, to, value, data; no `to` runs init code) at
+ * tag (L1_TAG_LATEST or L1_TAG_PENDING): the returned bytes go to
+ * out[0..*out_len). SEQ_ERR_NO_SPACE if they do not fit out_cap;
+ * SEQ_ERR_MALFORMED if the result is not a hex string. A revert is
+ * L1_RPC_ERR_REMOTE of kind REVERTED: l1_rpc_revert_data gives its data. */
+SEQ_MUST_USE seq_err l1_rpc_eth_call(l1_rpc *c, uint8_t *out, size_t out_cap, size_t *out_len,
+                                     const l1_rpc_tx_request *request, l1_block_tag tag);
+
+/* eth_getCode of account at tag into out[0..*out_len) (0 bytes: no
+ * contract). SEQ_ERR_NO_SPACE if the code does not fit out_cap (at most
+ * 24576 bytes on chains with EIP-170). */
+SEQ_MUST_USE seq_err l1_rpc_code(l1_rpc *c, uint8_t *out, size_t out_cap, size_t *out_len,
+                                 const seq_addr *account, l1_block_tag tag);
+
+/* The revert data of c's last call, when it failed with L1_RPC_ERR_REMOTE
+ * of kind REVERTED and the error object carries the data as a hex string
+ * (geth, anvil, reth, Nethermind): for a custom error, its 4-byte selector
+ * (l1_abi_selector) and ABI-encoded arguments. Written to out[0..*out_len).
+ * SEQ_ERR_NOT_FOUND if the last call did not revert or carried no data,
+ * SEQ_ERR_MALFORMED if the data is not hex, SEQ_ERR_TOO_LARGE if it was cut
+ * to L1_RPC_ERROR_DATA_BYTES, SEQ_ERR_NO_SPACE if it does not fit out_cap. */
+SEQ_MUST_USE seq_err l1_rpc_revert_data(const l1_rpc *c, uint8_t *out, size_t out_cap,
+                                        size_t *out_len);
+
 /* ------------------------------------------------------- transaction manager */
 
 /* A careful sender for one L1 account (l1/README.md, "Transaction manager").
@@ -661,6 +693,9 @@ SEQ_MUST_USE seq_err l1_rpc_call(l1_rpc *c, char **result_json, const char *meth
 #define L1_TXMGR_MAP_BYTES_MIN           ((uint64_t)4 << 20)
 #define L1_TXMGR_MAP_BYTES_MAX           ((uint64_t)1 << 36)
 #define L1_TXMGR_CONFIRM_DEPTH_MAX       1024u
+#define L1_TXMGR_FINAL_KEEP_DEFAULT      1024u /* final records kept for l1_txmgr_status */
+#define L1_TXMGR_FINAL_KEEP_MAX          (1u << 20)
+#define L1_TXMGR_PRUNE_PER_POLL          64u /* final records one poll deletes, at most */
 
 typedef struct {
     uint64_t resubmit_ms;     /* re-sign with +10% fees after this; >= 1 */
@@ -670,6 +705,8 @@ typedef struct {
     uint64_t map_bytes;       /* [L1_TXMGR_MAP_BYTES_MIN, L1_TXMGR_MAP_BYTES_MAX] */
     unsigned int env_flags;   /* extra LMDB flags: MDB_NORDAHEAD, MDB_NOMEMINIT only;
                                * MDB_NOSYNC, MDB_NOMETASYNC, MDB_MAPASYNC are refused */
+    uint64_t final_keep;      /* [0, L1_TXMGR_FINAL_KEEP_MAX]: records of final txs below the
+                               * lowest open nonce kept; older ones are deleted */
 } l1_txmgr_options;
 
 void l1_txmgr_options_default(l1_txmgr_options *out);
@@ -746,14 +783,17 @@ SEQ_MUST_USE seq_err l1_txmgr_send(l1_txmgr *m, uint64_t *id, uint64_t now_ms, c
                                    uint64_t gas_limit);
 
 /* One round over the open transactions: receipts, confirmations, reorged
- * inclusions, re-broadcasts after open, fee bumps after resubmit_ms. Makes
+ * inclusions, re-broadcasts after open and after a poll that found L1
+ * unreachable (a restarted node may have lost its pool), fee bumps after
+ * resubmit_ms, and pruning of old final records. Makes
  * two RPC calls plus a few per transaction that needs work, so it blocks
  * at most a bounded number of RPC timeouts. Stops at the first RPC or
  * LMDB failure and returns it; everything done so far is stored. */
 SEQ_MUST_USE seq_err l1_txmgr_poll(l1_txmgr *m, uint64_t now_ms);
 
 /* The stored status of transaction id. SEQ_ERR_NOT_FOUND for an id never
- * sent; LMDB errors. */
+ * sent, or final and pruned (more than final_keep final records below the
+ * lowest open nonce); LMDB errors. */
 SEQ_MUST_USE seq_err l1_txmgr_status(const l1_txmgr *m, l1_txmgr_tx_status *out, uint64_t id);
 
 /* Counters; the account; the next nonce to sign and whether it is known. */
@@ -817,5 +857,116 @@ bool l1_follow_cursor(const l1_follow *f, uint64_t *number, seq_hash *hash);
  * SEQ_ERR_NO_SPACE when one block has more logs than the limits, or the
  * callback's error. */
 SEQ_MUST_USE seq_err l1_follow_poll(l1_follow *f, l1_follow_cb cb, void *ctx);
+
+/* ------------------------------------------------------------ deployment */
+
+/* Deploys Committee, then Inbox(committee), from one funded L1 account,
+ * with the bytecode embedded at build time (l1/contracts/embed.cmake), and
+ * checks an existing deployment against the parameters
+ * (l1/README.md, "Deployment"). The deployer becomes the Committee's owner. */
+
+#define L1_DEPLOY_MEMBERS_MAX         128u /* Committee.MAX_VALIDATORS */
+#define L1_DEPLOY_WEIGHT_MAX          UINT32_MAX
+#define L1_DEPLOY_FORCED_TX_BYTES_MAX (128u * 1024u) /* Inbox.MAX_FORCED_TX_CAP */
+#define L1_DEPLOY_WHY_BYTES           256u
+
+/* Devnet defaults (l1/contracts/README.md, "Suggested devnet parameters"). */
+#define L1_DEPLOY_EPOCH_BLOCKS_DEFAULT       20u
+#define L1_DEPLOY_EVIDENCE_WINDOW_DEFAULT    30u
+#define L1_DEPLOY_UNBONDING_DELAY_DEFAULT    40u
+#define L1_DEPLOY_MIN_BOND_WEI_DEFAULT       1000000000000000000u /* 1 ether */
+#define L1_DEPLOY_INCLUSION_WINDOW_DEFAULT   32u
+#define L1_DEPLOY_FORCE_GRACE_DEFAULT        8u
+#define L1_DEPLOY_FORCE_FEE_WEI_DEFAULT      10000000000000000u /* 0.01 ether */
+#define L1_DEPLOY_FORCED_TX_BYTES_DEFAULT    4096u
+#define L1_DEPLOY_RECEIPT_TIMEOUT_MS_DEFAULT 120000u
+#define L1_DEPLOY_POLL_MS_DEFAULT            200u
+
+/* The constructor arguments. Wei amounts are 64-bit (at most ~18.4 ether). */
+typedef struct {
+    uint64_t l1_chain_id; /* the node must report this chain id */
+    uint64_t l2_chain_id;
+    size_t member_count;                     /* 1..L1_DEPLOY_MEMBERS_MAX */
+    seq_addr members[L1_DEPLOY_MEMBERS_MAX]; /* epoch 0, genesis order, distinct, non-zero */
+    uint64_t weights[L1_DEPLOY_MEMBERS_MAX]; /* 1..L1_DEPLOY_WEIGHT_MAX */
+    uint64_t epoch_blocks;                   /* >= 1 */
+    uint64_t evidence_window_blocks;         /* < unbonding_delay_blocks */
+    uint64_t unbonding_delay_blocks;
+    uint64_t min_bond_wei;
+    uint64_t inclusion_window_blocks; /* >= 1 */
+    uint64_t force_grace_blocks;
+    uint64_t force_fee_wei;
+    uint64_t forced_tx_bytes_max; /* 1..L1_DEPLOY_FORCED_TX_BYTES_MAX */
+} l1_deploy_params;
+
+/* Every field at its devnet default; no members, chain ids 0. */
+void l1_deploy_params_default(l1_deploy_params *out);
+
+/* SEQ_OK iff p satisfies the rules above (what the constructors require);
+ * else SEQ_ERR_INVALID_ARG with the reason in why. */
+SEQ_MUST_USE seq_err l1_deploy_params_check(char why[L1_DEPLOY_WHY_BYTES],
+                                            const l1_deploy_params *p);
+
+typedef struct {
+    uint64_t receipt_timeout_ms; /* per transaction; >= 1 */
+    uint32_t poll_ms;            /* between receipt lookups; >= 1 */
+    bool has_expected;           /* refuse unless the deployment lands exactly here */
+    seq_addr expect_committee;
+    seq_addr expect_inbox;
+} l1_deploy_options;
+
+void l1_deploy_options_default(l1_deploy_options *out);
+
+typedef struct {
+    uint64_t chain_id;
+    seq_addr deployer;
+    seq_addr committee;
+    seq_addr inbox;
+    uint64_t block_number; /* the Committee's block: its genesisBlock, epoch 0 starts here */
+    seq_hash block_hash;
+    uint64_t inbox_block_number;
+    seq_hash committee_tx;
+    seq_hash inbox_tx;
+    uint64_t gas_used; /* both transactions */
+} l1_deployment;
+
+/* The addresses the next two creations from deployer get, from its pending
+ * nonce: Committee at nonce n, Inbox at n + 1. RPC errors. */
+SEQ_MUST_USE seq_err l1_deploy_predict(seq_addr *committee, seq_addr *inbox, uint64_t *nonce,
+                                       l1_rpc *c, const seq_addr *deployer);
+
+/* Deploys both contracts from the account of key: checks the chain id,
+ * estimates gas (a reverting constructor is refused before anything is
+ * sent), signs EIP-1559 creations (fee cap = tip + 2 x base fee), sends
+ * them one after the other and waits for each receipt. Blocks up to two
+ * receipt timeouts. Errors, with one line in why:
+ *   SEQ_ERR_INVALID_ARG  bad params or key; the chain id differs; with
+ *                        has_expected, the deployer's nonce would put the
+ *                        contracts elsewhere (nothing sent)
+ *   SEQ_ERR_TIMEOUT      no receipt in time (the tx may still be mined)
+ *   SEQ_ERR_INTERNAL     a creation was mined but failed, or at another
+ *                        address
+ *   the RPC errors (L1_RPC_ERR_REMOTE: e.g. insufficient funds, a revert).
+ * A failure after the Committee was mined leaves it deployed (why says
+ * where); a re-run deploys a new pair. *out zeroed on failure. Allocates
+ * the transaction buffer. */
+SEQ_MUST_USE seq_err l1_deploy(l1_deployment *out, char why[L1_DEPLOY_WHY_BYTES], l1_rpc *c,
+                               const uint8_t key[32], const l1_deploy_params *p,
+                               const l1_deploy_options *options);
+
+/* Checks that committee and inbox hold a deployment of p on c's chain: both
+ * have code, the chain id is p->l1_chain_id, every immutable of both
+ * contracts equals p, the Inbox points at the Committee, and the
+ * CommitteeChanged logs of epoch 0 in the Committee's genesis block list
+ * exactly p's members and weights in order. *block_number receives that
+ * block. Errors, with one line in why:
+ *   SEQ_ERR_NOT_FOUND  no code at one of the addresses (not deployed here)
+ *   SEQ_ERR_EXISTS     code, but not this deployment (another genesis,
+ *                      other parameters, other contracts)
+ *   SEQ_ERR_INVALID_ARG  another chain id, or bad params
+ *   the RPC errors other than a revert (which means SEQ_ERR_EXISTS). */
+SEQ_MUST_USE seq_err l1_deploy_check(uint64_t *block_number, char why[L1_DEPLOY_WHY_BYTES],
+                                     l1_rpc *c, const l1_deploy_params *p,
+                                     const seq_addr *committee, const seq_addr *inbox);
 
 #endif /* SEQ_L1_H */

@@ -864,3 +864,80 @@ seq_err l1_rpc_call(l1_rpc *c, char **result_json, const char *method, const cha
     rpc_want want = {.res = &res, .json_out = result_json};
     return rpc_request(c, &want, method, params, false);
 }
+
+/* ------------------------------------------------------ data results */
+
+/* method(params) whose result is a hex data string, decoded into
+ * out[0..*out_len). */
+static seq_err rpc_data(l1_rpc *c, uint8_t *out, size_t out_cap, size_t *out_len,
+                        const char *method, json_t *params)
+{
+    SEQ_ASSERT(c != NULL && out_len != NULL);
+    SEQ_ASSERT(out != NULL || out_cap == 0);
+    *out_len = 0;
+    char *json = NULL;
+    l1_rpc_result res;
+    rpc_want want = {.res = &res, .json_out = &json};
+    seq_err err = rpc_request(c, &want, method, params, true);
+    if (err != SEQ_OK)
+        return err;
+    size_t n = strlen(json);
+    bool quoted =
+        n >= 4 && json[0] == '"' && json[n - 1] == '"' && json[1] == '0' && json[2] == 'x';
+    size_t written = 0;
+    err = quoted ? l1_hex_decode(out, out_cap, &written, json + 1, n - 2) : SEQ_ERR_MALFORMED;
+    free(json);
+    if (err == SEQ_ERR_NO_SPACE)
+        return rpc_fail(c, err, "%s: %s returned %zu bytes, room for %zu", method, c->endpoint,
+                        (n - 4) / 2, out_cap);
+    if (err != SEQ_OK) {
+        if (out_cap > 0)
+            memset(out, 0, out_cap);
+        return rpc_fail(c, SEQ_ERR_MALFORMED, "%s: malformed response from %s: not hex data",
+                        method, c->endpoint);
+    }
+    *out_len = written;
+    return SEQ_OK;
+}
+
+seq_err l1_rpc_eth_call(l1_rpc *c, uint8_t *out, size_t out_cap, size_t *out_len,
+                        const l1_rpc_tx_request *request, l1_block_tag tag)
+{
+    SEQ_ASSERT(request != NULL);
+    SEQ_ASSERT(tag == L1_TAG_LATEST || tag == L1_TAG_PENDING);
+    json_t *items[] = {rpc_tx_object(request), json_string(rpc_tag(tag))};
+    return rpc_data(c, out, out_cap, out_len, "eth_call", rpc_params(SEQ_ARRAY_LEN(items), items));
+}
+
+seq_err l1_rpc_code(l1_rpc *c, uint8_t *out, size_t out_cap, size_t *out_len,
+                    const seq_addr *account, l1_block_tag tag)
+{
+    SEQ_ASSERT(account != NULL);
+    json_t *items[] = {rpc_hex(account->b, SEQ_ADDR_BYTES), json_string(rpc_tag(tag))};
+    return rpc_data(c, out, out_cap, out_len, "eth_getCode",
+                    rpc_params(SEQ_ARRAY_LEN(items), items));
+}
+
+seq_err l1_rpc_revert_data(const l1_rpc *c, uint8_t *out, size_t out_cap, size_t *out_len)
+{
+    SEQ_ASSERT(c != NULL && out_len != NULL);
+    SEQ_ASSERT(out != NULL || out_cap == 0);
+    *out_len = 0;
+    if (!c->has_remote || c->remote.kind != L1_RPC_KIND_REVERTED || c->remote.data[0] == '\0')
+        return SEQ_ERR_NOT_FOUND;
+    const char *data = c->remote.data;
+    size_t n = strnlen(data, sizeof(c->remote.data));
+    if (n >= sizeof(c->remote.data) - 1)
+        return SEQ_ERR_TOO_LARGE; /* cut to fit: the tail is missing */
+    if (n < 2 || data[0] != '0' || data[1] != 'x')
+        return SEQ_ERR_MALFORMED;
+    size_t written = 0;
+    seq_err err = l1_hex_decode(out, out_cap, &written, data, n);
+    if (err != SEQ_OK) {
+        if (out_cap > 0)
+            memset(out, 0, out_cap);
+        return err;
+    }
+    *out_len = written;
+    return SEQ_OK;
+}

@@ -85,8 +85,9 @@ struct l1_txmgr {
     uint64_t chain_id;
     l1_txmgr_options o;
     bool nonce_known;
-    uint64_t next_nonce; /* the nonce of the next send */
-    uint64_t first_open; /* lowest nonce that may not be final */
+    uint64_t next_nonce;    /* the nonce of the next send */
+    uint64_t first_open;    /* lowest nonce that may not be final */
+    uint64_t lowest_stored; /* no record below this nonce */
     bool rebroadcast_due;
     l1_txmgr_stats stats;
     uint8_t *read_buf;  /* a record copied out of the map */
@@ -322,7 +323,8 @@ void l1_txmgr_options_default(l1_txmgr_options *out)
                               .confirm_depth = L1_TXMGR_CONFIRM_DEPTH_DEFAULT,
                               .tip_wei_min = L1_TXMGR_TIP_WEI_MIN_DEFAULT,
                               .fee_cap_wei_max = L1_TXMGR_FEE_CAP_WEI_MAX_DEFAULT,
-                              .map_bytes = L1_TXMGR_MAP_BYTES_DEFAULT};
+                              .map_bytes = L1_TXMGR_MAP_BYTES_DEFAULT,
+                              .final_keep = L1_TXMGR_FINAL_KEEP_DEFAULT};
 }
 
 static seq_err options_check(const l1_txmgr_options *o)
@@ -333,7 +335,8 @@ static seq_err options_check(const l1_txmgr_options *o)
         return refuse("unknown LMDB flags", SEQ_ERR_INVALID_ARG);
     if (o->resubmit_ms == 0 || o->confirm_depth == 0 ||
         o->confirm_depth > L1_TXMGR_CONFIRM_DEPTH_MAX || o->fee_cap_wei_max < o->tip_wei_min ||
-        o->map_bytes < L1_TXMGR_MAP_BYTES_MIN || o->map_bytes > L1_TXMGR_MAP_BYTES_MAX)
+        o->map_bytes < L1_TXMGR_MAP_BYTES_MIN || o->map_bytes > L1_TXMGR_MAP_BYTES_MAX ||
+        o->final_keep > L1_TXMGR_FINAL_KEEP_MAX)
         return refuse("option out of range", SEQ_ERR_INVALID_ARG);
     return SEQ_OK;
 }
@@ -407,6 +410,28 @@ static seq_err meta_load(l1_txmgr *m, MDB_txn *txn)
     return SEQ_OK;
 }
 
+/* The lowest nonce with a record (first_open if there is none). */
+static seq_err lowest_load(l1_txmgr *m, MDB_txn *txn)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, m->dbi_txs, &cur);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "cursor_open");
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    mdb_cursor_close(cur);
+    if (rc == MDB_NOTFOUND) {
+        m->lowest_stored = m->first_open;
+        return SEQ_OK;
+    }
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "cursor_get");
+    if (k.mv_size != 8)
+        return refuse("a tx key is not 8 bytes", SEQ_ERR_CORRUPT);
+    m->lowest_stored = get_u64(k.mv_data);
+    return SEQ_OK;
+}
+
 static seq_err store_open(l1_txmgr *m, const char *dir)
 {
     seq_err err = env_open(m, dir);
@@ -424,6 +449,8 @@ static seq_err store_open(l1_txmgr *m, const char *dir)
         goto abort_txn;
     }
     err = meta_load(m, txn);
+    if (err == SEQ_OK)
+        err = lowest_load(m, txn);
     if (err != SEQ_OK)
         goto abort_txn;
     rc = mdb_txn_commit(txn);
@@ -703,6 +730,7 @@ static seq_err nonce_ensure(l1_txmgr *m)
     m->nonce_known = true;
     m->next_nonce = nonce;
     m->first_open = nonce;
+    m->lowest_stored = nonce;
     return SEQ_OK;
 }
 
@@ -820,6 +848,12 @@ static seq_err follow_included(l1_txmgr *m, uint64_t nonce, txrec *r, uint64_t h
     if (err != SEQ_OK)
         return err;
     txrec before = *r;
+    if (!seq_hash_equal(&rc.block_hash, &r->block_hash)) {
+        /* Re-mined in another block after a reorg: its depth counts anew. */
+        m->stats.reorged++;
+        SEQ_LOG(SEQ_LOG_WARN, "l1_txmgr_reorged", SEQ_F_U64("nonce", nonce),
+                SEQ_F_U64("block", r->block_number), SEQ_F_U64("now_block", rc.block_number));
+    }
     mark_included(m, r, &rc, head);
     if (r->state == before.state && r->block_number == before.block_number &&
         seq_hash_equal(&r->block_hash, &before.block_hash))
@@ -833,7 +867,7 @@ static seq_err poll_one(l1_txmgr *m, uint64_t nonce, uint64_t chain_nonce, uint6
     txrec r;
     seq_err err = store_read(m, &r, m->read_buf, nonce);
     if (err == SEQ_ERR_NOT_FOUND)
-        return refuse("a nonce below the next one has no record", SEQ_ERR_CORRUPT);
+        return SEQ_OK; /* a nonce skipped for another signer (see advance_first_open) */
     if (err != SEQ_OK || state_final(r.state))
         return err;
     if (r.state == L1_TXMGR_INCLUDED)
@@ -849,28 +883,66 @@ static seq_err poll_one(l1_txmgr *m, uint64_t nonce, uint64_t chain_nonce, uint6
     return SEQ_OK;
 }
 
-/* Moves first_open past final records. */
+/* Moves first_open past final records and past nonce gaps. A nonce below
+ * next_nonce without a record is a gap, never a lost write: a record and
+ * the nonce after it are committed together. Gaps appear when a lost tx
+ * moves next_nonce up to the node's pending count (resolve_used): the
+ * nonces in between were used by another signer. */
 static seq_err advance_first_open(l1_txmgr *m)
 {
     uint64_t first = m->first_open;
     while (m->first_open < m->next_nonce) {
         txrec r;
         seq_err err = store_read(m, &r, m->read_buf, m->first_open);
-        if (err != SEQ_OK)
+        if (err != SEQ_OK && err != SEQ_ERR_NOT_FOUND)
             return err;
-        if (!state_final(r.state))
+        if (err == SEQ_OK && !state_final(r.state))
             break;
         m->first_open++;
     }
     return m->first_open == first ? SEQ_OK : store_write(m, 0, NULL);
 }
 
+/* Deletes the records of final txs more than final_keep below first_open,
+ * at most L1_TXMGR_PRUNE_PER_POLL per call, in one durable commit. Every
+ * record below first_open is final, so nothing open is ever deleted. */
+static seq_err prune(l1_txmgr *m)
+{
+    if (m->first_open < m->o.final_keep || m->lowest_stored >= m->first_open - m->o.final_keep)
+        return SEQ_OK;
+    uint64_t end =
+        SEQ_MIN(m->first_open - m->o.final_keep, m->lowest_stored + L1_TXMGR_PRUNE_PER_POLL);
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(m->env, NULL, 0, &txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "txn_begin");
+    for (uint64_t n = m->lowest_stored; n < end && (rc == MDB_SUCCESS || rc == MDB_NOTFOUND); n++) {
+        uint8_t key[8];
+        put_u64(key, n);
+        MDB_val k = val_of(key, sizeof key);
+        rc = mdb_del(txn, m->dbi_txs, &k, NULL);
+    }
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
+        mdb_txn_abort(txn);
+        return lmdb_failed(rc, "del");
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "commit");
+    SEQ_LOG(SEQ_LOG_DEBUG, "l1_txmgr_pruned", SEQ_F_U64("from", m->lowest_stored),
+            SEQ_F_U64("to", end));
+    m->lowest_stored = end;
+    return SEQ_OK;
+}
+
 seq_err l1_txmgr_poll(l1_txmgr *m, uint64_t now_ms)
 {
     SEQ_ASSERT(m != NULL);
     SEQ_ASSERT(m->first_open <= m->next_nonce);
-    if (!m->nonce_known || m->first_open == m->next_nonce)
+    if (!m->nonce_known)
         return SEQ_OK;
+    if (m->first_open == m->next_nonce)
+        return prune(m);
     uint64_t chain_nonce = 0, head = 0;
     seq_err err = l1_rpc_nonce(m->rpc, &chain_nonce, &m->from, L1_TAG_LATEST);
     if (err == SEQ_OK)
@@ -880,8 +952,12 @@ seq_err l1_txmgr_poll(l1_txmgr *m, uint64_t now_ms)
     if (err != SEQ_OK) {
         SEQ_LOG(SEQ_LOG_WARN, "l1_txmgr_poll_failed", SEQ_F_STR("rpc", l1_rpc_last_error(m->rpc)),
                 SEQ_F_ERR(err));
+        /* The node may come back restarted, without our txs in its pool. */
+        if (err == SEQ_ERR_UNAVAILABLE || err == SEQ_ERR_TIMEOUT)
+            m->rebroadcast_due = true;
         return err;
     }
     m->rebroadcast_due = false;
-    return advance_first_open(m);
+    err = advance_first_open(m);
+    return err != SEQ_OK ? err : prune(m);
 }

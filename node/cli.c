@@ -691,6 +691,7 @@ static void seqctl_usage(FILE *f)
           "  genesis       build a genesis file from key directories\n"
           "  genesis-hash  check a genesis file and print its hash\n"
           "  status        show running nodes (seq_status over their JSON-RPC API)\n"
+          "  l1            deploy the L1 contracts of a genesis (l1 deploy, l1 predict)\n"
           "  version       print the version and linked library versions\n"
           "  help          print this help\n"
           "\n"
@@ -733,6 +734,7 @@ int node_seqctl_main(int argc, char **argv, FILE *out, FILE *err)
         {"genesis", seqctl_genesis, genesis_usage},
         {"genesis-hash", seqctl_genesis_hash, genesis_usage},
         {"status", node_seqctl_status, node_seqctl_status_usage},
+        {"l1", node_seqctl_l1, node_seqctl_l1_usage},
     };
     for (size_t i = 0; i < SEQ_ARRAY_LEN(commands); i++) {
         if (strcmp(cmd, commands[i].name) != 0)

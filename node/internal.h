@@ -416,4 +416,34 @@ void node_api_free(node_api *api);
 int node_seqctl_status(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_status_usage(FILE *f);
 
+/* seqctl l1 deploy / predict (ctl_l1.c), and the deployment record it
+ * writes next to the genesis file (l1/README.md, "Deployment record"). */
+#define NODE_L1_RECORD_FILE      "l1-deployment.json"
+#define NODE_L1_RECORD_VERSION   1u
+#define NODE_L1_RECORD_BYTES_MAX (16u << 10)
+
+typedef struct {
+    uint64_t l1_chain_id, l2_chain_id;
+    seq_hash genesis_hash;
+    seq_addr committee, inbox;
+    bool has_deployer; /* false when an existing deployment was adopted */
+    seq_addr deployer;
+    uint64_t block_number; /* the Committee's deployment block (epoch 0 starts here) */
+    seq_hash block_hash;
+    uint64_t epoch_blocks, evidence_window_blocks, unbonding_delay_blocks, min_bond_wei;
+    uint64_t inclusion_window_blocks, force_grace_blocks, force_fee_wei, forced_tx_bytes_max;
+} node_l1_record;
+
+/* Strict reader (SEQ_ERR_NOT_FOUND, SEQ_ERR_MALFORMED, SEQ_ERR_BAD_VERSION,
+ * SEQ_ERR_INVALID_ARG, SEQ_ERR_IO, ...; *out zeroed on failure) and writer
+ * (a new file only: SEQ_ERR_EXISTS; written to a temporary file, fsynced
+ * and linked into place, so a reader never sees half a record). */
+SEQ_MUST_USE seq_err node_l1_record_load(node_l1_record *out, node_diag *why, const char *path);
+SEQ_MUST_USE seq_err node_l1_record_write(node_diag *why, const char *path,
+                                          const node_l1_record *r);
+/* DIR/l1-deployment.json for a genesis file DIR/NAME ("./" if no DIR). */
+void node_l1_record_default_path(char *out, size_t out_len, const char *genesis_path);
+int node_seqctl_l1(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_l1_usage(FILE *f);
+
 #endif /* SEQ_NODE_INTERNAL_H */

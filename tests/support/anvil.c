@@ -44,10 +44,18 @@ uint16_t test_port_free(void)
     return 0;
 }
 
-static pid_t anvil_spawn(const char *path, uint16_t port)
+#define ANVIL_EXTRA_ARGS_MAX 8
+
+static pid_t anvil_spawn(const char *path, uint16_t port, const char *const *extra)
 {
     char port_str[8];
     snprintf(port_str, sizeof(port_str), "%u", (unsigned)port);
+    const char *argv[10 + ANVIL_EXTRA_ARGS_MAX + 1] = {
+        "anvil", "--host", "127.0.0.1", "--port", port_str, "--accounts", "1", "--silent"};
+    size_t argc = 8;
+    for (size_t i = 0; extra != NULL && extra[i] != NULL && i < ANVIL_EXTRA_ARGS_MAX; i++)
+        argv[argc++] = extra[i];
+    argv[argc] = NULL;
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
@@ -60,8 +68,7 @@ static pid_t anvil_spawn(const char *path, uint16_t port)
             dup2(devnull, STDOUT_FILENO);
             dup2(devnull, STDERR_FILENO);
         }
-        execl(path, "anvil", "--host", "127.0.0.1", "--port", port_str, "--accounts", "1",
-              "--silent", (char *)NULL);
+        execv(path, (char *const *)argv);
         _exit(127);
     }
     return pid;
@@ -74,34 +81,53 @@ static uint16_t port_random(uint64_t *state)
     return (uint16_t)(20000 + (*state >> 33) % 40000);
 }
 
-bool test_anvil_start(test_anvil *a, const char *path)
+/* Waits until anvil (pid in a) accepts connections on port; false if it
+ * exits first or never answers. */
+static bool anvil_wait(test_anvil *a, uint16_t port)
+{
+    for (int i = 0; i < ANVIL_WAIT_POLLS; i++) {
+        if (waitpid(a->pid, NULL, WNOHANG) == a->pid) {
+            a->pid = 0; /* lost the port, or failed to start */
+            return false;
+        }
+        if (test_port_probe(port, false)) {
+            a->port = port;
+            snprintf(a->url, sizeof(a->url), "http://127.0.0.1:%u", (unsigned)port);
+            return true;
+        }
+        sleep_20ms();
+    }
+    test_anvil_stop(a);
+    return false;
+}
+
+bool test_anvil_start_with(test_anvil *a, const char *path, uint16_t port, const char *const *extra)
 {
     uint64_t state = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 20);
     *a = (test_anvil){0};
     for (int attempt = 0; attempt < ANVIL_START_ATTEMPTS; attempt++) {
-        uint16_t port = port_random(&state);
-        if (!test_port_probe(port, true))
+        uint16_t p = port != 0 ? port : port_random(&state);
+        /* A given port is not probed by bind(): connections of an anvil just
+         * stopped linger in TIME_WAIT, which anvil's own SO_REUSEADDR
+         * ignores. Wait until nothing listens there any more. */
+        for (int i = 0; port != 0 && i < ANVIL_WAIT_POLLS && test_port_probe(p, false); i++)
+            sleep_20ms();
+        if (port == 0 && !test_port_probe(p, true))
             continue;
-        a->pid = anvil_spawn(path, port);
+        a->pid = anvil_spawn(path, p, extra);
         if (a->pid < 0) {
             a->pid = 0;
             return false;
         }
-        for (int i = 0; i < ANVIL_WAIT_POLLS; i++) {
-            if (waitpid(a->pid, NULL, WNOHANG) == a->pid) {
-                a->pid = 0; /* lost the port, or failed to start */
-                break;
-            }
-            if (test_port_probe(port, false)) {
-                a->port = port;
-                snprintf(a->url, sizeof(a->url), "http://127.0.0.1:%u", (unsigned)port);
-                return true;
-            }
-            sleep_20ms();
-        }
-        test_anvil_stop(a);
+        if (anvil_wait(a, p))
+            return true;
     }
     return false;
+}
+
+bool test_anvil_start(test_anvil *a, const char *path)
+{
+    return test_anvil_start_with(a, path, 0, NULL);
 }
 
 void test_anvil_stop(test_anvil *a)

@@ -27,6 +27,13 @@ uint16_t test_port_free(void);
  * answers. True once it accepts connections. */
 bool test_anvil_start(test_anvil *a, const char *path);
 
+/* test_anvil_start on a given port (0: a random free one; on a given port
+ * another listener is waited for up to 5 s to go, e.g. after a stop) with
+ * extra anvil arguments (NULL-terminated, at most 8, may be NULL), e.g.
+ * {"--state", PATH, NULL} to keep the chain across a stop and a start. */
+bool test_anvil_start_with(test_anvil *a, const char *path, uint16_t port,
+                           const char *const *extra);
+
 /* SIGTERM, then SIGKILL after 2 s; reaps the child. Idempotent. */
 void test_anvil_stop(test_anvil *a);
 

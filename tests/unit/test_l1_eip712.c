@@ -332,12 +332,52 @@ static void test_block_hash(void **state)
     }
 }
 
+/* Selectors of well-known signatures; CREATE addresses of Foundry's and
+ * Hardhat's first dev account, from `cast compute-address` (nonces around
+ * the RLP single-byte boundary and above 32 bits). */
+static void test_selector_create_address(void **state)
+{
+    (void)state;
+    uint8_t sel[4];
+    l1_abi_selector(sel, "transfer(address,uint256)");
+    static const uint8_t transfer[4] = {0xa9, 0x05, 0x9c, 0xbb};
+    assert_memory_equal(sel, transfer, 4);
+    l1_abi_selector(sel, "HighS()");
+    seq_hash h;
+    l1_keccak256(&h, (const uint8_t *)"HighS()", 7);
+    assert_memory_equal(sel, h.b, 4);
+
+    static const struct {
+        uint64_t nonce;
+        const char *address;
+    } cases[] = {
+        {0, "0x5FbDB2315678afecb367f032d93F642f64180aa3"},
+        {1, "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"},
+        {2, "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"},
+        {127, "0x5fc748f1FEb28d7b76fa1c6B07D8ba2d5535177c"},
+        {128, "0xB82008565FdC7e44609fA118A4a681E92581e680"},
+        {256, "0x3C1Cb427D20F15563aDa8C249E71db76d7183B6c"},
+        {4294967296u, "0xF601E625b5A95B8f9134C58D832D99824cb1d771"},
+    };
+    seq_addr sender;
+    assert_int_equal(l1_hex_decode_exact(sender.b, sizeof(sender.b),
+                                         "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+                     SEQ_OK);
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(cases); i++) {
+        seq_addr got;
+        char text[43];
+        l1_create_address(&got, &sender, cases[i].nonce);
+        l1_addr_checksum(text, &got);
+        assert_string_equal(text, cases[i].address);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_abi_words),        cmocka_unit_test(test_ether_mail),
         cmocka_unit_test(test_domain_type_hash), cmocka_unit_test(test_struct_hashes),
-        cmocka_unit_test(test_block_hash),
+        cmocka_unit_test(test_block_hash),       cmocka_unit_test(test_selector_create_address),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -508,6 +508,63 @@ static void test_estimate_gas(void **state)
     expect_text(c, "reverted");
 }
 
+/* eth_call of init code (no `to`): returned bytes, a custom-error revert
+ * decoded from its data, a revert without data; eth_getCode of an account
+ * without code. */
+static void test_eth_call(void **state)
+{
+    (void)state;
+    l1_rpc *c = fx.c;
+    /* mem[0..32) = 42; return it */
+    static const uint8_t ret[] = {0x60, 0x2a, 0x60, 0x00, 0x52, 0x60, 0x20, 0x60, 0x00, 0xf3};
+    l1_rpc_tx_request req = {.from = fx.dev, .data = ret, .data_len = sizeof(ret)};
+    uint8_t out[64];
+    size_t len = 99;
+    EXPECT_ERR(c, SEQ_OK, l1_rpc_eth_call(c, out, sizeof(out), &len, &req, L1_TAG_LATEST));
+    assert_int_equal(len, 32);
+    assert_int_equal(out[31], 42);
+    assert_int_equal(out[0], 0);
+    EXPECT_ERR(c, SEQ_OK, l1_rpc_eth_call(c, out, sizeof(out), &len, &req, L1_TAG_PENDING));
+    assert_int_equal(len, 32);
+    EXPECT_ERR(c, SEQ_ERR_NO_SPACE, l1_rpc_eth_call(c, out, 8, &len, &req, L1_TAG_LATEST));
+    assert_int_equal(len, 0);
+    expect_text(c, "returned 32 bytes, room for 8");
+    assert_int_equal(l1_rpc_revert_data(c, out, sizeof(out), &len), SEQ_ERR_NOT_FOUND);
+
+    /* revert(0xdeadbeef): PUSH4 deadbeef PUSH1 e0 SHL PUSH1 0 MSTORE
+     * PUSH1 4 PUSH1 0 REVERT */
+    static const uint8_t rev[] = {0x63, 0xde, 0xad, 0xbe, 0xef, 0x60, 0xe0, 0x1b,
+                                  0x60, 0x00, 0x52, 0x60, 0x04, 0x60, 0x00, 0xfd};
+    req.data = rev;
+    req.data_len = sizeof(rev);
+    EXPECT_ERR(c, L1_RPC_ERR_REMOTE,
+               l1_rpc_eth_call(c, out, sizeof(out), &len, &req, L1_TAG_LATEST));
+    assert_int_equal(l1_rpc_last_kind(c), L1_RPC_KIND_REVERTED);
+    assert_int_equal(l1_rpc_revert_data(c, out, sizeof(out), &len), SEQ_OK);
+    assert_int_equal(len, 4);
+    static const uint8_t deadbeef[] = {0xde, 0xad, 0xbe, 0xef};
+    assert_memory_equal(out, deadbeef, 4);
+    assert_int_equal(l1_rpc_revert_data(c, out, 2, &len), SEQ_ERR_NO_SPACE);
+    assert_int_equal(len, 0);
+    uint64_t gas = 0;
+    EXPECT_ERR(c, L1_RPC_ERR_REMOTE, l1_rpc_estimate_gas(c, &gas, &req));
+    assert_int_equal(l1_rpc_revert_data(c, out, sizeof(out), &len), SEQ_OK);
+    assert_memory_equal(out, deadbeef, 4);
+
+    /* a revert without data */
+    static const uint8_t bare[] = {0x60, 0x00, 0x60, 0x00, 0xfd};
+    req.data = bare;
+    req.data_len = sizeof(bare);
+    EXPECT_ERR(c, L1_RPC_ERR_REMOTE,
+               l1_rpc_eth_call(c, out, sizeof(out), &len, &req, L1_TAG_LATEST));
+    seq_err err = l1_rpc_revert_data(c, out, sizeof(out), &len);
+    assert_true(err == SEQ_ERR_NOT_FOUND || (err == SEQ_OK && len == 0));
+    printf("revert without data: %s (%s)\n", seq_errname(err), l1_rpc_last_remote(c)->data);
+
+    EXPECT_ERR(c, SEQ_OK, l1_rpc_code(c, out, sizeof(out), &len, &fx.dev, L1_TAG_LATEST));
+    assert_int_equal(len, 0);
+}
+
 static void test_send_and_receipt(void **state)
 {
     (void)state;
@@ -797,6 +854,12 @@ static void test_fake_answer(void **state)
     assert_int_equal(v, 42);
     EXPECT_ERR(c, SEQ_OK, l1_rpc_block_number(c, &v)); /* the next id */
     assert_int_equal(atomic_load(&fake.hits), 2);
+    uint8_t out[4];
+    size_t len = 0;
+    l1_rpc_tx_request req = {.has_to = true};
+    EXPECT_ERR(c, SEQ_OK, l1_rpc_eth_call(c, out, sizeof(out), &len, &req, L1_TAG_LATEST));
+    assert_int_equal(len, 1);
+    assert_int_equal(out[0], 0x2a);
     l1_rpc_free(c);
 }
 
@@ -818,6 +881,15 @@ static void test_fake_malformed(void **state)
         double t0 = now_s();
         EXPECT_ERR(c, SEQ_ERR_MALFORMED, l1_rpc_block_number(c, &v));
         assert_int_equal(v, 0);
+        if (cases[i].mode == FAKE_WRONG_ID) {
+            uint8_t code[4];
+            size_t len = 1;
+            seq_addr a = {.b = {1}};
+            EXPECT_ERR(c, SEQ_ERR_MALFORMED,
+                       l1_rpc_code(c, code, sizeof(code), &len, &a, L1_TAG_LATEST));
+            assert_int_equal(len, 0);
+            atomic_store(&fake.hits, 1);
+        }
         expect_text(c, "malformed response");
         expect_text(c, cases[i].text);
         assert_int_equal(atomic_load(&fake.hits), 1); /* never retried */
@@ -885,6 +957,10 @@ static void test_fake_error_status(void **state)
     EXPECT_ERR(c, L1_RPC_ERR_REMOTE, l1_rpc_send_raw_tx(c, &hash, raw, sizeof(raw)));
     assert_int_equal(l1_rpc_last_kind(c), L1_RPC_KIND_NONCE_TOO_LOW);
     assert_int_equal(l1_rpc_last_remote(c)->code, -32000);
+    uint8_t data[8];
+    size_t len = 1;
+    assert_int_equal(l1_rpc_revert_data(c, data, sizeof(data), &len), SEQ_ERR_NOT_FOUND);
+    assert_int_equal(len, 0);
     uint64_t v;
     EXPECT_ERR(c, L1_RPC_ERR_REMOTE, l1_rpc_block_number(c, &v));
     assert_int_equal(atomic_load(&fake.hits), 2); /* neither retried */
@@ -896,6 +972,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reads),
         cmocka_unit_test(test_estimate_gas),
+        cmocka_unit_test(test_eth_call),
         cmocka_unit_test(test_send_and_receipt),
         cmocka_unit_test_teardown(test_pool_answers, automine_restore),
         cmocka_unit_test(test_logs),

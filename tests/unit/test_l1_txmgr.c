@@ -13,6 +13,7 @@
 
 #include <inttypes.h>
 #include <lmdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,6 +437,325 @@ static void test_dead_endpoint(void **state)
     l1_rpc_free(dead);
 }
 
+/* A reorg: the block holding an included tx is reverted away
+ * (evm_snapshot / evm_revert) and replaced by empty blocks. The manager
+ * notices the receipt is gone, puts the tx back to pending and re-sends
+ * it; its confirmation depth counts again from the new block. */
+static void test_reorg(void **state)
+{
+    (void)state;
+    automine(false);
+    char dir[PATH_BYTES];
+    dir_new(dir);
+    l1_txmgr *m = open_mgr(dir);
+    seq_addr to = {.b = {0x66, 0x06}};
+    char *snap = NULL;
+    EXPECT_OK(l1_rpc_call(fx.c, &snap, "evm_snapshot", NULL));
+    uint64_t id = send_value(m, 1, &to, 5);
+    mine(1);
+    EXPECT_OK(l1_txmgr_poll(m, 2));
+    l1_txmgr_tx_status s0 = status_of(m, id);
+    assert_int_equal(s0.state, L1_TXMGR_INCLUDED);
+
+    char params[64];
+    snprintf(params, sizeof params, "[%s]", snap);
+    free(snap);
+    call("evm_revert", params);
+    call("anvil_dropAllTransactions", NULL); /* the other branch never saw it */
+    mine(2);
+    l1_rpc_tx_receipt r;
+    assert_int_equal(l1_rpc_receipt(fx.c, &r, &s0.tx_hash), SEQ_ERR_NOT_FOUND);
+    EXPECT_OK(l1_txmgr_poll(m, 3));
+    l1_txmgr_tx_status s = status_of(m, id);
+    assert_int_equal(s.state, L1_TXMGR_PENDING);
+    assert_int_equal(s.block_number, 0);
+    l1_txmgr_stats st;
+    l1_txmgr_stats_get(m, &st);
+    assert_int_equal(st.reorged, 1);
+
+    mine(1); /* the re-sent tx */
+    EXPECT_OK(l1_txmgr_poll(m, 4));
+    s = status_of(m, id);
+    assert_int_equal(s.state, L1_TXMGR_INCLUDED);
+    assert_true(s.block_number > s0.block_number);
+    assert_false(seq_hash_equal(&s.block_hash, &s0.block_hash));
+    mine(CONFIRM_DEPTH - 2);
+    EXPECT_OK(l1_txmgr_poll(m, 5));
+    assert_int_equal(status_of(m, id).state, L1_TXMGR_INCLUDED); /* depth counts anew */
+    mine(1);
+    EXPECT_OK(l1_txmgr_poll(m, 6));
+    s = status_of(m, id);
+    assert_int_equal(s.state, L1_TXMGR_CONFIRMED);
+    assert_int_equal(balance_low_byte(&to), 5); /* once */
+    l1_txmgr_close(m);
+}
+
+/* A reorg after which another branch holds the tx in a later block (it
+ * was re-sent by someone else): the receipt moves, the manager follows it
+ * without re-sending, counts the reorg, and the depth counts anew. */
+static void test_reorg_moved(void **state)
+{
+    (void)state;
+    automine(false);
+    char dir[PATH_BYTES];
+    dir_new(dir);
+    l1_txmgr *m = open_mgr(dir);
+    seq_addr to = {.b = {0x67, 0x07}};
+    char *snap = NULL;
+    EXPECT_OK(l1_rpc_call(fx.c, &snap, "evm_snapshot", NULL));
+    uint64_t id = send_value(m, 1, &to, 6);
+    mine(1);
+    EXPECT_OK(l1_txmgr_poll(m, 2));
+    l1_txmgr_tx_status s1 = status_of(m, id);
+    assert_int_equal(s1.state, L1_TXMGR_INCLUDED);
+    char hash[67], params[128];
+    assert_int_equal(l1_hex_encode(hash, sizeof hash, s1.tx_hash.b, 32), SEQ_OK);
+    snprintf(params, sizeof params, "[\"%s\"]", hash);
+    char *raw = NULL;
+    EXPECT_OK(l1_rpc_call(fx.c, &raw, "eth_getRawTransactionByHash", params));
+
+    snprintf(params, sizeof params, "[%s]", snap);
+    free(snap);
+    call("evm_revert", params);
+    call("anvil_dropAllTransactions", NULL);
+    mine(1); /* the other branch: an empty block at the tx's height */
+    char *send_params = malloc(strlen(raw) + 3);
+    assert_non_null(send_params);
+    sprintf(send_params, "[%s]", raw);
+    free(raw);
+    call("eth_sendRawTransaction", send_params);
+    free(send_params);
+    mine(1);
+    l1_txmgr_stats before;
+    l1_txmgr_stats_get(m, &before);
+    EXPECT_OK(l1_txmgr_poll(m, 3));
+    l1_txmgr_tx_status s = status_of(m, id);
+    assert_int_equal(s.state, L1_TXMGR_INCLUDED);
+    assert_int_equal(s.block_number, s1.block_number + 1);
+    assert_memory_equal(s.tx_hash.b, s1.tx_hash.b, 32);
+    l1_txmgr_stats st;
+    l1_txmgr_stats_get(m, &st);
+    assert_int_equal(st.reorged, before.reorged + 1);
+    assert_int_equal(st.broadcasts + st.already_known,
+                     before.broadcasts + before.already_known); /* not re-sent */
+    mine(CONFIRM_DEPTH - 2);
+    EXPECT_OK(l1_txmgr_poll(m, 4));
+    assert_int_equal(status_of(m, id).state, L1_TXMGR_INCLUDED);
+    mine(1);
+    EXPECT_OK(l1_txmgr_poll(m, 5));
+    assert_int_equal(status_of(m, id).state, L1_TXMGR_CONFIRMED);
+    assert_int_equal(balance_low_byte(&to), 6);
+    l1_txmgr_close(m);
+}
+
+/* Another signer used two nonces: the manager's tx at the first is lost,
+ * its next nonce jumps past the second, and the nonce in between, which
+ * has no record, does not stop the manager. */
+static void test_foreign_gap(void **state)
+{
+    (void)state;
+    automine(true);
+    char dir[PATH_BYTES];
+    dir_new(dir);
+    l1_txmgr *m = open_mgr(dir);
+    seq_addr to = {.b = {0x68, 0x08}};
+    uint64_t id0 = send_value(m, 1, &to, 1);
+    l1_rpc_fees fh;
+    static const double median[] = {50.0};
+    EXPECT_OK(l1_rpc_fee_history(fx.c, &fh, 1, median, 1));
+    for (uint64_t k = 1; k <= 2; k++) {
+        l1_tx tx = {.chain_id = ANVIL_CHAIN_ID,
+                    .nonce = id0 + k,
+                    .max_priority_fee_per_gas = 1000000000u,
+                    .max_fee_per_gas = 1000000000u + 2 * fh.base_fee_next,
+                    .gas_limit = TRANSFER_GAS,
+                    .has_to = true,
+                    .to = to};
+        uint8_t raw[L1_TX_OVERHEAD_BYTES_MAX];
+        size_t raw_len = 0;
+        seq_hash h;
+        EXPECT_OK(l1_tx_sign(raw, sizeof raw, &raw_len, &h, fx.key, &tx));
+        EXPECT_OK(l1_rpc_send_raw_tx(fx.c, &h, raw, raw_len));
+    }
+    uint64_t id1 = send_value(m, 2, &to, 2);
+    assert_int_equal(id1, id0 + 1);
+    assert_int_equal(status_of(m, id1).state, L1_TXMGR_LOST);
+    uint64_t next = 0;
+    assert_true(l1_txmgr_next_nonce(m, &next));
+    assert_int_equal(next, id0 + 3);
+    l1_txmgr_tx_status s;
+    assert_int_equal(l1_txmgr_status(m, &s, id0 + 2), SEQ_ERR_NOT_FOUND);
+    EXPECT_OK(l1_txmgr_poll(m, 3));
+    uint64_t id3 = send_value(m, 4, &to, 3);
+    assert_int_equal(id3, id0 + 3);
+    mine(CONFIRM_DEPTH);
+    EXPECT_OK(l1_txmgr_poll(m, 5));
+    assert_int_equal(status_of(m, id3).state, L1_TXMGR_CONFIRMED);
+    l1_txmgr_close(m);
+    m = open_mgr(dir); /* the gap survives a restart too */
+    EXPECT_OK(l1_txmgr_poll(m, 6));
+    uint64_t id4 = send_value(m, 7, &to, 4);
+    assert_int_equal(id4, id0 + 4);
+    l1_txmgr_close(m);
+}
+
+/* Polls until id is confirmed (automine: its receipt may lag a little). */
+static void poll_until_confirmed(l1_txmgr *m, uint64_t id, uint64_t now_ms)
+{
+    for (int i = 0; i < 100; i++) {
+        EXPECT_OK(l1_txmgr_poll(m, now_ms));
+        if (status_of(m, id).state == L1_TXMGR_CONFIRMED)
+            return;
+        usleep(20000);
+    }
+    fail_msg("tx %" PRIu64 " not confirmed", id);
+}
+
+/* Entries in the store's txs database, read with the manager closed. */
+static size_t stored_records(const char *dir)
+{
+    MDB_env *env = NULL;
+    MDB_txn *txn = NULL;
+    MDB_dbi dbi;
+    MDB_stat st = {0};
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_set_maxdbs(env, 2), 0);
+    assert_int_equal(mdb_env_open(env, dir, MDB_RDONLY, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "txs", 0, &dbi), 0);
+    assert_int_equal(mdb_stat(txn, dbi, &st), 0);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
+    return st.ms_entries;
+}
+
+/* Final records below the lowest open nonce are kept final_keep deep;
+ * older ones are deleted, so the store stays bounded. */
+static void test_prune(void **state)
+{
+    (void)state;
+    automine(true);
+    char dir[PATH_BYTES];
+    dir_new(dir);
+    l1_txmgr_options o;
+    l1_txmgr_options_default(&o);
+    assert_int_equal(o.final_keep, L1_TXMGR_FINAL_KEEP_DEFAULT);
+    o.final_keep = L1_TXMGR_FINAL_KEEP_MAX + 1;
+    l1_txmgr *m = NULL;
+    assert_int_equal(l1_txmgr_open(&m, dir, fx.c, fx.key, ANVIL_CHAIN_ID, &o), SEQ_ERR_INVALID_ARG);
+    o.final_keep = 2;
+    o.confirm_depth = 1;
+    EXPECT_OK(l1_txmgr_open(&m, dir, fx.c, fx.key, ANVIL_CHAIN_ID, &o));
+    seq_addr to = {.b = {0x69, 0x09}};
+    uint64_t ids[6];
+    for (uint8_t i = 0; i < 6; i++)
+        ids[i] = send_value(m, i, &to, 1);
+    poll_until_confirmed(m, ids[5], 10);
+    EXPECT_OK(l1_txmgr_poll(m, 10)); /* prunes once the last is final */
+    l1_txmgr_tx_status s;
+    for (size_t i = 0; i < 6; i++) {
+        seq_err want = i < 4 ? SEQ_ERR_NOT_FOUND : SEQ_OK;
+        assert_int_equal(l1_txmgr_status(m, &s, ids[i]), want);
+        if (want == SEQ_OK)
+            assert_int_equal(s.state, L1_TXMGR_CONFIRMED);
+    }
+    l1_txmgr_close(m);
+    assert_int_equal(stored_records(dir), 2);
+    EXPECT_OK(l1_txmgr_open(&m, dir, fx.c, fx.key, ANVIL_CHAIN_ID, &o));
+    uint64_t id = send_value(m, 20, &to, 1);
+    assert_int_equal(id, ids[5] + 1);
+    poll_until_confirmed(m, id, 21);
+    EXPECT_OK(l1_txmgr_poll(m, 22));
+    assert_int_equal(l1_txmgr_status(m, &s, ids[4]), SEQ_ERR_NOT_FOUND);
+    l1_txmgr_close(m);
+    assert_int_equal(stored_records(dir), 2);
+}
+
+/* L1 down: an anvil of its own is killed (its chain kept in a --state
+ * file) with a tx in flight. Sends are refused with clear retryable
+ * errors and queue nothing; polls fail the same way and keep the tx; once
+ * anvil is back (its pool lost), the next poll re-broadcasts it and
+ * everything is mined exactly once. Then the same with a frozen anvil
+ * (SIGSTOP): timeouts, and a resume after SIGCONT. */
+static void test_l1_down(void **state)
+{
+    (void)state;
+    char state_file[PATH_BYTES], dir[PATH_BYTES];
+    snprintf(state_file, sizeof state_file, "%s/anvil-state.json", fx.root);
+    const char *extra[] = {"--state", state_file, "--no-mining", NULL};
+    test_anvil l1;
+    assert_true(test_anvil_start_with(&l1, getenv("SEQ_ANVIL"), 0, extra));
+    l1_rpc_options ro;
+    l1_rpc_options_default(&ro);
+    ro.timeout_ms = 300;
+    ro.connect_timeout_ms = 300;
+    ro.retries = 1;
+    ro.backoff_ms_base = 10;
+    ro.backoff_ms_max = 20;
+    l1_rpc *c = NULL;
+    EXPECT_OK(l1_rpc_new(&c, l1.url, &ro));
+    dir_new(dir);
+    l1_txmgr_options o;
+    l1_txmgr_options_default(&o);
+    o.resubmit_ms = 60000; /* no bump: only the re-broadcast after the outage */
+    o.confirm_depth = 1;
+    l1_txmgr *m = NULL;
+    EXPECT_OK(l1_txmgr_open(&m, dir, c, fx.key, ANVIL_CHAIN_ID, &o));
+    seq_addr to = {.b = {0x70, 0x0a}};
+    uint8_t wei[32] = {0};
+    wei[31] = 3;
+    uint64_t id0 = 0, id1 = 0;
+    EXPECT_OK(l1_txmgr_send(m, &id0, 1, &to, wei, NULL, 0, TRANSFER_GAS));
+
+    test_anvil_stop(&l1); /* SIGTERM: anvil dumps its chain, not its pool */
+    seq_err err = l1_txmgr_send(m, &id1, 2, &to, wei, NULL, 0, TRANSFER_GAS);
+    assert_int_equal(err, SEQ_ERR_UNAVAILABLE);
+    assert_int_equal(id1, 0);
+    printf("L1 down, send: %s\n", l1_rpc_last_error(c));
+    assert_non_null(strstr(l1_rpc_last_error(c), "unavailable"));
+    assert_int_equal(l1_txmgr_poll(m, 3), SEQ_ERR_UNAVAILABLE);
+    l1_txmgr_tx_status s = status_of(m, id0);
+    assert_int_equal(s.state, L1_TXMGR_PENDING);
+    uint64_t next = 0;
+    assert_true(l1_txmgr_next_nonce(m, &next));
+    assert_int_equal(next, id0 + 1); /* nothing queued while down */
+
+    assert_true(test_anvil_start_with(&l1, getenv("SEQ_ANVIL"), l1.port != 0 ? l1.port : 0, extra));
+    EXPECT_OK(l1_txmgr_poll(m, 4)); /* back: re-broadcast */
+    char *result = NULL;
+    EXPECT_OK(l1_rpc_call(c, &result, "evm_mine", NULL));
+    free(result);
+    EXPECT_OK(l1_txmgr_poll(m, 5));
+    s = status_of(m, id0);
+    assert_int_equal(s.state, L1_TXMGR_CONFIRMED);
+    EXPECT_OK(l1_txmgr_send(m, &id1, 6, &to, wei, NULL, 0, TRANSFER_GAS));
+    assert_int_equal(id1, id0 + 1);
+
+    /* frozen: connections are accepted, nothing answers */
+    assert_int_equal(kill(l1.pid, SIGSTOP), 0);
+    assert_int_equal(l1_txmgr_poll(m, 7), SEQ_ERR_TIMEOUT);
+    printf("L1 frozen, poll: %s\n", l1_rpc_last_error(c));
+    assert_int_equal(kill(l1.pid, SIGCONT), 0);
+    EXPECT_OK(l1_txmgr_poll(m, 8));
+    EXPECT_OK(l1_rpc_call(c, &result, "evm_mine", NULL));
+    free(result);
+    EXPECT_OK(l1_txmgr_poll(m, 9));
+    assert_int_equal(status_of(m, id1).state, L1_TXMGR_CONFIRMED);
+    uint64_t n = 0;
+    EXPECT_OK(l1_rpc_nonce(c, &n, &fx.dev, L1_TAG_LATEST));
+    assert_int_equal(n, id1 + 1);
+    uint8_t bal[32];
+    EXPECT_OK(l1_rpc_balance(c, bal, &to, L1_TAG_LATEST));
+    assert_int_equal(bal[31], 6); /* two transfers of 3 wei, each once */
+    l1_txmgr_stats st;
+    l1_txmgr_stats_get(m, &st);
+    printf("stats: broadcasts %" PRIu64 ", already known %" PRIu64 ", send failures %" PRIu64 "\n",
+           st.broadcasts, st.already_known, st.send_failures);
+    l1_txmgr_close(m);
+    l1_rpc_free(c);
+    test_anvil_stop(&l1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +765,11 @@ int main(void)
         cmocka_unit_test_teardown(test_restart, automine_restore),
         cmocka_unit_test_teardown(test_nonce_too_low, automine_restore),
         cmocka_unit_test(test_dead_endpoint),
+        cmocka_unit_test_teardown(test_reorg, automine_restore),
+        cmocka_unit_test_teardown(test_reorg_moved, automine_restore),
+        cmocka_unit_test_teardown(test_foreign_gap, automine_restore),
+        cmocka_unit_test_teardown(test_prune, automine_restore),
+        cmocka_unit_test(test_l1_down),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
