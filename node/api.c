@@ -20,8 +20,6 @@
 #define API_INVALID_PARAMS   (-32602)
 #define API_INTERNAL_ERROR   (-32603)
 
-#define API_JSON_DEPTH_MAX 16u /* nesting accepted in a request */
-
 struct node_api {
     nng_url *url;
     nng_http_server *server;
@@ -71,6 +69,20 @@ static json_t *status_peers(const node_status *s)
     return peers;
 }
 
+/* The transport's totals: what reached the node before (or without) an
+ * authenticated peer, closes by reason. */
+static json_t *transport_json(const net_counters *n)
+{
+    json_t *closed = json_object();
+    for (size_t r = 0; closed != NULL && r < NET_CLOSE_REASON_COUNT_; r++)
+        json_object_set_new(closed, net_close_reason_name((net_close_reason)r),
+                            json_u64(n->closed[r]));
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "accepted", json_u64(n->accepted), "dials",
+                     json_u64(n->dials), "dialFailures", json_u64(n->dial_failures), "handshakes",
+                     json_u64(n->handshakes), "inboxDepth", json_u64(n->inbox_depth), "inboxBytes",
+                     json_u64(n->inbox_bytes), "closed", closed);
+}
+
 static json_t *status_json(const node_status *s)
 {
     const cons_stats *c = &s->stats;
@@ -95,19 +107,19 @@ static json_t *status_json(const node_status *s)
         json_u64(m->evicted), "replaced", json_u64(m->replaced), "committed",
         json_u64(m->committed), "gossipReceived", json_u64(s->txpool.received), "gossipSent",
         json_u64(s->txpool.gossiped), "trackedBlocks", json_u64(s->txpool.tracked_blocks));
-    return json_pack("{s:b,s:o,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:I,s:o,s:o,s:o,"
-                     "s:o,s:o,s:o}",
-                     "running", s->running, "validator", json_addr(&s->validator), "validatorIndex",
-                     (json_int_t)s->self_index, "committeeSize", (json_int_t)s->committee_size,
-                     "view", json_u64(s->view), "leaderIndex", (json_int_t)s->leader_index,
-                     "leader", json_addr(&s->leader), "height", json_u64(s->height_committed),
-                     "hash", json_hex(s->hash_committed.b, SEQ_HASH_BYTES), "highQcView",
-                     json_u64(s->high_qc_view), "timeoutsConsecutive",
-                     json_u64(s->timeouts_consecutive), "halted", s->halted, "storeFailing",
-                     s->store_failing, "uptimeMs", json_u64(s->uptime_ms), "peersConnected",
-                     (json_int_t)s->peers_connected, "peers", status_peers(s), "messages", messages,
-                     "stats", stats, "storeFailures", json_u64(s->store_failures), "txsCommitted",
-                     json_u64(s->txs_committed), "mempool", pool);
+    return json_pack(
+        "{s:b,s:o,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:I,s:o,s:o,s:o,"
+        "s:o,s:o,s:o,s:o}",
+        "running", s->running, "validator", json_addr(&s->validator), "validatorIndex",
+        (json_int_t)s->self_index, "committeeSize", (json_int_t)s->committee_size, "view",
+        json_u64(s->view), "leaderIndex", (json_int_t)s->leader_index, "leader",
+        json_addr(&s->leader), "height", json_u64(s->height_committed), "hash",
+        json_hex(s->hash_committed.b, SEQ_HASH_BYTES), "highQcView", json_u64(s->high_qc_view),
+        "timeoutsConsecutive", json_u64(s->timeouts_consecutive), "halted", s->halted,
+        "storeFailing", s->store_failing, "uptimeMs", json_u64(s->uptime_ms), "peersConnected",
+        (json_int_t)s->peers_connected, "peers", status_peers(s), "messages", messages, "stats",
+        stats, "storeFailures", json_u64(s->store_failures), "txsCommitted",
+        json_u64(s->txs_committed), "mempool", pool, "transport", transport_json(&s->net));
 }
 
 static uint64_t monotonic_ms(void)

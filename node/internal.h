@@ -332,6 +332,35 @@ void net_conn_resume_locked(net_conn *c, uint64_t now_ms);
 /* Stops c's I/O and frees it; c must be on no list and mtx not held. */
 void net_conn_reap(net_conn *c);
 
+/* ---- the receive path's checks, exposed for fuzz/fuzz_handshake.c (the
+ * one file outside node/ that includes this header). None takes a lock or
+ * does I/O; each reads only c's receive-chain fields (state, hs_rx,
+ * rx_want, rx_header, nonce_rx, session, transcript, hello_tx) and the
+ * net's fixed fields, so a harness can drive them on a calloc'd net_conn. */
+
+/* What a check returns when it passes. */
+#define NET_CLOSE_NONE NET_CLOSE_REASON_COUNT_
+
+/* True iff a frame body of body_len bytes is allowed in state: a Hello
+ * 1..NET_HANDSHAKE_BYTES_MAX, a sealed Auth NET_AEAD_TAG_BYTES..
+ * NET_HANDSHAKE_BYTES_MAX, a data frame NET_AEAD_TAG_BYTES..
+ * NET_FRAME_BYTES_MAX (net_handshake.c). */
+bool net_frame_len_valid(net_conn_state state, uint32_t body_len);
+/* A fresh ephemeral key pair and our Hello frame (hello_tx, hello_len);
+ * state becomes NET_CONN_HELLO. c->n and c->session must be set. */
+void net_conn_hello_prepare(net_conn *c);
+/* The peer's Hello is hs_rx[0..rx_want): NET_CLOSE_NONE (session keys and
+ * transcript derived), NET_CLOSE_MALFORMED or NET_CLOSE_GENESIS_MISMATCH. */
+net_close_reason net_conn_hello_check(net_conn *c);
+/* The peer's sealed Auth is hs_rx[0..rx_want) under rx_header: opens it in
+ * place and checks it (node/README.md, "Handshake", step 5). *peer is the
+ * committee member it names when a failure may be counted against it. */
+net_close_reason net_conn_auth_check(net_conn *c, uint32_t *peer);
+/* Opens a data frame body[0..body_len) under rx_header in place with the
+ * next receive counter (spent either way): NET_CLOSE_NONE or
+ * NET_CLOSE_DECRYPT_FAILED. */
+net_close_reason net_conn_frame_open(net_conn *c, uint8_t *body, size_t body_len);
+
 /* ---- net_handshake.c: pure; libsodium must be initialised. */
 
 /* A fresh ephemeral X25519 key pair into s. */

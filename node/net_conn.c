@@ -24,8 +24,6 @@
 
 #include "wire.h"
 
-#define NET_CLOSE_NONE NET_CLOSE_REASON_COUNT_
-
 static void conn_recv_done(void *arg);
 static void conn_send_done(void *arg);
 static void conn_kick_done(void *arg);
@@ -118,6 +116,17 @@ static void conn_recv_header_locked(net_conn *c)
     conn_recv_part_locked(c);
 }
 
+void net_conn_hello_prepare(net_conn *c)
+{
+    SEQ_ASSERT(c != NULL && c->n != NULL && c->session != NULL);
+    net_session_init(c->session);
+    seq_err err = net_hello_encode(c->hello_tx + NET_FRAME_HEADER_BYTES, NET_HANDSHAKE_BYTES_MAX,
+                                   &c->hello_len, &c->n->genesis_hash, c->session->kx_public);
+    SEQ_ASSERT(err == SEQ_OK); /* our own Hello always fits */
+    net_frame_header(c->hello_tx, (uint32_t)c->hello_len);
+    c->state = NET_CONN_HELLO;
+}
+
 seq_err net_conn_start_locked(net *n, nng_stream *stream, bool dialed, uint32_t peer,
                               uint64_t now_ms)
 {
@@ -129,12 +138,7 @@ seq_err net_conn_start_locked(net *n, nng_stream *stream, bool dialed, uint32_t 
         nng_stream_free(stream);
         return SEQ_ERR_NO_MEMORY;
     }
-    net_session_init(c->session);
-    seq_err err = net_hello_encode(c->hello_tx + NET_FRAME_HEADER_BYTES, NET_HANDSHAKE_BYTES_MAX,
-                                   &c->hello_len, &n->genesis_hash, c->session->kx_public);
-    SEQ_ASSERT(err == SEQ_OK); /* our own Hello always fits */
-    net_frame_header(c->hello_tx, (uint32_t)c->hello_len);
-    c->state = NET_CONN_HELLO;
+    net_conn_hello_prepare(c);
     c->deadline_ms = now_ms + n->limits.handshake_timeout_ms;
     c->in_ms = now_ms;
     c->out_ms = now_ms;
@@ -327,8 +331,10 @@ static void conn_kick_done(void *arg)
 
 /* Checks the peer's Hello (in hs_rx) and derives the session; no lock:
  * everything touched belongs to the receive chain or is fixed. */
-static net_close_reason conn_hello_check(net_conn *c)
+net_close_reason net_conn_hello_check(net_conn *c)
 {
+    SEQ_ASSERT(c != NULL && c->state == NET_CONN_HELLO);
+    SEQ_ASSERT(c->rx_want >= 1 && c->rx_want <= NET_HANDSHAKE_BYTES_MAX);
     const net *n = c->n;
     wire_hello hello;
     if (net_hello_decode(&hello, c->hs_rx, c->rx_want) != SEQ_OK)
@@ -363,7 +369,7 @@ static void conn_auth_prepare_locked(net_conn *c)
 static void conn_hello_received(net_conn *c)
 {
     net *n = c->n;
-    net_close_reason fail = conn_hello_check(c);
+    net_close_reason fail = net_conn_hello_check(c);
     nng_mtx_lock(n->mtx);
     if (c->closing)
         goto unlock;
@@ -382,8 +388,10 @@ unlock:
 
 /* Opens and checks the peer's Auth; *peer receives the validator it names
  * when that is a committee member we may attribute the failure to. */
-static net_close_reason conn_auth_check(net_conn *c, uint32_t *peer)
+net_close_reason net_conn_auth_check(net_conn *c, uint32_t *peer)
 {
+    SEQ_ASSERT(c != NULL && peer != NULL && c->state == NET_CONN_AUTH);
+    SEQ_ASSERT(c->rx_want >= NET_AEAD_TAG_BYTES && c->rx_want <= NET_HANDSHAKE_BYTES_MAX);
     const net *n = c->n;
     *peer = NET_PEER_NONE;
     if (net_frame_open(c->hs_rx, c->rx_want, c->rx_header, c->session->key_rx, c->nonce_rx) !=
@@ -456,7 +464,7 @@ static void conn_auth_received(net_conn *c)
 {
     net *n = c->n;
     uint32_t named = NET_PEER_NONE;
-    net_close_reason fail = conn_auth_check(c, &named);
+    net_close_reason fail = net_conn_auth_check(c, &named);
     nng_mtx_lock(n->mtx);
     if (c->closing)
         goto unlock;
@@ -476,19 +484,27 @@ unlock:
 
 /* ------------------------------------------------------------ receiving */
 
+net_close_reason net_conn_frame_open(net_conn *c, uint8_t *body, size_t body_len)
+{
+    SEQ_ASSERT(c != NULL && body != NULL && c->state == NET_CONN_OPEN);
+    SEQ_ASSERT(net_frame_len_valid(c->state, (uint32_t)body_len));
+    seq_err err = net_frame_open(body, body_len, c->rx_header, c->session->key_rx, c->nonce_rx);
+    c->nonce_rx++; /* a failure closes the connection: the counter is spent either way */
+    return err == SEQ_OK ? NET_CLOSE_NONE : NET_CLOSE_DECRYPT_FAILED;
+}
+
 static void conn_frame_received(net_conn *c)
 {
     net *n = c->n;
     uint8_t *body = c->rx_heap;
     size_t body_len = c->rx_want;
-    seq_err err = net_frame_open(body, body_len, c->rx_header, c->session->key_rx, c->nonce_rx);
-    c->nonce_rx++;
+    net_close_reason fail = net_conn_frame_open(c, body, body_len);
     nng_mtx_lock(n->mtx);
     c->rx_heap = NULL;
-    if (c->closing || err != SEQ_OK) {
+    if (c->closing || fail != NET_CLOSE_NONE) {
         free(body);
         if (!c->closing)
-            net_conn_close_locked(c, NET_CLOSE_DECRYPT_FAILED);
+            net_conn_close_locked(c, fail);
         goto unlock;
     }
     c->in_ms = nng_clock();
@@ -537,11 +553,9 @@ static void conn_header_done(net_conn *c)
     net *n = c->n;
     uint32_t len = net_frame_body_len(c->rx_header);
     bool open = c->state == NET_CONN_OPEN; /* only this chain changes state */
-    uint32_t min = c->state == NET_CONN_HELLO ? 1u : NET_AEAD_TAG_BYTES;
-    uint32_t max = open ? NET_FRAME_BYTES_MAX : NET_HANDSHAKE_BYTES_MAX;
     net_close_reason fail = NET_CLOSE_NONE;
     uint8_t *heap = NULL;
-    if (len < min || len > max)
+    if (!net_frame_len_valid(c->state, len))
         fail = NET_CLOSE_FRAME_SIZE;
     else if (open && (heap = malloc(len)) == NULL)
         fail = NET_CLOSE_NO_MEMORY;

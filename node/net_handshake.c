@@ -62,9 +62,10 @@ static seq_err handshake_decode(wire_msg *out, wire_type type, const uint8_t *in
     _Alignas(SEQ_ARENA_ALIGN) uint8_t arena_mem[NET_HANDSHAKE_ARENA_BYTES];
     seq_arena arena;
     seq_arena_init(&arena, arena_mem, sizeof arena_mem);
-    if (in_len > NET_HANDSHAKE_BYTES_MAX)
-        return SEQ_ERR_TOO_LARGE;
-    seq_err err = wire_decode(out, &arena, in, in_len);
+    /* Too large is refused before decoding, with *out zeroed like any
+     * other refusal (fuzz_handshake found it left uninitialised). */
+    seq_err err =
+        in_len > NET_HANDSHAKE_BYTES_MAX ? SEQ_ERR_TOO_LARGE : wire_decode(out, &arena, in, in_len);
     if (err == SEQ_OK && out->type != type)
         err = SEQ_ERR_MALFORMED;
     if (err != SEQ_OK)
@@ -203,6 +204,14 @@ uint32_t net_frame_body_len(const uint8_t header[NET_FRAME_HEADER_BYTES])
 {
     return (uint32_t)header[0] << 24 | (uint32_t)header[1] << 16 | (uint32_t)header[2] << 8 |
            (uint32_t)header[3];
+}
+
+bool net_frame_len_valid(net_conn_state state, uint32_t body_len)
+{
+    /* A Hello is at least one byte; every sealed body carries a tag. */
+    uint32_t min = state == NET_CONN_HELLO ? 1u : NET_AEAD_TAG_BYTES;
+    uint32_t max = state == NET_CONN_OPEN ? NET_FRAME_BYTES_MAX : NET_HANDSHAKE_BYTES_MAX;
+    return body_len >= min && body_len <= max;
 }
 
 static void frame_nonce(uint8_t out[crypto_aead_xchacha20poly1305_ietf_NPUBBYTES], uint64_t n)

@@ -1091,6 +1091,7 @@ typedef struct {
     uint64_t txs_committed;    /* txs in blocks committed since start */
     cons_stats stats;
     node_txpool_stats txpool;
+    net_counters net; /* the transport's totals, also of unauthenticated connections */
 } node_status;
 
 /* Resolves config (node_config_resolve: genesis, keys, committee), opens

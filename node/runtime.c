@@ -501,6 +501,7 @@ static void snapshot(node_runtime *rt, bool running)
         nng_mtx_unlock(rt->status_mtx);
     }
     snapshot_peers(rt, s);
+    net_stats(rt->net, &s->net);
     if (rt->txpool != NULL)
         node_txpool_get_stats(rt->txpool, &s->txpool);
     nng_mtx_lock(rt->status_mtx);

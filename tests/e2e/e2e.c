@@ -1,0 +1,367 @@
+/* e2e.c — a committee of real seqd processes on loopback (e2e.h). The
+ * process handling follows test_committee.c: fork + exec with stdout and
+ * stderr to a log, PR_SET_PDEATHSIG so no node outlives the test, stop by
+ * PID only. */
+#define _XOPEN_SOURCE 700 /* nftw */
+
+#include "e2e.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "anvil.h"
+#include "clock.h"
+
+#define E2E_TOOL_MS_MAX   20000u
+#define E2E_STOP_MS_MAX   10000u
+#define E2E_POLL_MS       100u
+#define E2E_PORT_BASE     20000u /* probed ports are below the ephemeral range */
+#define E2E_PORT_SPAN     12000u
+#define E2E_PORT_TRIES    200u
+#define E2E_LOG_LINE_MAX  4096u
+#define E2E_LOG_LINES_MAX 200000u /* lines read by one e2e_log_has */
+
+e2e_committee *e2e_current;
+
+void e2e_fail(const char *format, ...)
+{
+    e2e_committee *c = e2e_current;
+    const char *name = c != NULL ? c->name : "e2e";
+    va_list ap;
+    va_start(ap, format);
+    fprintf(stderr, "%s: FAIL: ", name);
+    vfprintf(stderr, format, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    if (c != NULL) {
+        fprintf(stderr, "%s: node logs are in %s/log*\n", name, c->dir);
+        e2e_stop_all(c, SIGKILL);
+    }
+    exit(1);
+}
+
+/* Forks and execs argv with stdout and stderr to log (or /dev/null) in the
+ * test directory; the child dies with this process. */
+static pid_t spawn(e2e_committee *c, char *const argv[], const char *log)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    E2E_CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid > 0)
+        return pid;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    int fd = open(log != NULL ? log : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0 || chdir(c->dir) != 0)
+        _exit(127);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+    execv(argv[0], argv);
+    _exit(127);
+}
+
+static int wait_exit(pid_t pid, uint32_t timeout_ms)
+{
+    uint64_t until = test_now_ms() + timeout_ms;
+    int status = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (r < 0 || test_now_ms() > until)
+            return -1;
+        test_sleep_ms(10);
+    }
+}
+
+static void run_tool(e2e_committee *c, char *const argv[])
+{
+    char log[E2E_PATH_BYTES];
+    snprintf(log, sizeof log, "%s/tools.log", c->dir);
+    int code = wait_exit(spawn(c, argv, log), E2E_TOOL_MS_MAX);
+    E2E_CHECK(code == 0, "%s %s exited with %d (see tools.log)", argv[0], argv[1], code);
+}
+
+uint16_t e2e_free_port(e2e_committee *c, const uint16_t *taken, size_t taken_count)
+{
+    for (uint32_t t = 0; t < E2E_PORT_TRIES; t++) {
+        c->rng = c->rng * 6364136223846793005ull + 1442695040888963407ull;
+        uint16_t port = (uint16_t)(E2E_PORT_BASE + (uint32_t)(c->rng >> 33) % E2E_PORT_SPAN);
+        bool used = false;
+        for (size_t k = 0; k < taken_count; k++)
+            used = used || taken[k] == port;
+        if (!used && test_port_probe(port, true))
+            return port;
+    }
+    e2e_fail("no free loopback port found");
+}
+
+static void write_file(e2e_committee *c, const char *name, const char *text)
+{
+    char path[E2E_PATH_BYTES];
+    snprintf(path, sizeof path, "%s/%s", c->dir, name);
+    FILE *f = fopen(path, "w");
+    E2E_CHECK(f != NULL && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write %s", path);
+}
+
+static void node_config(e2e_committee *c, size_t i)
+{
+    e2e_node *nd = &c->nodes[i];
+    char listen[96] = "";
+    if (nd->listen_port != nd->peer_port)
+        snprintf(listen, sizeof listen, " \"listen\": \"tcp://127.0.0.1:%u\",\n",
+                 (unsigned)nd->listen_port);
+    char config[768], name[32];
+    snprintf(config, sizeof config,
+             "{\"version\": 1, \"data_dir\": \"data%zu\", \"genesis\": \"genesis.json\",\n"
+             " \"key_dir\": \"k%zu\", \"insecure_key\": true,\n%s"
+             " \"rpc_listen\": \"%s\"}\n",
+             i, i, listen, nd->rpc_url);
+    snprintf(name, sizeof name, "node%zu.json", i);
+    write_file(c, name, config);
+    l1_rpc_options options;
+    l1_rpc_options_default(&options);
+    options.connect_timeout_ms = 1000;
+    options.timeout_ms = 2000;
+    options.retries = 0;
+    E2E_CHECK(l1_rpc_new(&nd->rpc, nd->rpc_url, &options) == SEQ_OK, "l1_rpc_new");
+}
+
+void e2e_setup(e2e_committee *c, const char *name, size_t count, uint32_t timeout_ms_base,
+               unsigned listen_apart)
+{
+    memset(c, 0, sizeof *c);
+    e2e_current = c;
+    c->name = name;
+    c->count = count;
+    E2E_CHECK(count >= 1 && count <= E2E_NODES_MAX, "committee of %zu", count);
+    c->seqd_path = getenv("SEQ_SEQD");
+    c->seqctl_path = getenv("SEQ_SEQCTL");
+    E2E_CHECK(c->seqd_path != NULL && c->seqctl_path != NULL,
+              "SEQ_SEQD and SEQ_SEQCTL must be set");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(c->dir, sizeof c->dir, "%s/seq-e2e-XXXXXX", tmp != NULL ? tmp : "/tmp");
+    E2E_CHECK(mkdtemp(c->dir) != NULL, "mkdtemp: %s", strerror(errno));
+    c->rng = (uint64_t)getpid() ^ test_now_ms();
+
+    uint16_t taken[3 * E2E_NODES_MAX];
+    size_t taken_count = 0;
+    char key_dirs[E2E_NODES_MAX][16], endpoints[E2E_NODES_MAX][64], timeout[16];
+    char *genesis[10 + 4 * E2E_NODES_MAX + 1];
+    size_t g = 0;
+    snprintf(timeout, sizeof timeout, "%u", (unsigned)timeout_ms_base);
+    genesis[g++] = (char *)c->seqctl_path;
+    genesis[g++] = "genesis";
+    genesis[g++] = "--l2-chain-id";
+    genesis[g++] = "901";
+    genesis[g++] = "--l1-chain-id";
+    genesis[g++] = "31337";
+    genesis[g++] = "--timeout-ms-base";
+    genesis[g++] = timeout;
+    genesis[g++] = "--out";
+    genesis[g++] = "genesis.json";
+    for (size_t i = 0; i < count; i++) {
+        e2e_node *nd = &c->nodes[i];
+        nd->peer_port = e2e_free_port(c, taken, taken_count);
+        taken[taken_count++] = nd->peer_port;
+        nd->rpc_port = e2e_free_port(c, taken, taken_count);
+        taken[taken_count++] = nd->rpc_port;
+        nd->listen_port = nd->peer_port;
+        if ((listen_apart >> i) & 1u) {
+            nd->listen_port = e2e_free_port(c, taken, taken_count);
+            taken[taken_count++] = nd->listen_port;
+        }
+        snprintf(nd->rpc_url, sizeof nd->rpc_url, "http://127.0.0.1:%u", (unsigned)nd->rpc_port);
+        snprintf(key_dirs[i], sizeof key_dirs[i], "k%zu", i);
+        snprintf(endpoints[i], sizeof endpoints[i], "tcp://127.0.0.1:%u", (unsigned)nd->peer_port);
+        char *keygen[] = {(char *)c->seqctl_path, "keygen", "--out", key_dirs[i],
+                          "--insecure-key",       NULL};
+        run_tool(c, keygen);
+        genesis[g++] = "--key-dir";
+        genesis[g++] = key_dirs[i];
+        genesis[g++] = "--endpoint";
+        genesis[g++] = endpoints[i];
+        node_config(c, i);
+    }
+    genesis[g] = NULL;
+    run_tool(c, genesis);
+}
+
+void e2e_node_start(e2e_committee *c, size_t i)
+{
+    char config[E2E_PATH_BYTES], log[E2E_PATH_BYTES];
+    snprintf(config, sizeof config, "%s/node%zu.json", c->dir, i);
+    snprintf(log, sizeof log, "%s/log%zu", c->dir, i);
+    char *argv[] = {(char *)c->seqd_path, "--config", config, NULL};
+    c->nodes[i].pid = spawn(c, argv, log);
+}
+
+void e2e_node_stop(e2e_committee *c, size_t i, int signo)
+{
+    e2e_node *nd = &c->nodes[i];
+    if (nd->pid <= 0)
+        return;
+    kill(nd->pid, signo);
+    int code = wait_exit(nd->pid, E2E_STOP_MS_MAX);
+    if (code < 0) {
+        kill(nd->pid, SIGKILL);
+        code = wait_exit(nd->pid, E2E_STOP_MS_MAX);
+    }
+    nd->pid = 0;
+    if (signo == SIGTERM)
+        E2E_CHECK(code == 0, "node %zu exited with %d after SIGTERM (see log%zu)", i, code, i);
+}
+
+void e2e_stop_all(e2e_committee *c, int signo)
+{
+    for (size_t i = 0; i < c->count; i++)
+        if (c->nodes[i].pid > 0) {
+            kill(c->nodes[i].pid, signo);
+            waitpid(c->nodes[i].pid, NULL, 0);
+            c->nodes[i].pid = 0;
+        }
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void e2e_teardown(e2e_committee *c)
+{
+    for (size_t i = 0; i < c->count; i++)
+        e2e_node_stop(c, i, SIGTERM);
+    for (size_t i = 0; i < c->count; i++) {
+        l1_rpc_free(c->nodes[i].rpc);
+        c->nodes[i].rpc = NULL;
+    }
+    E2E_CHECK(nftw(c->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0, "cannot remove %s",
+              c->dir);
+    e2e_current = NULL;
+}
+
+/* ---------------------------------------------------------------- RPC */
+
+json_t *e2e_status(e2e_committee *c, size_t i)
+{
+    char *text = NULL;
+    if (l1_rpc_call(c->nodes[i].rpc, &text, "seq_status", NULL) != SEQ_OK)
+        return NULL;
+    json_t *s = json_loads(text, 0, NULL);
+    free(text);
+    return s;
+}
+
+int64_t e2e_height(e2e_committee *c, size_t i)
+{
+    json_t *s = e2e_status(c, i);
+    json_t *h = json_object_get(s, "height");
+    int64_t out = json_is_integer(h) ? (int64_t)json_integer_value(h) : -1;
+    json_decref(s);
+    return out;
+}
+
+int64_t e2e_min_height(e2e_committee *c, unsigned mask)
+{
+    int64_t least = INT64_MAX;
+    for (size_t i = 0; i < c->count; i++)
+        if ((mask >> i) & 1u) {
+            int64_t h = e2e_height(c, i);
+            least = h < least ? h : least;
+        }
+    return least;
+}
+
+void e2e_wait_heights(e2e_committee *c, unsigned mask, uint64_t target, uint32_t ms,
+                      const char *phase)
+{
+    uint64_t start = test_now_ms();
+    for (;;) {
+        if (e2e_min_height(c, mask) >= (int64_t)target) {
+            printf("%s: %s: height %llu after %llu ms\n", c->name, phase,
+                   (unsigned long long)target, (unsigned long long)(test_now_ms() - start));
+            return;
+        }
+        E2E_CHECK(test_now_ms() - start < ms, "%s: height %llu not reached in %u ms", phase,
+                  (unsigned long long)target, (unsigned)ms);
+        test_sleep_ms(E2E_POLL_MS);
+    }
+}
+
+int64_t e2e_peer_counter(e2e_committee *c, size_t i, size_t peer, const char *field)
+{
+    json_t *s = e2e_status(c, i);
+    json_t *v = json_object_get(json_array_get(json_object_get(s, "peers"), peer), field);
+    int64_t out = json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+    json_decref(s);
+    return out;
+}
+
+/* ------------------------------------------------------- memory, logs */
+
+int64_t e2e_rss_kib(pid_t pid)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    int64_t kib = -1;
+    while (fgets(line, sizeof line, f) != NULL) {
+        long long v = 0;
+        if (sscanf(line, "VmRSS: %lld kB", &v) == 1) {
+            kib = v;
+            break;
+        }
+    }
+    fclose(f);
+    return kib;
+}
+
+static FILE *log_open(e2e_committee *c, size_t i)
+{
+    char path[E2E_PATH_BYTES];
+    snprintf(path, sizeof path, "%s/log%zu", c->dir, i);
+    return fopen(path, "r");
+}
+
+long e2e_log_size(e2e_committee *c, size_t i)
+{
+    FILE *f = log_open(c, i);
+    if (f == NULL)
+        return 0;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
+    fclose(f);
+    return size < 0 ? 0 : size;
+}
+
+bool e2e_log_has(e2e_committee *c, size_t i, long offset, const char *fragment_a,
+                 const char *fragment_b)
+{
+    FILE *f = log_open(c, i);
+    if (f == NULL)
+        return false;
+    bool found = false;
+    char line[E2E_LOG_LINE_MAX];
+    if (fseek(f, offset, SEEK_SET) == 0) {
+        for (uint32_t n = 0; !found && n < E2E_LOG_LINES_MAX && fgets(line, sizeof line, f); n++)
+            found = strstr(line, fragment_a) != NULL &&
+                    (fragment_b == NULL || strstr(line, fragment_b) != NULL);
+    }
+    fclose(f);
+    return found;
+}

@@ -1,0 +1,90 @@
+/* e2e.h — a committee of real seqd processes on loopback for process-level
+ * tests: keys and genesis from seqctl, free ports, one config per node,
+ * processes that die with the test (PR_SET_PDEATHSIG) and are stopped by
+ * PID, and JSON-RPC reads of their status.
+ *
+ * Plain C: a failed check prints what it expected and what it saw, kills
+ * every node and exits 1 (e2e_fail). Not thread-safe: call from the test's
+ * main thread only. */
+#ifndef SEQ_E2E_H
+#define SEQ_E2E_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "l1.h"
+
+#define E2E_NODES_MAX  8u
+#define E2E_PATH_BYTES 1024u
+
+typedef struct {
+    pid_t pid;
+    uint16_t peer_port;   /* its genesis endpoint */
+    uint16_t listen_port; /* where it listens: peer_port unless a test puts a proxy there */
+    uint16_t rpc_port;
+    char rpc_url[64];
+    l1_rpc *rpc;
+} e2e_node;
+
+typedef struct {
+    const char *name; /* in messages: "test_adversarial" */
+    char dir[512];    /* the test directory (mkdtemp) */
+    const char *seqd_path, *seqctl_path;
+    size_t count;
+    e2e_node nodes[E2E_NODES_MAX];
+    uint64_t rng; /* port choice */
+} e2e_committee;
+
+extern e2e_committee *e2e_current; /* what e2e_fail stops */
+
+void e2e_fail(const char *format, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#define E2E_CHECK(cond, ...)       \
+    do {                           \
+        if (!(cond))               \
+            e2e_fail(__VA_ARGS__); \
+    } while (0)
+
+/* A loopback port free now and not in taken[0..taken_count). */
+uint16_t e2e_free_port(e2e_committee *c, const uint16_t *taken, size_t taken_count);
+
+/* Makes the test directory, keys (plaintext), a genesis and one config per
+ * node: count nodes, timeout_ms_base of the genesis. A node in the bit
+ * mask listen_apart listens on a free port of its own (listen_port) rather
+ * than on its genesis endpoint (peer_port), so that a test can put a proxy
+ * there. Reads SEQ_SEQD and SEQ_SEQCTL. */
+void e2e_setup(e2e_committee *c, const char *name, size_t count, uint32_t timeout_ms_base,
+               unsigned listen_apart);
+
+void e2e_node_start(e2e_committee *c, size_t i);
+/* Sends signo and waits; with SIGTERM the node must exit 0. */
+void e2e_node_stop(e2e_committee *c, size_t i, int signo);
+void e2e_stop_all(e2e_committee *c, int signo);
+/* Stops every node with SIGTERM (each must exit 0), frees the clients and
+ * removes the directory. */
+void e2e_teardown(e2e_committee *c);
+
+/* seq_status of node i (json_decref it), or NULL if it does not answer. */
+json_t *e2e_status(e2e_committee *c, size_t i);
+/* Its committed height, or -1. */
+int64_t e2e_height(e2e_committee *c, size_t i);
+/* The lowest height of the nodes in mask (-1 if one does not answer). */
+int64_t e2e_min_height(e2e_committee *c, unsigned mask);
+/* Waits until every node in mask committed target; fails after ms. */
+void e2e_wait_heights(e2e_committee *c, unsigned mask, uint64_t target, uint32_t ms,
+                      const char *phase);
+/* peers[peer].<field> (an integer) of node i's status, or -1. */
+int64_t e2e_peer_counter(e2e_committee *c, size_t i, size_t peer, const char *field);
+
+/* VmRSS of pid in KiB (from /proc/PID/status), or -1. */
+int64_t e2e_rss_kib(pid_t pid);
+
+/* The size of node i's log file now; e2e_log_has: does its log from offset
+ * on contain a line with all of the given fragments? */
+long e2e_log_size(e2e_committee *c, size_t i);
+bool e2e_log_has(e2e_committee *c, size_t i, long offset, const char *fragment_a,
+                 const char *fragment_b);
+
+#endif /* SEQ_E2E_H */
