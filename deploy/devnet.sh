@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local devnet: an anvil L1 on 127.0.0.1 plus a committee of N seqd
-# nodes on loopback ordering blocks (plaintext devnet keys; no mempool and
-# no batches to L1 yet).
+# nodes on loopback ordering transactions (plaintext devnet keys; no
+# batches to L1 yet).
 #
 #   deploy/devnet.sh up [-n N] [--port PORT]   install, build, start
 #   deploy/devnet.sh status                     what is running
@@ -131,6 +131,8 @@ cmd_up() {
   log "next:"
   log "  $seqctl status $(rpc_args | tr '\n' ' ')"
   log "  curl -s -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_getBlockByHeight\",\"params\":[1]}' http://127.0.0.1:$rpc_port_base/"
+  log "  curl -s -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_sendPayload\",\"params\":[1,\"0x68656c6c6f\"]}' http://127.0.0.1:$rpc_port_base/"
+  log "  curl -s -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_getTransactionStatus\",\"params\":[\"0x<hash>\"]}' http://127.0.0.1:$((rpc_port_base + 1))/"
   log "  tail -f $state/node0/seqd.log"
   log "  deploy/devnet.sh down [--clean]"
 }
