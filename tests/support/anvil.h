@@ -37,4 +37,13 @@ bool test_anvil_start_with(test_anvil *a, const char *path, uint16_t port,
 /* SIGTERM, then SIGKILL after 2 s; reaps the child. Idempotent. */
 void test_anvil_stop(test_anvil *a);
 
+/* In a cmocka test: fails it unless call returns SEQ_OK, naming the call,
+ * the error and the last error of the l1_rpc client. */
+#define TEST_L1_OK(client, call)                                                         \
+    do {                                                                                 \
+        seq_err got_ = (call);                                                           \
+        if (got_ != SEQ_OK)                                                              \
+            fail_msg("%s: %s: %s", #call, seq_errname(got_), l1_rpc_last_error(client)); \
+    } while (0)
+
 #endif /* SEQ_TEST_ANVIL_H */

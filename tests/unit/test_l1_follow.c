@@ -56,12 +56,7 @@ static struct {
     seq_hash topic;
 } fx;
 
-#define EXPECT_OK(call)                                                                \
-    do {                                                                               \
-        seq_err got_ = (call);                                                         \
-        if (got_ != SEQ_OK)                                                            \
-            fail_msg("%s: %s: %s", #call, seq_errname(got_), l1_rpc_last_error(fx.c)); \
-    } while (0)
+#define EXPECT_OK(call) TEST_L1_OK(fx.c, call)
 
 static void anvil_stop(void)
 {
