@@ -666,6 +666,28 @@ static void test_prune(void **state)
     assert_int_equal(stored_records(dir), 2);
 }
 
+/* Waits (up to 2 s) until pid is in the stopped state ('T' in
+ * /proc/PID/stat). */
+static bool wait_stopped(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    for (int tries = 0; tries < 200; tries++) {
+        FILE *f = fopen(path, "r");
+        char line[512] = "";
+        if (f != NULL) {
+            if (fgets(line, sizeof line, f) == NULL)
+                line[0] = '\0';
+            fclose(f);
+        }
+        const char *close_paren = strrchr(line, ')');
+        if (close_paren != NULL && close_paren[1] == ' ' && close_paren[2] == 'T')
+            return true;
+        usleep(10 * 1000);
+    }
+    return false;
+}
+
 /* L1 down: an anvil of its own is killed (its chain kept in a --state
  * file) with a tx in flight. Sends are refused with clear retryable
  * errors and queue nothing; polls fail the same way and keep the tx; once
@@ -737,6 +759,7 @@ static void test_l1_down(void **state)
 
     /* frozen: connections are accepted, nothing answers */
     assert_int_equal(kill(l1.pid, SIGSTOP), 0);
+    assert_true(wait_stopped(l1.pid)); /* kill() returns before the stop takes hold */
     assert_int_equal(l1_txmgr_poll(m, 7), SEQ_ERR_TIMEOUT);
     printf("L1 frozen, poll: %s\n", l1_rpc_last_error(c));
     assert_int_equal(kill(l1.pid, SIGCONT), 0);
