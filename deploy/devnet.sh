@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# The local devnet: an anvil L1 on 127.0.0.1 plus a committee of N seqd
-# nodes on loopback ordering transactions (plaintext devnet keys; no
-# batches to L1 yet).
+# The local devnet: an anvil L1 on 127.0.0.1 with the seqd contracts
+# deployed, plus a committee of N seqd nodes on loopback ordering
+# transactions and following the contracts (plaintext devnet keys; the
+# nodes do not post batches to L1 yet).
 #
 #   deploy/devnet.sh up [-n N] [--port PORT]   install, build, start
 #   deploy/devnet.sh status                     what is running
 #   deploy/devnet.sh down [--clean]             stop exactly what `up` started;
 #                                               --clean also deletes keys and data
 #
-# State (keys, genesis, configs, data, pid files, logs) lives in
-# deploy/.devnet/. Node i listens for peers on 127.0.0.1:(27000 + i) and
+# State (keys, genesis, L1 deployment record, anvil's chain, configs, data,
+# pid files, logs) lives in deploy/.devnet/. Node i listens for peers on 127.0.0.1:(27000 + i) and
 # serves its API on http://127.0.0.1:(27100 + i).
 set -euo pipefail
 
@@ -28,6 +29,9 @@ seqd="$root/build/release/node/seqd"
 seqctl="$root/build/release/node/seqctl"
 peer_port_base=27000
 rpc_port_base=27100
+# anvil's first funded account (a well-known devnet key): deploys the
+# contracts and owns the Committee.
+deployer_key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 
 # The committee size of the existing devnet state, or empty.
 devnet_size() { [ -f "$state/nodes" ] && cat "$state/nodes"; }
@@ -39,13 +43,19 @@ rpc_args() {
   printf '%s\n' "${args[@]}"
 }
 
-# Keys, genesis and configs for n nodes, once; a devnet of another size
-# must be removed first (down --clean).
+# Keys, genesis, the L1 deployment and configs for n nodes, once; a devnet
+# of another size must be removed first (down --clean). The genesis names
+# the contract addresses (predicted from the deployer's nonce), so that
+# every signature the committee makes is bound to this deployment.
 committee_init() {
-  local n="$1" i gen=()
+  local n="$1" i gen=() rpc predicted committee inbox
+  rpc="$(cat "$state/rpc")"
   if [ -f "$state/genesis.json" ]; then
     [ "$(devnet_size)" = "$n" ] \
       || die "deploy/.devnet holds a $(devnet_size)-node committee; run 'deploy/devnet.sh down --clean' first"
+    # Checks that the recorded contracts are still on this L1.
+    "$seqctl" l1 deploy --rpc "$rpc" --genesis "$state/genesis.json" --key "$state/deployer.key" \
+      --insecure-key >/dev/null || die "the L1 does not hold this devnet's contracts; run 'deploy/devnet.sh down --clean' first"
     return
   fi
   for ((i = 0; i < n; i++)); do
@@ -54,8 +64,16 @@ committee_init() {
       || die "seqctl keygen failed for node $i"
     gen+=(--key-dir "$state/node$i/keys" --endpoint "tcp://127.0.0.1:$((peer_port_base + i))")
   done
-  "$seqctl" genesis --l2-chain-id 901 --l1-chain-id 31337 --out "$state/genesis.json" "${gen[@]}" \
-    >/dev/null || die "seqctl genesis failed"
+  (umask 077 && echo "$deployer_key" >"$state/deployer.key")
+  predicted="$("$seqctl" l1 predict --rpc "$rpc" --key "$state/deployer.key" --insecure-key)" \
+    || die "seqctl l1 predict failed"
+  committee="$(awk '$1 == "committee" { print $2 }' <<<"$predicted")"
+  inbox="$(awk '$1 == "inbox" { print $2 }' <<<"$predicted")"
+  "$seqctl" genesis --l2-chain-id 901 --l1-chain-id 31337 --committee-address "$committee" \
+    --inbox-address "$inbox" --out "$state/genesis.json" "${gen[@]}" >/dev/null \
+    || die "seqctl genesis failed"
+  "$seqctl" l1 deploy --rpc "$rpc" --genesis "$state/genesis.json" --key "$state/deployer.key" \
+    --insecure-key >"$state/deploy.log" 2>&1 || die "seqctl l1 deploy failed; see $state/deploy.log"
   for ((i = 0; i < n; i++)); do
     cat >"$state/node$i/seqd.json" <<JSON
 {
@@ -65,12 +83,14 @@ committee_init() {
   "key_dir": "keys",
   "insecure_key": true,
   "rpc_listen": "http://127.0.0.1:$((rpc_port_base + i))",
+  "l1_rpc": "$rpc",
   "log_level": "info"
 }
 JSON
   done
   echo "$n" >"$state/nodes"
   log "created $n devnet keys (PLAINTEXT, devnet only) and $state/genesis.json"
+  log "deployed Committee $committee and Inbox $inbox (record: $state/l1-deployment.json)"
 }
 
 committee_start() {
@@ -113,8 +133,9 @@ cmd_up() {
   if alive "$state/anvil.pid"; then
     log "anvil already running (pid $(cat "$state/anvil.pid"))"
   else
+    # --state keeps the chain (and the contracts) across down and up.
     "$anvil" --host 127.0.0.1 --port "$port" --chain-id 31337 --block-time 1 \
-      >"$state/anvil.log" 2>&1 &
+      --state "$state/anvil-state.json" >"$state/anvil.log" 2>&1 &
     echo $! >"$state/anvil.pid"
     echo "http://127.0.0.1:$port" >"$state/rpc"
     for _ in $(seq 50); do

@@ -27,7 +27,8 @@
  *      yields exactly the plaintext sealed.
  *
  * This file includes node/internal.h (the receive-path checks are
- * internal); it is the one exception to "internal.h stays in node/". */
+ * internal); it and fuzz_jsonrpc.c are the exceptions to "internal.h
+ * stays in node/". */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>

@@ -12,11 +12,12 @@
 #include "fuzz.h"
 #include "node.h"
 
-#define DECODERS 7u
+#define DECODERS 9u
 
-static const uint8_t kinds[DECODERS] = {STORE_KIND_META,    STORE_KIND_SAFETY, STORE_KIND_BLOCK,
-                                        STORE_KIND_QC,      STORE_KIND_HEIGHT, STORE_KIND_TX,
-                                        STORE_KIND_EVIDENCE};
+static const uint8_t kinds[DECODERS] = {
+    STORE_KIND_META,     STORE_KIND_SAFETY,    STORE_KIND_BLOCK,
+    STORE_KIND_QC,       STORE_KIND_HEIGHT,    STORE_KIND_TX,
+    STORE_KIND_EVIDENCE, STORE_KIND_L1_CURSOR, STORE_KIND_L1_BATCH};
 
 static uint8_t sealed[STORE_RECORD_BYTES_MAX];
 static uint8_t again[STORE_RECORD_BYTES_MAX];
@@ -55,6 +56,15 @@ static size_t round_trip(unsigned which, const uint8_t *in, size_t len)
         store_tx_location loc;
         if ((err = store_tx_decode(&loc, in, len)) == SEQ_OK)
             SEQ_ASSERT(store_tx_encode(again, sizeof again, &out, &loc) == SEQ_OK);
+    } else if (which == 7) {
+        uint64_t number;
+        seq_hash hash;
+        if ((err = store_l1_cursor_decode(&number, &hash, in, len)) == SEQ_OK)
+            SEQ_ASSERT(store_l1_cursor_encode(again, sizeof again, &out, number, &hash) == SEQ_OK);
+    } else if (which == 8) {
+        store_l1_batch b;
+        if ((err = store_l1_batch_decode(&b, in, len)) == SEQ_OK)
+            SEQ_ASSERT(store_l1_batch_encode(again, sizeof again, &out, &b) == SEQ_OK);
     } else {
         wire_evidence e;
         if ((err = store_evidence_decode(&e, in, len)) == SEQ_OK) {

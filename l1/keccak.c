@@ -15,6 +15,7 @@
 #define KECCAK_ROUNDS     24
 
 _Static_assert(KECCAK_RATE_BYTES % 8 == 0, "the rate is a whole number of lanes");
+_Static_assert(KECCAK_ROUNDS % 2 == 0, "keccak_f1600 runs two rounds per turn");
 
 /* Round constants of the iota step, RC[i] for round i. */
 static const uint64_t keccak_round_constants[KECCAK_ROUNDS] = {
@@ -26,76 +27,183 @@ static const uint64_t keccak_round_constants[KECCAK_ROUNDS] = {
     0x8000000080008081ULL, 0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL,
 };
 
-/* Rotation offsets of the rho step, indexed like the state (x + 5*y). */
-static const unsigned keccak_rho_offsets[25] = {
-    0,  1,  62, 28, 27, /* y = 0 */
-    36, 44, 6,  55, 20, /* y = 1 */
-    3,  10, 43, 25, 39, /* y = 2 */
-    41, 45, 15, 21, 8,  /* y = 3 */
-    18, 2,  61, 56, 14, /* y = 4 */
-};
+/* Rotation by a constant 1..63 (the one lane rotated by 0 is not
+ * rotated at all). Compilers turn this into a single rotate. */
+#define KECCAK_ROL(v, n) (((v) << (n)) | ((v) >> (64 - (n))))
 
-/* pi moves lane (x, y) to (y, 2x + 3y mod 5); indexed like the state. */
-static const unsigned char keccak_pi_dest[25] = {
-    0,  10, 20, 5,  15, /* y = 0 */
-    16, 1,  11, 21, 6,  /* y = 1 */
-    7,  17, 2,  12, 22, /* y = 2 */
-    23, 8,  18, 3,  13, /* y = 3 */
-    14, 24, 9,  19, 4,  /* y = 4 */
-};
+/* One round, fully unrolled over the 25 lanes, which live in local
+ * variables: lane (x, y) is a<x><y> (or e<x><y>). The round is
+ *
+ *   theta  c[x] = xor of column x;  d[x] = c[x-1] ^ rotl(c[x+1], 1);
+ *          every lane of column x is xored with d[x]
+ *   rho    lane (x, y) is rotated by its offset r[x, y] (FIPS 202, 3.2.2)
+ *   pi     lane (x, y) moves to (y, 2x + 3y mod 5)
+ *   chi    out[x, y] = b[x, y] ^ (~b[x+1, y] & b[x+2, y])
+ *   iota   out[0, 0] ^= the round constant
+ *
+ * computed one output row at a time: output row y gathers, for x = 0..4,
+ * the input lane (3 (y - 3x) mod 5, x) after theta, rho and pi into
+ * b0..b4, then chi writes the row. Theta's xor is folded into the gather,
+ * so each input lane is read once per round. Two macros, A -> E and
+ * E -> A, let two rounds run per loop turn without copying the state. */
+#define KECCAK_ROUND_A_TO_E(rc)                                \
+    /* theta: column parities and their effect */              \
+    c0 = a00 ^ a01 ^ a02 ^ a03 ^ a04;                          \
+    c1 = a10 ^ a11 ^ a12 ^ a13 ^ a14;                          \
+    c2 = a20 ^ a21 ^ a22 ^ a23 ^ a24;                          \
+    c3 = a30 ^ a31 ^ a32 ^ a33 ^ a34;                          \
+    c4 = a40 ^ a41 ^ a42 ^ a43 ^ a44;                          \
+    d0 = c4 ^ KECCAK_ROL(c1, 1);                               \
+    d1 = c0 ^ KECCAK_ROL(c2, 1);                               \
+    d2 = c1 ^ KECCAK_ROL(c3, 1);                               \
+    d3 = c2 ^ KECCAK_ROL(c4, 1);                               \
+    d4 = c3 ^ KECCAK_ROL(c0, 1);                               \
+    /* output row y = 0: rho and pi gather it, chi mixes it */ \
+    b0 = a00 ^ d0;                                             \
+    b1 = KECCAK_ROL(a11 ^ d1, 44);                             \
+    b2 = KECCAK_ROL(a22 ^ d2, 43);                             \
+    b3 = KECCAK_ROL(a33 ^ d3, 21);                             \
+    b4 = KECCAK_ROL(a44 ^ d4, 14);                             \
+    e00 = b0 ^ (~b1 & b2);                                     \
+    e10 = b1 ^ (~b2 & b3);                                     \
+    e20 = b2 ^ (~b3 & b4);                                     \
+    e30 = b3 ^ (~b4 & b0);                                     \
+    e40 = b4 ^ (~b0 & b1);                                     \
+    /* output row y = 1: rho and pi gather it, chi mixes it */ \
+    b0 = KECCAK_ROL(a30 ^ d3, 28);                             \
+    b1 = KECCAK_ROL(a41 ^ d4, 20);                             \
+    b2 = KECCAK_ROL(a02 ^ d0, 3);                              \
+    b3 = KECCAK_ROL(a13 ^ d1, 45);                             \
+    b4 = KECCAK_ROL(a24 ^ d2, 61);                             \
+    e01 = b0 ^ (~b1 & b2);                                     \
+    e11 = b1 ^ (~b2 & b3);                                     \
+    e21 = b2 ^ (~b3 & b4);                                     \
+    e31 = b3 ^ (~b4 & b0);                                     \
+    e41 = b4 ^ (~b0 & b1);                                     \
+    /* output row y = 2: rho and pi gather it, chi mixes it */ \
+    b0 = KECCAK_ROL(a10 ^ d1, 1);                              \
+    b1 = KECCAK_ROL(a21 ^ d2, 6);                              \
+    b2 = KECCAK_ROL(a32 ^ d3, 25);                             \
+    b3 = KECCAK_ROL(a43 ^ d4, 8);                              \
+    b4 = KECCAK_ROL(a04 ^ d0, 18);                             \
+    e02 = b0 ^ (~b1 & b2);                                     \
+    e12 = b1 ^ (~b2 & b3);                                     \
+    e22 = b2 ^ (~b3 & b4);                                     \
+    e32 = b3 ^ (~b4 & b0);                                     \
+    e42 = b4 ^ (~b0 & b1);                                     \
+    /* output row y = 3: rho and pi gather it, chi mixes it */ \
+    b0 = KECCAK_ROL(a40 ^ d4, 27);                             \
+    b1 = KECCAK_ROL(a01 ^ d0, 36);                             \
+    b2 = KECCAK_ROL(a12 ^ d1, 10);                             \
+    b3 = KECCAK_ROL(a23 ^ d2, 15);                             \
+    b4 = KECCAK_ROL(a34 ^ d3, 56);                             \
+    e03 = b0 ^ (~b1 & b2);                                     \
+    e13 = b1 ^ (~b2 & b3);                                     \
+    e23 = b2 ^ (~b3 & b4);                                     \
+    e33 = b3 ^ (~b4 & b0);                                     \
+    e43 = b4 ^ (~b0 & b1);                                     \
+    /* output row y = 4: rho and pi gather it, chi mixes it */ \
+    b0 = KECCAK_ROL(a20 ^ d2, 62);                             \
+    b1 = KECCAK_ROL(a31 ^ d3, 55);                             \
+    b2 = KECCAK_ROL(a42 ^ d4, 39);                             \
+    b3 = KECCAK_ROL(a03 ^ d0, 41);                             \
+    b4 = KECCAK_ROL(a14 ^ d1, 2);                              \
+    e04 = b0 ^ (~b1 & b2);                                     \
+    e14 = b1 ^ (~b2 & b3);                                     \
+    e24 = b2 ^ (~b3 & b4);                                     \
+    e34 = b3 ^ (~b4 & b0);                                     \
+    e44 = b4 ^ (~b0 & b1);                                     \
+    e00 ^= (rc)
 
-/* Rotation by 0..63; the masks keep n = 0 defined without a branch. */
-static uint64_t keccak_rotl(uint64_t v, unsigned n)
+#define KECCAK_ROUND_E_TO_A(rc)                                \
+    /* theta: column parities and their effect */              \
+    c0 = e00 ^ e01 ^ e02 ^ e03 ^ e04;                          \
+    c1 = e10 ^ e11 ^ e12 ^ e13 ^ e14;                          \
+    c2 = e20 ^ e21 ^ e22 ^ e23 ^ e24;                          \
+    c3 = e30 ^ e31 ^ e32 ^ e33 ^ e34;                          \
+    c4 = e40 ^ e41 ^ e42 ^ e43 ^ e44;                          \
+    d0 = c4 ^ KECCAK_ROL(c1, 1);                               \
+    d1 = c0 ^ KECCAK_ROL(c2, 1);                               \
+    d2 = c1 ^ KECCAK_ROL(c3, 1);                               \
+    d3 = c2 ^ KECCAK_ROL(c4, 1);                               \
+    d4 = c3 ^ KECCAK_ROL(c0, 1);                               \
+    /* output row y = 0: rho and pi gather it, chi mixes it */ \
+    b0 = e00 ^ d0;                                             \
+    b1 = KECCAK_ROL(e11 ^ d1, 44);                             \
+    b2 = KECCAK_ROL(e22 ^ d2, 43);                             \
+    b3 = KECCAK_ROL(e33 ^ d3, 21);                             \
+    b4 = KECCAK_ROL(e44 ^ d4, 14);                             \
+    a00 = b0 ^ (~b1 & b2);                                     \
+    a10 = b1 ^ (~b2 & b3);                                     \
+    a20 = b2 ^ (~b3 & b4);                                     \
+    a30 = b3 ^ (~b4 & b0);                                     \
+    a40 = b4 ^ (~b0 & b1);                                     \
+    /* output row y = 1: rho and pi gather it, chi mixes it */ \
+    b0 = KECCAK_ROL(e30 ^ d3, 28);                             \
+    b1 = KECCAK_ROL(e41 ^ d4, 20);                             \
+    b2 = KECCAK_ROL(e02 ^ d0, 3);                              \
+    b3 = KECCAK_ROL(e13 ^ d1, 45);                             \
+    b4 = KECCAK_ROL(e24 ^ d2, 61);                             \
+    a01 = b0 ^ (~b1 & b2);                                     \
+    a11 = b1 ^ (~b2 & b3);                                     \
+    a21 = b2 ^ (~b3 & b4);                                     \
+    a31 = b3 ^ (~b4 & b0);                                     \
+    a41 = b4 ^ (~b0 & b1);                                     \
+    /* output row y = 2: rho and pi gather it, chi mixes it */ \
+    b0 = KECCAK_ROL(e10 ^ d1, 1);                              \
+    b1 = KECCAK_ROL(e21 ^ d2, 6);                              \
+    b2 = KECCAK_ROL(e32 ^ d3, 25);                             \
+    b3 = KECCAK_ROL(e43 ^ d4, 8);                              \
+    b4 = KECCAK_ROL(e04 ^ d0, 18);                             \
+    a02 = b0 ^ (~b1 & b2);                                     \
+    a12 = b1 ^ (~b2 & b3);                                     \
+    a22 = b2 ^ (~b3 & b4);                                     \
+    a32 = b3 ^ (~b4 & b0);                                     \
+    a42 = b4 ^ (~b0 & b1);                                     \
+    /* output row y = 3: rho and pi gather it, chi mixes it */ \
+    b0 = KECCAK_ROL(e40 ^ d4, 27);                             \
+    b1 = KECCAK_ROL(e01 ^ d0, 36);                             \
+    b2 = KECCAK_ROL(e12 ^ d1, 10);                             \
+    b3 = KECCAK_ROL(e23 ^ d2, 15);                             \
+    b4 = KECCAK_ROL(e34 ^ d3, 56);                             \
+    a03 = b0 ^ (~b1 & b2);                                     \
+    a13 = b1 ^ (~b2 & b3);                                     \
+    a23 = b2 ^ (~b3 & b4);                                     \
+    a33 = b3 ^ (~b4 & b0);                                     \
+    a43 = b4 ^ (~b0 & b1);                                     \
+    /* output row y = 4: rho and pi gather it, chi mixes it */ \
+    b0 = KECCAK_ROL(e20 ^ d2, 62);                             \
+    b1 = KECCAK_ROL(e31 ^ d3, 55);                             \
+    b2 = KECCAK_ROL(e42 ^ d4, 39);                             \
+    b3 = KECCAK_ROL(e03 ^ d0, 41);                             \
+    b4 = KECCAK_ROL(e14 ^ d1, 2);                              \
+    a04 = b0 ^ (~b1 & b2);                                     \
+    a14 = b1 ^ (~b2 & b3);                                     \
+    a24 = b2 ^ (~b3 & b4);                                     \
+    a34 = b3 ^ (~b4 & b0);                                     \
+    a44 = b4 ^ (~b0 & b1);                                     \
+    a00 ^= (rc)
+
+/* Keccak-f[1600] on the 25 lanes, indexed x + 5*y. */
+static void keccak_f1600(uint64_t s[25])
 {
-    return (v << (n & 63)) | (v >> ((64 - n) & 63));
-}
-
-static void keccak_theta(uint64_t a[25])
-{
-    uint64_t c[5], d[5];
-    for (unsigned x = 0; x < 5; x++)
-        c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-    d[0] = c[4] ^ keccak_rotl(c[1], 1);
-    d[1] = c[0] ^ keccak_rotl(c[2], 1);
-    d[2] = c[1] ^ keccak_rotl(c[3], 1);
-    d[3] = c[2] ^ keccak_rotl(c[4], 1);
-    d[4] = c[3] ^ keccak_rotl(c[0], 1);
-    for (unsigned y = 0; y < 25; y += 5) {
-        for (unsigned x = 0; x < 5; x++)
-            a[y + x] ^= d[x];
+    uint64_t a00 = s[0], a10 = s[1], a20 = s[2], a30 = s[3], a40 = s[4];
+    uint64_t a01 = s[5], a11 = s[6], a21 = s[7], a31 = s[8], a41 = s[9];
+    uint64_t a02 = s[10], a12 = s[11], a22 = s[12], a32 = s[13], a42 = s[14];
+    uint64_t a03 = s[15], a13 = s[16], a23 = s[17], a33 = s[18], a43 = s[19];
+    uint64_t a04 = s[20], a14 = s[21], a24 = s[22], a34 = s[23], a44 = s[24];
+    uint64_t e00, e10, e20, e30, e40, e01, e11, e21, e31, e41, e02, e12, e22, e32, e42;
+    uint64_t e03, e13, e23, e33, e43, e04, e14, e24, e34, e44;
+    uint64_t b0, b1, b2, b3, b4, c0, c1, c2, c3, c4, d0, d1, d2, d3, d4;
+    for (unsigned round = 0; round < KECCAK_ROUNDS; round += 2) {
+        KECCAK_ROUND_A_TO_E(keccak_round_constants[round]);
+        KECCAK_ROUND_E_TO_A(keccak_round_constants[round + 1]);
     }
-}
-
-/* rho and pi together: B[y, 2x + 3y] = rotl(A[x, y], r[x, y]). The
- * destination of each lane is computed once into a table. */
-static void keccak_rho_pi(uint64_t b[25], const uint64_t a[25])
-{
-    for (unsigned i = 0; i < 25; i++)
-        b[keccak_pi_dest[i]] = keccak_rotl(a[i], keccak_rho_offsets[i]);
-}
-
-/* chi, one row (fixed y) at a time: A[x] = B[x] ^ (~B[x+1] & B[x+2]). */
-static void keccak_chi(uint64_t a[25], const uint64_t b[25])
-{
-    for (unsigned y = 0; y < 25; y += 5) {
-        const uint64_t *r = b + y;
-        a[y + 0] = r[0] ^ (~r[1] & r[2]);
-        a[y + 1] = r[1] ^ (~r[2] & r[3]);
-        a[y + 2] = r[2] ^ (~r[3] & r[4]);
-        a[y + 3] = r[3] ^ (~r[4] & r[0]);
-        a[y + 4] = r[4] ^ (~r[0] & r[1]);
-    }
-}
-
-static void keccak_f1600(uint64_t a[25])
-{
-    uint64_t b[25];
-    for (unsigned round = 0; round < KECCAK_ROUNDS; round++) {
-        keccak_theta(a);
-        keccak_rho_pi(b, a);
-        keccak_chi(a, b);
-        a[0] ^= keccak_round_constants[round];
-    }
+    s[0] = a00, s[1] = a10, s[2] = a20, s[3] = a30, s[4] = a40;
+    s[5] = a01, s[6] = a11, s[7] = a21, s[8] = a31, s[9] = a41;
+    s[10] = a02, s[11] = a12, s[12] = a22, s[13] = a32, s[14] = a42;
+    s[15] = a03, s[16] = a13, s[17] = a23, s[18] = a33, s[19] = a43;
+    s[20] = a04, s[21] = a14, s[22] = a24, s[23] = a34, s[24] = a44;
 }
 
 static uint64_t keccak_load64_le(const uint8_t *p)
@@ -141,8 +249,12 @@ void l1_keccak_update(l1_keccak_ctx *ctx, const uint8_t *data, size_t len)
         data += KECCAK_RATE_BYTES;
         len -= KECCAK_RATE_BYTES;
     }
-    /* The tail starts a new block. */
-    for (size_t i = 0; i < len; i++)
+    /* The tail starts a new block: whole lanes, then bytes. */
+    SEQ_ASSERT(ctx->absorbed == 0 || len == 0);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8)
+        ctx->state[i / 8] ^= keccak_load64_le(data + i);
+    for (; i < len; i++)
         keccak_xor_byte(ctx->state, i, data[i]);
     ctx->absorbed += len;
 }

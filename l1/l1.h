@@ -858,6 +858,89 @@ bool l1_follow_cursor(const l1_follow *f, uint64_t *number, seq_hash *hash);
  * callback's error. */
 SEQ_MUST_USE seq_err l1_follow_poll(l1_follow *f, l1_follow_cb cb, void *ctx);
 
+/* ---------------------------------------------------------------- events */
+
+/* The Inbox and Committee events seqd reads (l1/contracts), decoded from a
+ * log strictly: the exact topic count and data length Solidity emits, each
+ * word in range for its type, canonical padding (l1/README.md "Events"). */
+
+typedef enum {
+    L1_EVENT_UNKNOWN = 0, /* not an event seqd reads (e.g. Bonded) */
+    L1_EVENT_BATCH_POSTED,
+    L1_EVENT_FORCED_TX_QUEUED,
+    L1_EVENT_FORCE_ADVANCED,
+    L1_EVENT_COMMITTEE_CHANGED,
+    L1_EVENT_EVIDENCE_ACCEPTED,
+    L1_EVENT_VALIDATOR_SLASHED,
+    L1_EVENT_KIND_COUNT_,
+} l1_event_kind;
+
+typedef struct {
+    uint64_t index;
+    seq_hash batch_hash, data_hash;
+    uint64_t first_height, last_height, forced_cursor;
+    seq_addr poster;
+} l1_event_batch_posted;
+
+typedef struct {
+    uint64_t index;
+    seq_addr sender;
+    uint64_t l1_block, l1_timestamp; /* uint256 on L1; larger values are refused */
+    seq_hash tx_hash, acc;
+    const uint8_t *tx; /* inside the log's data */
+    size_t tx_len;
+} l1_event_forced_tx_queued;
+
+typedef struct {
+    uint64_t index;
+    seq_hash batch_hash;
+    uint64_t from_cursor, to_cursor;
+    seq_addr caller;
+} l1_event_force_advanced;
+
+typedef struct {
+    seq_addr validator;
+    uint64_t weight, effective_epoch, total_weight;
+} l1_event_committee_changed;
+
+typedef struct {
+    uint8_t kind;
+    seq_addr validator, reporter;
+    seq_hash digest_a, digest_b;
+} l1_event_evidence_accepted;
+
+typedef struct {
+    seq_addr validator, reporter;
+    uint8_t bond_wei[32], burned_wei[32], reward_wei[32]; /* big-endian */
+    uint64_t exit_epoch;
+} l1_event_validator_slashed;
+
+typedef struct {
+    l1_event_kind kind;
+    union {
+        l1_event_batch_posted batch_posted;
+        l1_event_forced_tx_queued forced_tx_queued;
+        l1_event_force_advanced force_advanced;
+        l1_event_committee_changed committee_changed;
+        l1_event_evidence_accepted evidence_accepted;
+        l1_event_validator_slashed validator_slashed;
+    };
+} l1_event;
+
+/* Decodes log by its first topic: SEQ_OK with kind L1_EVENT_UNKNOWN for an
+ * event seqd does not read (or an anonymous log), SEQ_ERR_MALFORMED (*out
+ * zeroed) for one of ours that is not exactly as its contract emits it. The
+ * caller checks log->address (l1_event_from_inbox tells which contract a
+ * kind comes from). Pointers in *out borrow log's data. */
+SEQ_MUST_USE seq_err l1_event_decode(l1_event *out, const l1_rpc_log *log);
+
+/* topic 0 of kind (keccak256 of its signature); kind is not UNKNOWN. */
+void l1_event_topic(seq_hash *out, l1_event_kind kind);
+/* "BatchPosted", ...; "unknown" for L1_EVENT_UNKNOWN. */
+const char *l1_event_name(l1_event_kind kind);
+/* true for the Inbox's events, false for the Committee's. */
+bool l1_event_from_inbox(l1_event_kind kind);
+
 /* ------------------------------------------------------------ deployment */
 
 /* Deploys Committee, then Inbox(committee), from one funded L1 account,

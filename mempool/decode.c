@@ -347,6 +347,17 @@ mempool_reject mempool_tx_decode(mempool_tx_info *out, uint64_t chain_id, const 
     return r;
 }
 
+mempool_reject mempool_tx_decode_hashed(mempool_tx_info *out, uint64_t chain_id, const uint8_t *raw,
+                                        size_t raw_len, const seq_hash *hash)
+{
+    SEQ_ASSERT(out != NULL && hash != NULL);
+    SEQ_ASSERT(raw != NULL || raw_len == 0);
+    mempool_reject r = mempool_decode_unhashed(out, chain_id, raw, raw_len, NULL);
+    if (r == MEMPOOL_REJECT_NONE)
+        out->hash = *hash;
+    return r;
+}
+
 mempool_reject mempool_tx_decode_trusted(mempool_tx_info *out, uint64_t chain_id,
                                          const uint8_t *raw, size_t raw_len, const seq_addr *sender)
 {

@@ -160,6 +160,14 @@ typedef struct {
 SEQ_MUST_USE mempool_reject mempool_tx_decode(mempool_tx_info *out, uint64_t chain_id,
                                               const uint8_t *raw, size_t raw_len);
 
+/* mempool_tx_decode for a caller that already hashed raw: *hash must be
+ * keccak256(raw[0..raw_len)) and becomes out->hash unchecked, so the keccak
+ * over raw is not computed twice (a node hashes a client's tx first to
+ * refuse a resubmission cheaply). */
+SEQ_MUST_USE mempool_reject mempool_tx_decode_hashed(mempool_tx_info *out, uint64_t chain_id,
+                                                     const uint8_t *raw, size_t raw_len,
+                                                     const seq_hash *hash);
+
 /* mempool_tx_decode for a tx whose sender another node already recovered
  * (gossip from an authenticated committee member): every check but the
  * signature, and *sender is taken as the sender. sender must be the zero

@@ -1,6 +1,6 @@
-/* api.c — the node's HTTP API on nng's HTTP server: GET /health and
- * JSON-RPC 2.0 on POST / (single requests and batches): eth_sendRawTransaction,
- * seq_sendPayload, seq_getTransactionStatus, seq_getBlockByHeight,
+/* api.c — the node's HTTP API on nng's HTTP server: GET /health, GET
+ * /metrics (Prometheus text, metrics.c) and JSON-RPC 2.0 on POST / (single requests and batches):
+ * eth_sendRawTransaction, seq_sendPayload, seq_getTransactionStatus, seq_getBlockByHeight,
  * seq_status. Callbacks run on nng's threads; they read the runtime's status
  * snapshot and the store and submit to the txpool, never touching the
  * consensus core. */
@@ -20,13 +20,13 @@
 #define API_INVALID_PARAMS   (-32602)
 #define API_INTERNAL_ERROR   (-32603)
 
+/* A batch member not run because the batch's replies grew too large. */
+#define API_REPLY_TOO_LARGE (-32005)
+
 struct node_api {
     nng_url *url;
     nng_http_server *server;
-    node_runtime *rt;
-    const store *store;
-    node_txpool *pool;
-    seq_block_header genesis;
+    node_rpc rpc;
 };
 
 /* ------------------------------------------------------------- JSON */
@@ -83,6 +83,48 @@ static json_t *transport_json(const net_counters *n)
                      json_u64(n->inbox_bytes), "closed", closed);
 }
 
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* the event loop's clock */
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* The L1 link: where it follows, how far, the newest batch on L1 and the
+ * Inbox's counters, and whether the last poll worked (and why not). */
+static json_t *l1_json(const node_l1link_status *l, uint64_t now_ms)
+{
+    if (!l->enabled)
+        return json_pack("{s:b}", "enabled", false);
+    json_t *batch = json_null();
+    if (l->has_batch)
+        batch = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "index", json_u64(l->last_batch.index),
+                          "firstHeight", json_u64(l->last_batch.first_height), "lastHeight",
+                          json_u64(l->last_batch.last_height), "l1Block",
+                          json_u64(l->last_batch.l1_block), "l1TxHash",
+                          json_hex(l->last_batch.l1_tx_hash.b, SEQ_HASH_BYTES), "batchHash",
+                          json_hex(l->last_batch.batch_hash.b, SEQ_HASH_BYTES));
+    json_t *inbox = json_null();
+    if (l->has_inbox_head)
+        inbox =
+            json_pack("{s:o,s:o,s:o}", "batches", json_u64(l->inbox_next_index), "forcedQueued",
+                      json_u64(l->forced_count), "forcedConsumed", json_u64(l->forced_consumed));
+    json_t *events = json_object();
+    for (int k = L1_EVENT_UNKNOWN + 1; events != NULL && k < L1_EVENT_KIND_COUNT_; k++)
+        json_object_set_new(events, l1_event_name((l1_event_kind)k), json_u64(l->events[k]));
+    return json_pack(
+        "{s:b,s:s,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "enabled",
+        true, "rpc", l->url, "chainId", json_u64(l->chain_id), "committee",
+        json_addr(&l->committee), "inbox", json_addr(&l->inbox), "ok", l->ok, "verified",
+        l->verified, "head", json_u64(l->head), "cursor",
+        l->has_cursor ? json_u64(l->cursor) : json_null(), "lagBlocks",
+        json_u64(l->has_cursor && l->head > l->cursor ? l->head - l->cursor : 0), "polls",
+        json_u64(l->polls), "pollFailures", json_u64(l->poll_failures), "failuresConsecutive",
+        json_u64(l->failures_consecutive), "reorgs", json_u64(l->reorgs), "lastOkAgoMs",
+        l->last_ok_ms > 0 ? json_u64(now_ms - SEQ_MIN(l->last_ok_ms, now_ms)) : json_null(),
+        "events", events, "lastBatch", batch, "inboxStatus", inbox, "lastError", l->last_error);
+}
+
 static json_t *status_json(const node_status *s)
 {
     const cons_stats *c = &s->stats;
@@ -107,26 +149,20 @@ static json_t *status_json(const node_status *s)
         json_u64(m->evicted), "replaced", json_u64(m->replaced), "committed",
         json_u64(m->committed), "gossipReceived", json_u64(s->txpool.received), "gossipSent",
         json_u64(s->txpool.gossiped), "trackedBlocks", json_u64(s->txpool.tracked_blocks));
-    return json_pack(
-        "{s:b,s:o,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:I,s:o,s:o,s:o,"
-        "s:o,s:o,s:o,s:o}",
-        "running", s->running, "validator", json_addr(&s->validator), "validatorIndex",
-        (json_int_t)s->self_index, "committeeSize", (json_int_t)s->committee_size, "view",
-        json_u64(s->view), "leaderIndex", (json_int_t)s->leader_index, "leader",
-        json_addr(&s->leader), "height", json_u64(s->height_committed), "hash",
-        json_hex(s->hash_committed.b, SEQ_HASH_BYTES), "highQcView", json_u64(s->high_qc_view),
-        "timeoutsConsecutive", json_u64(s->timeouts_consecutive), "halted", s->halted,
-        "storeFailing", s->store_failing, "uptimeMs", json_u64(s->uptime_ms), "peersConnected",
-        (json_int_t)s->peers_connected, "peers", status_peers(s), "messages", messages, "stats",
-        stats, "storeFailures", json_u64(s->store_failures), "txsCommitted",
-        json_u64(s->txs_committed), "mempool", pool, "transport", transport_json(&s->net));
-}
-
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts); /* the event loop's clock */
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    return json_pack("{s:b,s:o,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:I,s:o,s:o,s:o,"
+                     "s:o,s:o,s:o,s:o,s:o}",
+                     "running", s->running, "validator", json_addr(&s->validator), "validatorIndex",
+                     (json_int_t)s->self_index, "committeeSize", (json_int_t)s->committee_size,
+                     "view", json_u64(s->view), "leaderIndex", (json_int_t)s->leader_index,
+                     "leader", json_addr(&s->leader), "height", json_u64(s->height_committed),
+                     "hash", json_hex(s->hash_committed.b, SEQ_HASH_BYTES), "highQcView",
+                     json_u64(s->high_qc_view), "timeoutsConsecutive",
+                     json_u64(s->timeouts_consecutive), "halted", s->halted, "storeFailing",
+                     s->store_failing, "uptimeMs", json_u64(s->uptime_ms), "peersConnected",
+                     (json_int_t)s->peers_connected, "peers", status_peers(s), "messages", messages,
+                     "stats", stats, "storeFailures", json_u64(s->store_failures), "txsCommitted",
+                     json_u64(s->txs_committed), "mempool", pool, "transport",
+                     transport_json(&s->net), "l1", l1_json(&s->l1, monotonic_ms()));
 }
 
 static json_t *block_json(const seq_hash *hash, const seq_block_header *h, size_t tx_count,
@@ -196,19 +232,19 @@ static json_t *tx_hashes_json(const wire_block *b)
 
 /* The block at height with its QC (and its tx hashes if with_txs), or JSON
  * null above the tip. */
-static json_t *get_block(const node_api *api, json_t *id, uint64_t height, bool with_txs)
+static json_t *get_block(const node_rpc *rpc, json_t *id, uint64_t height, bool with_txs)
 {
     if (height == 0) {
         seq_hash hash = {{0}};
-        l1_block_hash(&hash, &api->genesis);
-        json_t *b = block_json(&hash, &api->genesis, 0, 0, 0);
+        l1_block_hash(&hash, &rpc->genesis);
+        json_t *b = block_json(&hash, &rpc->genesis, 0, 0, 0);
         if (with_txs)
             json_object_set_new(b, "transactions", json_array());
         return rpc_result(id, b);
     }
     json_t *reply = NULL;
     seq_hash hash;
-    seq_err err = store_get_hash_at(api->store, &hash, height);
+    seq_err err = store_get_hash_at(rpc->store, &hash, height);
     if (err == SEQ_ERR_NOT_FOUND)
         return rpc_result(id, json_null());
     uint8_t *buf = malloc(STORE_BLOCK_ARENA_BYTES + STORE_QC_ARENA_BYTES);
@@ -219,9 +255,9 @@ static json_t *get_block(const node_api *api, json_t *id, uint64_t height, bool 
     seq_arena_init(&qc_arena, buf + STORE_BLOCK_ARENA_BYTES, STORE_QC_ARENA_BYTES);
     cons_block block;
     wire_qc qc = {0};
-    err = store_get_block(api->store, &block, &block_arena, &hash);
+    err = store_get_block(rpc->store, &block, &block_arena, &hash);
     if (err == SEQ_OK) {
-        seq_err qc_err = store_get_qc(api->store, &qc, &qc_arena, &hash);
+        seq_err qc_err = store_get_qc(rpc->store, &qc, &qc_arena, &hash);
         if (qc_err != SEQ_OK)
             memset(&qc, 0, sizeof qc); /* the next block's QC may still be on its way */
         json_t *b =
@@ -270,17 +306,17 @@ static json_t *reject_error(json_t *id, mempool_reject r)
 }
 
 /* Submits raw; replies with its hash or the rejection. */
-static json_t *submit(const node_api *api, json_t *id, const uint8_t *raw, size_t raw_len)
+static json_t *submit(const node_rpc *rpc, json_t *id, const uint8_t *raw, size_t raw_len)
 {
     mempool_add_result res;
-    mempool_reject r = node_txpool_submit(api->pool, &res, raw, raw_len, monotonic_ms());
+    mempool_reject r = node_txpool_submit(rpc->pool, &res, raw, raw_len, monotonic_ms());
     if (r != MEMPOOL_REJECT_NONE)
         return reject_error(id, r);
     return rpc_result(id, json_hex(res.info.hash.b, SEQ_HASH_BYTES));
 }
 
 /* eth_sendRawTransaction ["0x..."]: any tx of the envelope (mempool.h). */
-static json_t *send_raw(const node_api *api, json_t *id, json_t *params)
+static json_t *send_raw(const node_rpc *rpc, json_t *id, json_t *params)
 {
     if (!json_is_array(params) || json_array_size(params) != 1 ||
         !json_is_string(json_array_get(params, 0)))
@@ -289,13 +325,13 @@ static json_t *send_raw(const node_api *api, json_t *id, json_t *params)
     uint8_t *raw = NULL;
     size_t len = 0;
     mempool_reject r = param_bytes(&raw, &len, json_array_get(params, 0), MEMPOOL_TX_BYTES_MAX);
-    json_t *reply = r == MEMPOOL_REJECT_NONE ? submit(api, id, raw, len) : reject_error(id, r);
+    json_t *reply = r == MEMPOOL_REJECT_NONE ? submit(rpc, id, raw, len) : reject_error(id, r);
     free(raw);
     return reply;
 }
 
 /* seq_sendPayload [namespace, "0x..."]: an opaque rollup payload. */
-static json_t *send_payload(const node_api *api, json_t *id, json_t *params)
+static json_t *send_payload(const node_rpc *rpc, json_t *id, json_t *params)
 {
     uint64_t ns = 0;
     if (!json_is_array(params) || json_array_size(params) != 2 ||
@@ -318,7 +354,7 @@ static json_t *send_payload(const node_api *api, json_t *id, json_t *params)
                                                   ns, payload, len) != SEQ_OK)
         reply = rpc_error(id, API_INTERNAL_ERROR, "out of memory");
     else
-        reply = submit(api, id, raw, raw_len);
+        reply = submit(rpc, id, raw, raw_len);
     free(raw);
     free(payload);
     return reply;
@@ -327,7 +363,7 @@ static json_t *send_payload(const node_api *api, json_t *id, json_t *params)
 /* seq_getTransactionStatus ["0x" + 64 hex]: the three clocks. Soft
  * confirmation is a commit by the committee; posted and final (L1) are
  * null until batches are posted. */
-static json_t *tx_status(const node_api *api, json_t *id, json_t *params)
+static json_t *tx_status(const node_rpc *rpc, json_t *id, json_t *params)
 {
     seq_hash hash;
     const char *text = json_string_value(json_array_get(params, 0));
@@ -336,16 +372,16 @@ static json_t *tx_status(const node_api *api, json_t *id, json_t *params)
         return rpc_error(id, API_INVALID_PARAMS,
                          "seq_getTransactionStatus takes [\"0x...\"] (a 32-byte tx hash)");
     store_tx_location loc;
-    seq_err err = store_get_tx(api->store, &loc, &hash);
+    seq_err err = store_get_tx(rpc->store, &loc, &hash);
     if (err == SEQ_ERR_NOT_FOUND) {
-        const char *status = node_txpool_contains(api->pool, &hash) ? "pending" : "unknown";
+        const char *status = node_txpool_contains(rpc->pool, &hash) ? "pending" : "unknown";
         return rpc_result(id, json_pack("{s:o,s:s,s:n,s:n,s:n}", "hash",
                                         json_hex(hash.b, SEQ_HASH_BYTES), "status", status,
                                         "softConfirmed", "posted", "final"));
     }
     seq_hash block_hash;
     if (err == SEQ_OK)
-        err = store_get_hash_at(api->store, &block_hash, loc.height);
+        err = store_get_hash_at(rpc->store, &block_hash, loc.height);
     if (err != SEQ_OK)
         return rpc_error(id, API_INTERNAL_ERROR, seq_strerror(err));
     uint8_t *buf = malloc(STORE_BLOCK_ARENA_BYTES);
@@ -354,7 +390,7 @@ static json_t *tx_status(const node_api *api, json_t *id, json_t *params)
     seq_arena arena;
     seq_arena_init(&arena, buf, STORE_BLOCK_ARENA_BYTES);
     cons_block block;
-    err = store_get_block(api->store, &block, &arena, &block_hash);
+    err = store_get_block(rpc->store, &block, &arena, &block_hash);
     json_t *reply = NULL;
     if (err != SEQ_OK) {
         reply = rpc_error(id, API_INTERNAL_ERROR, seq_strerror(err));
@@ -371,21 +407,21 @@ static json_t *tx_status(const node_api *api, json_t *id, json_t *params)
     return reply;
 }
 
-static json_t *rpc_dispatch(const node_api *api, json_t *id, const char *method, json_t *params)
+static json_t *rpc_dispatch(const node_rpc *rpc, json_t *id, const char *method, json_t *params)
 {
     if (strcmp(method, "eth_sendRawTransaction") == 0)
-        return send_raw(api, id, params);
+        return send_raw(rpc, id, params);
     if (strcmp(method, "seq_sendPayload") == 0)
-        return send_payload(api, id, params);
+        return send_payload(rpc, id, params);
     if (strcmp(method, "seq_getTransactionStatus") == 0)
-        return tx_status(api, id, params);
+        return tx_status(rpc, id, params);
     if (strcmp(method, "seq_status") == 0) {
         if (params != NULL && json_array_size(params) + json_object_size(params) != 0)
             return rpc_error(id, API_INVALID_PARAMS, "seq_status takes no parameters");
         node_status *s = malloc(sizeof *s);
         if (s == NULL)
             return rpc_error(id, API_INTERNAL_ERROR, "out of memory");
-        node_runtime_status(api->rt, s);
+        rpc->status(rpc->status_ctx, s);
         json_t *reply = rpc_result(id, status_json(s));
         free(s);
         return reply;
@@ -400,73 +436,139 @@ static json_t *rpc_dispatch(const node_api *api, json_t *id, const char *method,
             return rpc_error(id, API_INVALID_PARAMS,
                              "seq_getBlockByHeight takes [height (an integer or 0x hex), "
                              "withTxHashes (optional boolean)]");
-        return get_block(api, id, height, json_is_true(with_txs));
+        return get_block(rpc, id, height, json_is_true(with_txs));
     }
     return rpc_error(id, API_METHOD_NOT_FOUND, "method not found");
 }
 
-/* One request object; returns the reply, or NULL for a notification (no
- * id: no reply). */
-static json_t *rpc_one(const node_api *api, json_t *req)
+/* One request object; returns the reply, or NULL: for a notification (a
+ * valid request without id, which gets no reply; *notification set) or
+ * when out of memory. */
+/* True iff req is a well-formed request object: jsonrpc "2.0", a method
+ * string, an id (if any) that is a string, an integer or null, and params
+ * (if any) an array or an object. */
+static bool request_valid(json_t *req)
 {
     json_t *id = json_object_get(req, "id");
     json_t *params = json_object_get(req, "params");
     const char *version = json_string_value(json_object_get(req, "jsonrpc"));
-    const char *method = json_string_value(json_object_get(req, "method"));
     bool id_ok = id == NULL || json_is_string(id) || json_is_integer(id) || json_is_null(id);
-    if (!json_is_object(req) || version == NULL || strcmp(version, "2.0") != 0 || method == NULL ||
-        !id_ok || (params != NULL && !json_is_array(params) && !json_is_object(params)))
-        return rpc_error(id_ok ? id : NULL, API_INVALID_REQUEST,
+    return json_is_object(req) && version != NULL && strcmp(version, "2.0") == 0 &&
+           json_is_string(json_object_get(req, "method")) && id_ok &&
+           (params == NULL || json_is_array(params) || json_is_object(params));
+}
+
+/* The id an error reply to req carries: its own if usable, else NULL
+ * (null). */
+static json_t *request_id(json_t *req)
+{
+    json_t *id = json_object_get(req, "id");
+    return json_is_string(id) || json_is_integer(id) || json_is_null(id) ? id : NULL;
+}
+
+static json_t *rpc_one(const node_rpc *rpc, json_t *req, bool *notification)
+{
+    *notification = false;
+    json_t *id = json_object_get(req, "id");
+    if (!request_valid(req))
+        return rpc_error(request_id(req), API_INVALID_REQUEST,
                          "invalid request: need jsonrpc \"2.0\", a method string, an id and "
                          "array or object params");
-    if (id == NULL)
+    if (id == NULL) {
+        *notification = true;
         return NULL;
-    return rpc_dispatch(api, id, method, params);
+    }
+    return rpc_dispatch(rpc, id, json_string_value(json_object_get(req, "method")),
+                        json_object_get(req, "params"));
 }
 
 /* A batch: an array of 1..NODE_API_BATCH_MAX requests, answered by an array
- * of the replies (NULL if all were notifications). */
-static json_t *rpc_batch(const node_api *api, json_t *reqs)
+ * of the replies; *out NULL if all were notifications. Once the replies
+ * pass rpc->reply_bytes_max, each further request with an id is answered
+ * with API_REPLY_TOO_LARGE without being run. SEQ_ERR_NO_MEMORY. */
+static seq_err rpc_batch(const node_rpc *rpc, json_t **out, json_t *reqs)
 {
+    *out = NULL;
     size_t n = json_array_size(reqs);
-    if (n == 0)
-        return rpc_error(NULL, API_INVALID_REQUEST, "invalid request: an empty batch");
-    if (n > NODE_API_BATCH_MAX) {
-        char message[80];
-        snprintf(message, sizeof message, "invalid request: a batch holds at most %u requests",
-                 NODE_API_BATCH_MAX);
-        return rpc_error(NULL, API_INVALID_REQUEST, message);
+    if (n == 0 || n > NODE_API_BATCH_MAX) {
+        char message[80] = "invalid request: an empty batch";
+        if (n > 0)
+            snprintf(message, sizeof message, "invalid request: a batch holds at most %u requests",
+                     NODE_API_BATCH_MAX);
+        *out = rpc_error(NULL, API_INVALID_REQUEST, message);
+        return *out != NULL ? SEQ_OK : SEQ_ERR_NO_MEMORY;
     }
     json_t *replies = json_array();
     if (replies == NULL)
-        return rpc_error(NULL, API_INTERNAL_ERROR, "out of memory");
+        return SEQ_ERR_NO_MEMORY;
+    size_t bytes = 0;
+    size_t bytes_max = rpc->reply_bytes_max != 0 ? rpc->reply_bytes_max : NODE_API_REPLY_BYTES_MAX;
     for (size_t i = 0; i < n; i++) {
-        json_t *reply = rpc_one(api, json_array_get(reqs, i));
-        if (reply != NULL)
-            json_array_append_new(replies, reply);
+        json_t *req = json_array_get(reqs, i);
+        bool notification = false;
+        json_t *reply = NULL;
+        if (bytes <= bytes_max)
+            reply = rpc_one(rpc, req, &notification);
+        else if (request_valid(req) && json_object_get(req, "id") == NULL)
+            notification = true;
+        else
+            reply = rpc_error(request_id(req), API_REPLY_TOO_LARGE,
+                              "batch reply too large: send fewer requests at once");
+        if (notification)
+            continue;
+        if (reply == NULL || json_array_append_new(replies, reply) != 0) {
+            json_decref(replies);
+            return SEQ_ERR_NO_MEMORY;
+        }
+        bytes += json_dumpb(reply, NULL, 0, JSON_COMPACT) + 1;
     }
-    if (json_array_size(replies) == 0) {
+    if (json_array_size(replies) == 0)
         json_decref(replies);
-        return NULL;
-    }
-    return replies;
+    else
+        *out = replies;
+    return SEQ_OK;
 }
 
-/* Returns the reply, or NULL when nothing is to be answered. */
-static json_t *rpc_handle(const node_api *api, const char *body, size_t len)
+seq_err node_rpc_handle(const node_rpc *rpc, char **reply, size_t *reply_len, const char *body,
+                        size_t body_len)
 {
+    SEQ_ASSERT(rpc != NULL && rpc->status != NULL && rpc->store != NULL && rpc->pool != NULL);
+    SEQ_ASSERT(reply != NULL && reply_len != NULL && (body != NULL || body_len == 0));
+    *reply = NULL;
+    *reply_len = 0;
     json_error_t error;
-    json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &error);
-    if (req == NULL)
-        return rpc_error(NULL, API_PARSE_ERROR, "parse error: the body is not JSON");
-    json_t *reply = json_is_array(req) ? rpc_batch(api, req) : rpc_one(api, req);
+    json_t *req =
+        body_len > NODE_API_BODY_BYTES_MAX
+            ? NULL
+            : json_loadb(body != NULL ? body : "", body_len, JSON_REJECT_DUPLICATES, &error);
+    json_t *out = NULL;
+    seq_err err = SEQ_OK;
+    if (req == NULL) {
+        out = rpc_error(NULL, API_PARSE_ERROR, "parse error: the body is not JSON");
+    } else if (json_is_array(req)) {
+        err = rpc_batch(rpc, &out, req);
+    } else {
+        bool notification = false;
+        out = rpc_one(rpc, req, &notification);
+        err = out != NULL || notification ? SEQ_OK : SEQ_ERR_NO_MEMORY;
+    }
     json_decref(req);
-    return reply;
+    if (err != SEQ_OK || out == NULL) {
+        json_decref(out);
+        return out == NULL && err == SEQ_OK ? SEQ_OK : SEQ_ERR_NO_MEMORY;
+    }
+    *reply = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    if (*reply == NULL)
+        return SEQ_ERR_NO_MEMORY;
+    *reply_len = strlen(*reply);
+    return SEQ_OK;
 }
 
 /* ------------------------------------------------------------- HTTP */
 
-static void reply_http(nng_aio *aio, uint16_t status, const char *body)
+static void reply_typed(nng_aio *aio, uint16_t status, const char *content_type, const char *body,
+                        size_t body_len)
 {
     nng_http_res *res = NULL;
     if (nng_http_res_alloc(&res) != 0) {
@@ -474,14 +576,19 @@ static void reply_http(nng_aio *aio, uint16_t status, const char *body)
         return;
     }
     if (nng_http_res_set_status(res, status) != 0 ||
-        nng_http_res_set_header(res, "Content-Type", "application/json") != 0 ||
-        (body != NULL && nng_http_res_copy_data(res, body, strlen(body)) != 0)) {
+        nng_http_res_set_header(res, "Content-Type", content_type) != 0 ||
+        (body != NULL && nng_http_res_copy_data(res, body, body_len) != 0)) {
         nng_http_res_free(res);
         nng_aio_finish(aio, NNG_ENOMEM);
         return;
     }
     nng_aio_set_output(aio, 0, res);
     nng_aio_finish(aio, 0);
+}
+
+static void reply_http(nng_aio *aio, uint16_t status, const char *body)
+{
+    reply_typed(aio, status, "application/json", body, body != NULL ? strlen(body) : 0);
 }
 
 static node_api *api_of(nng_aio *aio)
@@ -497,7 +604,7 @@ static void health_cb(nng_aio *aio)
         nng_aio_finish(aio, NNG_ENOMEM);
         return;
     }
-    node_runtime_status(api->rt, s);
+    api->rpc.status(api->rpc.status_ctx, s);
     char body[160];
     snprintf(body, sizeof body, "{\"status\":\"%s\",\"height\":%llu,\"view\":%llu}\n",
              s->running && !s->halted ? "ok" : "unavailable",
@@ -508,6 +615,27 @@ static void health_cb(nng_aio *aio)
     reply_http(aio, code, body);
 }
 
+/* GET /metrics: the status snapshot for Prometheus (node_metrics_render). */
+static void metrics_cb(nng_aio *aio)
+{
+    node_api *api = api_of(aio);
+    node_status *s = malloc(sizeof *s);
+    char *text = malloc(NODE_METRICS_BYTES_MAX);
+    size_t len = 0;
+    if (s == NULL || text == NULL) {
+        free(s);
+        free(text);
+        nng_aio_finish(aio, NNG_ENOMEM);
+        return;
+    }
+    api->rpc.status(api->rpc.status_ctx, s);
+    seq_err err = node_metrics_render(text, NODE_METRICS_BYTES_MAX, &len, s, monotonic_ms());
+    SEQ_ASSERT(err == SEQ_OK); /* NODE_METRICS_BYTES_MAX fits any snapshot */
+    reply_typed(aio, NNG_HTTP_STATUS_OK, "text/plain; version=0.0.4", text, len);
+    free(text);
+    free(s);
+}
+
 static void rpc_cb(nng_aio *aio)
 {
     node_api *api = api_of(aio);
@@ -515,19 +643,20 @@ static void rpc_cb(nng_aio *aio)
     void *data = NULL;
     size_t len = 0;
     nng_http_req_get_data(req, &data, &len);
-    json_t *reply = rpc_handle(api, data, len);
-    if (reply == NULL) {
-        reply_http(aio, NNG_HTTP_STATUS_NO_CONTENT, NULL);
-        return;
-    }
-    char *text = json_dumps(reply, JSON_COMPACT);
-    json_decref(reply);
-    if (text == NULL) {
+    char *text = NULL;
+    size_t text_len = 0;
+    if (node_rpc_handle(&api->rpc, &text, &text_len, data, len) != SEQ_OK) {
         nng_aio_finish(aio, NNG_ENOMEM);
         return;
     }
-    reply_http(aio, NNG_HTTP_STATUS_OK, text);
+    reply_http(aio, text != NULL ? NNG_HTTP_STATUS_OK : NNG_HTTP_STATUS_NO_CONTENT, text);
     free(text);
+}
+
+/* node_rpc's status source in a running node. */
+static void runtime_status(void *ctx, node_status *out)
+{
+    node_runtime_status(ctx, out);
 }
 
 static seq_err add_handler(node_api *api, const char *path, const char *method,
@@ -555,14 +684,13 @@ seq_err node_api_start(node_api **out, node_diag *why, const char *url, node_run
     node_api *api = calloc(1, sizeof *api);
     if (api == NULL)
         return node_diag_set(why, SEQ_ERR_NO_MEMORY, "out of memory");
-    api->rt = rt;
-    api->store = s;
-    api->pool = pool;
-    api->genesis = *genesis;
+    api->rpc = (node_rpc){
+        .status = runtime_status, .status_ctx = rt, .store = s, .pool = pool, .genesis = *genesis};
     seq_err err = SEQ_ERR_INVALID_ARG;
     if (nng_url_parse(&api->url, url) != 0 || nng_http_server_hold(&api->server, api->url) != 0)
         goto free_api;
     if ((err = add_handler(api, "/health", "GET", health_cb, 0)) != SEQ_OK ||
+        (err = add_handler(api, "/metrics", "GET", metrics_cb, 0)) != SEQ_OK ||
         (err = add_handler(api, "/", "POST", rpc_cb, NODE_API_BODY_BYTES_MAX)) != SEQ_OK)
         goto free_api;
     int rv = nng_http_server_start(api->server);

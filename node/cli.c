@@ -1,7 +1,8 @@
 /* cli.c — argument handling of seqd and seqctl: seqd --config/--check (and
  * running the node through runtime.c), seqctl keygen, genesis and
- * genesis-hash (status is in ctl_status.c). The work is done by keys.c,
- * genesis.c and config.c; this file parses arguments and prints. */
+ * genesis-hash (status is in ctl_status.c; submit, tx and block in
+ * ctl_query.c). The work is done by keys.c, genesis.c and config.c; this
+ * file parses arguments and prints. */
 #include "internal.h"
 
 #include <curl/curl.h>
@@ -691,6 +692,9 @@ static void seqctl_usage(FILE *f)
           "  genesis       build a genesis file from key directories\n"
           "  genesis-hash  check a genesis file and print its hash\n"
           "  status        show running nodes (seq_status over their JSON-RPC API)\n"
+          "  submit        submit a signed tx or an opaque payload to a node\n"
+          "  tx            show a tx's status (pending, soft-confirmed, posted, final)\n"
+          "  block         show a committed block by height\n"
           "  l1            deploy the L1 contracts of a genesis (l1 deploy, l1 predict)\n"
           "  version       print the version and linked library versions\n"
           "  help          print this help\n"
@@ -734,6 +738,9 @@ int node_seqctl_main(int argc, char **argv, FILE *out, FILE *err)
         {"genesis", seqctl_genesis, genesis_usage},
         {"genesis-hash", seqctl_genesis_hash, genesis_usage},
         {"status", node_seqctl_status, node_seqctl_status_usage},
+        {"submit", node_seqctl_submit, node_seqctl_submit_usage},
+        {"tx", node_seqctl_tx, node_seqctl_tx_usage},
+        {"block", node_seqctl_block, node_seqctl_block_usage},
         {"l1", node_seqctl_l1, node_seqctl_l1_usage},
     };
     for (size_t i = 0; i < SEQ_ARRAY_LEN(commands); i++) {

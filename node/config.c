@@ -315,6 +315,7 @@ void node_config_defaults(node_config *out)
     memset(out, 0, sizeof(*out));
     out->log_level = SEQ_LOG_INFO;
     out->log_format = SEQ_LOG_TEXT;
+    out->l1_poll_ms = NODE_CONFIG_L1_POLL_MS_DEFAULT;
 }
 
 /* Copies path into dst (NODE_CONFIG_PATH_BYTES_MAX), joined to base_dir
@@ -434,6 +435,7 @@ static const config_field CONFIG_FIELDS[] = {
     {"listen", FIELD_LISTEN, offsetof(node_config, listen)},
     {"rpc_listen", FIELD_RPC, offsetof(node_config, rpc_listen)},
     {"l1_rpc", FIELD_L1, offsetof(node_config, l1_rpc)},
+    {"l1_deployment", FIELD_PATH, offsetof(node_config, l1_deployment)},
     {"log_level", FIELD_LEVEL, offsetof(node_config, log_level)},
     {"log_format", FIELD_FORMAT, offsetof(node_config, log_format)},
 };
@@ -478,8 +480,9 @@ static seq_err config_from_json(node_config *c, const node_config_json *j, const
                                 const char *base_dir)
 {
     static const char *const names[] = {
-        "version",      "data_dir", "genesis",    "key_dir", "passphrase_file", "passphrase_env",
-        "insecure_key", "listen",   "rpc_listen", "l1_rpc",  "log_level",       "log_format",
+        "version",        "data_dir",     "genesis",       "key_dir",    "passphrase_file",
+        "passphrase_env", "insecure_key", "listen",        "rpc_listen", "l1_rpc",
+        "log_level",      "log_format",   "l1_deployment", "l1_poll_ms",
     };
     uint32_t version = 0;
     seq_err err = node_config_json_members(j, root, "", names, SEQ_ARRAY_LEN(names));
@@ -491,6 +494,9 @@ static seq_err config_from_json(node_config *c, const node_config_json *j, const
                              j->file, version, NODE_CONFIG_FORMAT_VERSION);
     if (err == SEQ_OK)
         err = node_config_json_bool(j, &c->insecure_key, root, "", "insecure_key", true);
+    if (err == SEQ_OK && json_object_get(root, "l1_poll_ms") != NULL)
+        err = node_config_json_u32(j, &c->l1_poll_ms, root, "", "l1_poll_ms",
+                                   NODE_CONFIG_L1_POLL_MS_MIN, NODE_CONFIG_L1_POLL_MS_MAX);
     for (size_t i = 0; i < SEQ_ARRAY_LEN(CONFIG_FIELDS) && err == SEQ_OK; i++) {
         const char *value = NULL;
         err = node_config_json_string(j, &value, root, "", CONFIG_FIELDS[i].name, true);
@@ -641,6 +647,33 @@ static seq_err resolve_membership(node_config_resolved *r, node_diag *why)
         have, c->key_dir, NODE_KEY_FILE_TRANSPORT, r->self_index, want, addr, c->genesis);
 }
 
+/* With an L1: its deployment record (l1_deployment, or the one next to the
+ * genesis file) must be this genesis's. Nothing contacts L1 here: a node
+ * starts while L1 is down. */
+static seq_err resolve_l1(node_config_resolved *r, node_diag *why)
+{
+    if (r->config.l1_rpc[0] == '\0')
+        return SEQ_OK;
+    char path[NODE_CONFIG_PATH_BYTES_MAX];
+    if (r->config.l1_deployment[0] != '\0')
+        snprintf(path, sizeof path, "%s", r->config.l1_deployment);
+    else
+        node_l1_record_default_path(path, sizeof path, r->config.genesis);
+    seq_err err = node_l1_record_load(&r->l1, why, path);
+    if (err == SEQ_ERR_NOT_FOUND)
+        return node_diag_set(why, err,
+                             "l1_rpc is set but there is no L1 deployment record at %s (run "
+                             "`seqctl l1 deploy`, or set l1_deployment)",
+                             path);
+    if (err == SEQ_OK)
+        err = node_l1_record_matches(why, path, &r->l1, &r->genesis, &r->genesis_hash);
+    if (err != SEQ_OK)
+        return err;
+    snprintf(r->config.l1_deployment, sizeof r->config.l1_deployment, "%s", path);
+    r->has_l1 = true;
+    return SEQ_OK;
+}
+
 /* The data directory is a directory, or can be created (its parent is). */
 static seq_err resolve_data_dir(node_config_resolved *r, node_diag *why)
 {
@@ -690,6 +723,9 @@ seq_err node_config_resolve(node_config_resolved *out, node_diag *why, const nod
         snprintf(out->config.listen, sizeof out->config.listen, "%s",
                  out->genesis.validators[out->self_index].endpoint);
     node_genesis_hash(&out->genesis_hash, &out->genesis);
+    err = resolve_l1(out, why);
+    if (err != SEQ_OK)
+        goto release_keys;
     return SEQ_OK;
 
 release_keys:

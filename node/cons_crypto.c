@@ -16,10 +16,20 @@
 
 #define NODE_SECKEY_BYTES 32u
 
+/* The tx hashes behind one tx root, kept for node_cons_crypto_tx_hashes. */
+typedef struct {
+    seq_hash root;
+    size_t tx_count;
+    size_t cap;          /* allocated entries of tx_hashes */
+    seq_hash *tx_hashes; /* owned; NULL until first used */
+} crypto_memo;
+
 struct node_cons_crypto {
     seq_hash domain_separator;
     uint8_t *seckey;     /* sodium_malloc'd, PROT_NONE when idle; NULL: verify only */
     seq_hash *tx_hashes; /* scratch for tx_root, WIRE_BLOCK_TXS_MAX entries */
+    crypto_memo memo[NODE_CONS_CRYPTO_MEMO_BLOCKS];
+    size_t memo_next; /* the entry the next new root replaces */
 };
 
 _Static_assert(WIRE_BLOCK_TXS_MAX <= ((uint64_t)1 << L1_MERKLE_DEPTH_MAX),
@@ -82,6 +92,8 @@ void node_cons_crypto_free(node_cons_crypto *c)
             sodium_memzero(c->seckey, NODE_SECKEY_BYTES);
         sodium_free(c->seckey);
     }
+    for (size_t i = 0; i < NODE_CONS_CRYPTO_MEMO_BLOCKS; i++)
+        free(c->memo[i].tx_hashes);
     free(c->tx_hashes);
     free(c);
 }
@@ -94,6 +106,33 @@ static void ops_block_hash(void *ctx, seq_hash *out, const seq_block_header *hea
     l1_block_hash(out, header);
 }
 
+static crypto_memo *memo_find(node_cons_crypto *c, const seq_hash *root, size_t tx_count)
+{
+    for (size_t i = 0; i < NODE_CONS_CRYPTO_MEMO_BLOCKS; i++) {
+        crypto_memo *m = &c->memo[i];
+        if (m->tx_hashes != NULL && m->tx_count == tx_count && seq_hash_equal(&m->root, root))
+            return m;
+    }
+    return NULL;
+}
+
+/* The entry the next new root replaces, with room for tx_count hashes;
+ * NULL for no txs or out of memory (nothing is then remembered). Its old
+ * content is dropped. */
+static crypto_memo *memo_slot(node_cons_crypto *c, size_t tx_count)
+{
+    crypto_memo *m = &c->memo[c->memo_next];
+    m->tx_count = 0;
+    if (tx_count == 0)
+        return NULL;
+    if (m->cap < tx_count) {
+        free(m->tx_hashes);
+        m->tx_hashes = malloc(tx_count * sizeof *m->tx_hashes);
+        m->cap = m->tx_hashes != NULL ? tx_count : 0;
+    }
+    return m->tx_hashes != NULL ? m : NULL;
+}
+
 static void ops_tx_root(void *ctx, seq_hash *out, const seq_bytes *txs, size_t tx_count)
 {
     node_cons_crypto *c = ctx;
@@ -102,7 +141,32 @@ static void ops_tx_root(void *ctx, seq_hash *out, const seq_bytes *txs, size_t t
     SEQ_ASSERT(txs != NULL || tx_count == 0);
     for (size_t i = 0; i < tx_count; i++)
         l1_keccak256(&c->tx_hashes[i], txs[i].ptr, txs[i].len);
+    /* l1_merkle_root overwrites the scratch: copy the hashes first, key
+     * them by the root once it is known. */
+    crypto_memo *m = memo_slot(c, tx_count);
+    if (m != NULL)
+        memcpy(m->tx_hashes, c->tx_hashes, tx_count * sizeof *m->tx_hashes);
     l1_merkle_root(out, c->tx_hashes, tx_count);
+    if (m != NULL && memo_find(c, out, tx_count) == NULL) {
+        m->root = *out;
+        m->tx_count = tx_count;
+        c->memo_next = (c->memo_next + 1) % NODE_CONS_CRYPTO_MEMO_BLOCKS;
+    }
+}
+
+bool node_cons_crypto_tx_hashes(void *crypto, seq_hash *out, const seq_block_header *header,
+                                size_t tx_count)
+{
+    node_cons_crypto *c = crypto;
+    SEQ_ASSERT(c != NULL && header != NULL);
+    SEQ_ASSERT(out != NULL || tx_count == 0);
+    if (tx_count == 0)
+        return true;
+    const crypto_memo *m = memo_find(c, &header->tx_root, tx_count);
+    if (m == NULL)
+        return false;
+    memcpy(out, m->tx_hashes, tx_count * sizeof *out);
+    return true;
 }
 
 static void ops_proposal_digest(void *ctx, seq_hash *out, const seq_block_stmt *stmt)

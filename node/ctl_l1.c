@@ -465,6 +465,33 @@ static void params_from_record(l1_deploy_params *p, const node_l1_record *r)
     p->forced_tx_bytes_max = r->forced_tx_bytes_max;
 }
 
+void node_l1_record_params(l1_deploy_params *out, const node_l1_record *r, const node_genesis *g)
+{
+    SEQ_ASSERT(out != NULL && r != NULL && g != NULL);
+    l1_deploy_params_default(out);
+    params_from_genesis(out, g);
+    params_from_record(out, r);
+}
+
+seq_err node_l1_record_matches(node_diag *why, const char *path, const node_l1_record *r,
+                               const node_genesis *g, const seq_hash *genesis_hash)
+{
+    SEQ_ASSERT(path != NULL && r != NULL && g != NULL && genesis_hash != NULL);
+    if (!seq_hash_equal(&r->genesis_hash, genesis_hash) || r->l1_chain_id != g->l1_chain_id ||
+        r->l2_chain_id != g->l2_chain_id)
+        return node_diag_set(why, SEQ_ERR_INVALID_ARG,
+                             "%s records a deployment for another genesis or chain (L1 chain "
+                             "%llu, L2 chain %llu)",
+                             path, (unsigned long long)r->l1_chain_id,
+                             (unsigned long long)r->l2_chain_id);
+    if ((g->l1.has_committee_address &&
+         memcmp(g->l1.committee_address.b, r->committee.b, SEQ_ADDR_BYTES) != 0) ||
+        (g->l1.has_inbox_address && memcmp(g->l1.inbox_address.b, r->inbox.b, SEQ_ADDR_BYTES) != 0))
+        return node_diag_set(why, SEQ_ERR_INVALID_ARG,
+                             "%s: its contract addresses are not the ones the genesis names", path);
+    return SEQ_OK;
+}
+
 static void record_from(node_l1_record *r, const ctl_deploy *d, const seq_addr *committee,
                         const seq_addr *inbox)
 {
@@ -497,12 +524,10 @@ static void print_pair(FILE *f, const seq_addr *committee, const seq_addr *inbox
 static int deploy_recorded(ctl_deploy *d, const node_l1_record *r)
 {
     char why[L1_DEPLOY_WHY_BYTES];
-    if (!seq_hash_equal(&r->genesis_hash, &d->genesis_hash) ||
-        r->l1_chain_id != d->g->l1_chain_id) {
-        fprintf(d->err,
-                "seqctl l1 deploy: %s records a deployment for another genesis or chain (L1 "
-                "chain %llu); give this genesis its own --out FILE\n",
-                d->record_path, (unsigned long long)r->l1_chain_id);
+    node_diag mismatch = {{0}};
+    if (node_l1_record_matches(&mismatch, d->record_path, r, d->g, &d->genesis_hash) != SEQ_OK) {
+        fprintf(d->err, "seqctl l1 deploy: %s; give this genesis its own --out FILE\n",
+                mismatch.text);
         return NODE_EXIT_FAILURE;
     }
     params_from_record(&d->params, r);

@@ -1,5 +1,7 @@
 /* ctl_status.c — `seqctl status --rpc URL [--rpc URL...]`: asks each node's
- * API for seq_status and prints one table row per node. */
+ * API for seq_status and prints one table row per node. Also seqctl's one
+ * JSON-RPC call to a node (node_ctl_call), which the query commands of
+ * ctl_query.c share. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -8,7 +10,7 @@
 #include "l1.h"
 
 #define STATUS_NODES_MAX    CONS_VALIDATORS_MAX
-#define STATUS_TIMEOUT_MS   2000u
+#define STATUS_L1_COLUMNS   24 /* "ok CURSOR/HEAD" */
 #define STATUS_ADDR_COLUMNS 42
 
 void node_seqctl_status_usage(FILE *f)
@@ -48,31 +50,49 @@ static int status_parse(status_args *a, int argc, char **argv, FILE *err)
     return -1;
 }
 
-/* Calls seq_status on url; *out is the parsed result (json_decref it). */
-static seq_err status_fetch(json_t **out, char *why, size_t why_len, const char *url)
+seq_err node_ctl_call(json_t **out, char *why, size_t why_len, const char *url, const char *method,
+                      const char *params_json)
 {
+    SEQ_ASSERT(out != NULL && why != NULL && why_len > 0 && url != NULL && method != NULL);
     *out = NULL;
+    why[0] = '\0';
     l1_rpc_options options;
     l1_rpc_options_default(&options);
-    options.connect_timeout_ms = STATUS_TIMEOUT_MS;
-    options.timeout_ms = STATUS_TIMEOUT_MS;
+    options.connect_timeout_ms = NODE_CTL_TIMEOUT_MS;
+    options.timeout_ms = NODE_CTL_TIMEOUT_MS;
     options.retries = 0;
     l1_rpc *c = NULL;
     char *text = NULL;
     seq_err err = l1_rpc_new(&c, url, &options);
     if (err != SEQ_OK) {
-        snprintf(why, why_len, "bad URL (%s)", seq_strerror(err));
+        snprintf(why, why_len, "bad URL (%s): need http://HOST:PORT", seq_strerror(err));
         return err;
     }
-    err = l1_rpc_call(c, &text, "seq_status", NULL);
-    if (err != SEQ_OK)
+    err = l1_rpc_call(c, &text, method, params_json);
+    const l1_rpc_error *remote = l1_rpc_last_remote(c);
+    if (err != SEQ_OK && remote != NULL && remote->data[0] != '\0')
+        snprintf(why, why_len, "%s [%s]", l1_rpc_last_error(c), remote->data);
+    else if (err != SEQ_OK)
         snprintf(why, why_len, "%s", l1_rpc_last_error(c));
     l1_rpc_free(c);
     if (err != SEQ_OK)
         return err;
-    *out = json_loads(text, 0, NULL);
+    *out = json_loads(text, JSON_DECODE_ANY, NULL);
     free(text);
-    if (*out == NULL || !json_is_object(*out)) {
+    if (*out == NULL) {
+        snprintf(why, why_len, "%s: the answer is not JSON", method);
+        return SEQ_ERR_MALFORMED;
+    }
+    return SEQ_OK;
+}
+
+/* Calls seq_status on url; *out is the parsed result (json_decref it). */
+static seq_err status_fetch(json_t **out, char *why, size_t why_len, const char *url)
+{
+    seq_err err = node_ctl_call(out, why, why_len, url, "seq_status", NULL);
+    if (err != SEQ_OK)
+        return err;
+    if (!json_is_object(*out)) {
         json_decref(*out);
         *out = NULL;
         snprintf(why, why_len, "the answer is not a status object");
@@ -86,13 +106,28 @@ static long long field(const json_t *obj, const char *name)
     return (long long)json_integer_value(json_object_get(obj, name));
 }
 
+/* The L1 column: "-" without an L1, "ok C/H" (cursor, head) or "down". */
+static void l1_cell(char out[STATUS_L1_COLUMNS + 1], const json_t *s)
+{
+    const json_t *l1 = json_object_get(s, "l1");
+    if (!json_is_true(json_object_get(l1, "enabled")))
+        snprintf(out, STATUS_L1_COLUMNS + 1, "-");
+    else if (!json_is_true(json_object_get(l1, "ok")))
+        snprintf(out, STATUS_L1_COLUMNS + 1, "down");
+    else
+        snprintf(out, STATUS_L1_COLUMNS + 1, "ok %lld/%lld", field(l1, "cursor"),
+                 field(l1, "head"));
+}
+
 static void status_row(FILE *out, const json_t *s, const char *url)
 {
     const char *validator = json_string_value(json_object_get(s, "validator"));
-    fprintf(out, "%-*s %4lld %8lld %8lld %6lld %3lld/%-3lld %s%s\n", STATUS_ADDR_COLUMNS,
+    char l1[STATUS_L1_COLUMNS + 1];
+    l1_cell(l1, s);
+    fprintf(out, "%-*s %4lld %8lld %8lld %6lld %3lld/%-3lld %-*s %s%s\n", STATUS_ADDR_COLUMNS,
             validator != NULL ? validator : "?", field(s, "validatorIndex"), field(s, "view"),
             field(s, "height"), field(s, "leaderIndex"), field(s, "peersConnected"),
-            field(s, "committeeSize") - 1, url,
+            field(s, "committeeSize") - 1, STATUS_L1_COLUMNS, l1, url,
             json_is_true(json_object_get(s, "halted"))         ? " HALTED"
             : json_is_true(json_object_get(s, "storeFailing")) ? " STORE-FAILING"
                                                                : "");
@@ -108,16 +143,17 @@ int node_seqctl_status(int argc, char **argv, FILE *out, FILE *err)
     }
     code = NODE_EXIT_OK;
     if (!a.json)
-        fprintf(out, "%-*s %4s %8s %8s %6s %7s %s\n", STATUS_ADDR_COLUMNS, "VALIDATOR", "IDX",
-                "VIEW", "HEIGHT", "LEADER", "PEERS", "RPC");
+        fprintf(out, "%-*s %4s %8s %8s %6s %7s %-*s %s\n", STATUS_ADDR_COLUMNS, "VALIDATOR", "IDX",
+                "VIEW", "HEIGHT", "LEADER", "PEERS", STATUS_L1_COLUMNS, "L1", "RPC");
     for (size_t i = 0; i < a.count; i++) {
         json_t *s = NULL;
         char why[L1_RPC_ERROR_TEXT_BYTES];
         if (status_fetch(&s, why, sizeof why, a.urls[i]) != SEQ_OK) {
             fprintf(err, "seqctl status: %s: %s\n", a.urls[i], why);
             if (!a.json)
-                fprintf(out, "%-*s %4s %8s %8s %6s %7s %s\n", STATUS_ADDR_COLUMNS, "(unreachable)",
-                        "-", "-", "-", "-", "-", a.urls[i]);
+                fprintf(out, "%-*s %4s %8s %8s %6s %7s %-*s %s\n", STATUS_ADDR_COLUMNS,
+                        "(unreachable)", "-", "-", "-", "-", "-", STATUS_L1_COLUMNS, "-",
+                        a.urls[i]);
             code = NODE_EXIT_FAILURE;
             continue;
         }

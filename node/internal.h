@@ -7,20 +7,22 @@
 #include <lmdb.h>
 #include <nng/nng.h>
 #include <nng/supplemental/util/platform.h>
+#include <pthread.h>
 
+#include "l1.h"
 #include "node.h"
 
 /* ----------------------------------------------------------------- store */
 
-/* The named databases, in the order they are opened. l1 and l1_txs are
- * opened (and stay empty) for the L1 tx manager and log watcher. */
+/* The named databases of the main environment, in the order they are
+ * opened. l1 and l1_txs are opened (and stay empty) for the L1 tx manager
+ * and log watcher. The tx index has an environment of its own. */
 typedef enum {
     STORE_DBI_META,
     STORE_DBI_SAFETY,
     STORE_DBI_BLOCKS,
     STORE_DBI_QCS,
     STORE_DBI_HEIGHTS,
-    STORE_DBI_TXS,
     STORE_DBI_EVIDENCE,
     STORE_DBI_L1,
     STORE_DBI_L1_TXS,
@@ -31,15 +33,63 @@ typedef enum {
 #define STORE_DBIS_MAX 16u
 _Static_assert(STORE_DBI_COUNT_ <= STORE_DBIS_MAX, "every database fits the environment");
 
+/* A committed tx not yet in the durable tx index; height 0: empty slot. */
+typedef struct {
+    seq_hash hash;
+    uint64_t height;
+    uint32_t index;
+} store_pending_tx;
+
+/* A committed block whose txs wait for the indexer. */
+typedef struct {
+    uint64_t height;
+    seq_hash hash;
+    size_t tx_count;
+    seq_hash *tx_hashes; /* owned; NULL when tx_count is 0 */
+} store_pending_block;
+
+/* The tx index's environment (STORE_TX_INDEX_DIR): "txs" maps a tx hash to
+ * its location, "meta" holds the watermark. */
+typedef enum {
+    STORE_INDEX_DBI_TXS,
+    STORE_INDEX_DBI_META,
+    STORE_INDEX_DBI_COUNT_,
+} store_index_dbi;
+
+_Static_assert(CONS_BLOCKS_MAX <= STORE_TX_PENDING_BLOCKS_MAX,
+               "one update's commits fit the indexer's queue");
+
 struct store {
     MDB_env *env;
     MDB_dbi dbis[STORE_DBI_COUNT_];
     int lock_fd; /* flock'd store.lock in the directory; -1 when not held */
-    /* store_apply's scratch: one encoded record (STORE_RECORD_BYTES_MAX) and
-     * the tx hashes of one block (WIRE_BLOCK_TXS_MAX). */
+    /* store_apply's scratch: one encoded record (STORE_RECORD_BYTES_MAX). */
     uint8_t *record;
-    seq_hash *tx_hashes;
-    cons_safety safety_stored; /* store_apply's copy of the stored safety state */
+    cons_safety safety_stored;      /* store_apply's copy of the stored safety state */
+    node_tx_hashes_fn tx_hashes_fn; /* NULL: store_apply hashes the txs */
+    void *tx_hashes_ctx;
+    /* Blocks committed by the running store_apply, queued once it commits. */
+    store_pending_block *staged; /* STORE_TX_PENDING_BLOCKS_MAX */
+    size_t staged_count, staged_txs;
+    /* The tx index: its environment, the indexer thread, and what waits. */
+    MDB_env *index_env;
+    MDB_dbi index_dbis[STORE_INDEX_DBI_COUNT_];
+    bool index_manual;
+    bool index_sync_ok;   /* index_mtx and index_cv exist */
+    bool indexer_running; /* indexer is to be joined */
+    pthread_t indexer;
+    pthread_mutex_t index_mtx;
+    pthread_cond_t index_cv; /* broadcast on new work, progress, stop */
+    /* index_mtx: */
+    store_pending_tx *pending; /* open addressing, SipHash'd, cap a power of 2 */
+    size_t pending_cap, pending_count;
+    uint8_t pending_key[16];
+    store_pending_block *queue; /* STORE_TX_PENDING_BLOCKS_MAX, a ring in height order */
+    size_t queue_head, queue_count, queue_txs;
+    uint64_t indexed_height;
+    seq_err index_err; /* the last write failed with this; SEQ_OK */
+    bool index_stop;
+    uint64_t index_batches, index_failures;
 };
 
 /* A block record checked and parsed in place: header and hash copied out,
@@ -332,9 +382,9 @@ void net_conn_resume_locked(net_conn *c, uint64_t now_ms);
 /* Stops c's I/O and frees it; c must be on no list and mtx not held. */
 void net_conn_reap(net_conn *c);
 
-/* ---- the receive path's checks, exposed for fuzz/fuzz_handshake.c (the
- * one file outside node/ that includes this header). None takes a lock or
- * does I/O; each reads only c's receive-chain fields (state, hs_rx,
+/* ---- the receive path's checks, exposed for fuzz/fuzz_handshake.c (with
+ * fuzz/fuzz_jsonrpc.c, the files outside node/ that include this header).
+ * None takes a lock or does I/O; each reads only c's receive-chain fields (state, hs_rx,
  * rx_want, rx_header, nonce_rx, session, transcript, hello_tx) and the
  * net's fixed fields, so a harness can drive them on a calloc'd net_conn. */
 
@@ -440,38 +490,67 @@ SEQ_MUST_USE seq_err node_api_start(node_api **out, node_diag *why, const char *
  * fine. */
 void node_api_free(node_api *api);
 
+/* The JSON-RPC handling of api.c without HTTP: what POST / runs on each
+ * body, callable on its own (fuzz/fuzz_jsonrpc.c drives it). */
+typedef void (*node_rpc_status_fn)(void *ctx, node_status *out);
+
+/* A batch's replies stop growing past this many bytes of JSON text: the
+ * requests after that point are answered with error -32005 without being
+ * run (1024 block reads with tx hashes would otherwise build a reply of
+ * about a gigabyte from a 90 KiB body). One reply is at most a block's tx
+ * hashes, about 1.1 MB for WIRE_BLOCK_TXS_MAX. */
+#define NODE_API_REPLY_BYTES_MAX (16u << 20)
+
+typedef struct {
+    node_rpc_status_fn status; /* seq_status's snapshot: node_runtime_status in seqd */
+    void *status_ctx;
+    const store *store;       /* blocks, QCs and the tx index, read only */
+    node_txpool *pool;        /* where eth_sendRawTransaction and seq_sendPayload submit */
+    seq_block_header genesis; /* what seq_getBlockByHeight answers for height 0 */
+    size_t reply_bytes_max;   /* 0: NODE_API_REPLY_BYTES_MAX (tests lower it) */
+} node_rpc;
+
+/* Answers the JSON-RPC 2.0 body[0..body_len) (one request or a batch;
+ * bodies over NODE_API_BODY_BYTES_MAX are a parse error). On SEQ_OK *reply
+ * is the compact JSON text to send (malloc'd and NUL-terminated, free it;
+ * *reply_len its length), or NULL when nothing is to be answered (only
+ * notifications: HTTP 204). SEQ_ERR_NO_MEMORY with *reply NULL. Thread-
+ * safe as far as the status source is; store and txpool are. */
+SEQ_MUST_USE seq_err node_rpc_handle(const node_rpc *rpc, char **reply, size_t *reply_len,
+                                     const char *body, size_t body_len);
+
 /* seqctl status (ctl_status.c): arguments, output and exit codes as
  * node_seqctl_main. */
 int node_seqctl_status(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_status_usage(FILE *f);
 
-/* seqctl l1 deploy / predict (ctl_l1.c), and the deployment record it
- * writes next to the genesis file (l1/README.md, "Deployment record"). */
-#define NODE_L1_RECORD_FILE      "l1-deployment.json"
-#define NODE_L1_RECORD_VERSION   1u
-#define NODE_L1_RECORD_BYTES_MAX (16u << 10)
+/* How long seqctl waits for a node's answer (connect included). */
+#define NODE_CTL_TIMEOUT_MS 2000u
 
-typedef struct {
-    uint64_t l1_chain_id, l2_chain_id;
-    seq_hash genesis_hash;
-    seq_addr committee, inbox;
-    bool has_deployer; /* false when an existing deployment was adopted */
-    seq_addr deployer;
-    uint64_t block_number; /* the Committee's deployment block (epoch 0 starts here) */
-    seq_hash block_hash;
-    uint64_t epoch_blocks, evidence_window_blocks, unbonding_delay_blocks, min_bond_wei;
-    uint64_t inclusion_window_blocks, force_grace_blocks, force_fee_wei, forced_tx_bytes_max;
-} node_l1_record;
+/* seqctl's JSON-RPC call to a node's API (ctl_status.c; used by status and
+ * by ctl_query.c): method with params_json (a JSON array; NULL is []) on
+ * url, one attempt of at most NODE_CTL_TIMEOUT_MS, never retried. On
+ * SEQ_OK *out is the result, any JSON value (json_decref it). On failure
+ * *out is NULL and why[0..why_len) holds one line: a bad URL, no answer
+ * from the endpoint (and why), or the node's error with its code, message
+ * and data. Errors: SEQ_ERR_INVALID_ARG (a bad URL, or the node's error:
+ * L1_RPC_ERR_REMOTE), SEQ_ERR_UNAVAILABLE, SEQ_ERR_TIMEOUT,
+ * SEQ_ERR_MALFORMED, SEQ_ERR_NO_MEMORY. */
+SEQ_MUST_USE seq_err node_ctl_call(json_t **out, char *why, size_t why_len, const char *url,
+                                   const char *method, const char *params_json);
 
-/* Strict reader (SEQ_ERR_NOT_FOUND, SEQ_ERR_MALFORMED, SEQ_ERR_BAD_VERSION,
- * SEQ_ERR_INVALID_ARG, SEQ_ERR_IO, ...; *out zeroed on failure) and writer
- * (a new file only: SEQ_ERR_EXISTS; written to a temporary file, fsynced
- * and linked into place, so a reader never sees half a record). */
-SEQ_MUST_USE seq_err node_l1_record_load(node_l1_record *out, node_diag *why, const char *path);
-SEQ_MUST_USE seq_err node_l1_record_write(node_diag *why, const char *path,
-                                          const node_l1_record *r);
-/* DIR/l1-deployment.json for a genesis file DIR/NAME ("./" if no DIR). */
-void node_l1_record_default_path(char *out, size_t out_len, const char *genesis_path);
+/* seqctl submit, tx and block (ctl_query.c): arguments, output and exit
+ * codes as node_seqctl_main. */
+int node_seqctl_submit(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_submit_usage(FILE *f);
+int node_seqctl_tx(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_tx_usage(FILE *f);
+int node_seqctl_block(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_block_usage(FILE *f);
+
+/* seqctl l1 deploy / predict (ctl_l1.c); the deployment record is in node.h. */
+/* The parameters of r's deployment, as l1_deploy_check verifies them. */
+void node_l1_record_params(l1_deploy_params *out, const node_l1_record *r, const node_genesis *g);
 int node_seqctl_l1(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_l1_usage(FILE *f);
 

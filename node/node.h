@@ -61,12 +61,31 @@ void node_cons_crypto_free(node_cons_crypto *c);
  * high-s or wrong-signer signature. */
 void node_cons_crypto_ops(node_cons_crypto *c, cons_ops *out);
 
+/* Where the node's parts get the tx hashes (keccak256 of each raw tx) of a
+ * block instead of hashing its txs again: fills out[0..tx_count) and
+ * returns true if ctx knows them, else returns false (out is then
+ * unspecified and the caller hashes). header must be that of a block whose
+ * tx_root was checked against its txs (the core checks every block it
+ * accepts), since the answer is looked up by header->tx_root. */
+typedef bool (*node_tx_hashes_fn)(void *ctx, seq_hash *out, const seq_block_header *header,
+                                  size_t tx_count);
+
+/* A node_tx_hashes_fn with ctx = a node_cons_crypto: the tx hashes its
+ * tx_root op computed for the last NODE_CONS_CRYPTO_MEMO_BLOCKS distinct
+ * roots (they are the Merkle leaves' inputs), found by the root, which
+ * commits to all of them. Not thread-safe: call it from the thread that
+ * runs the core. */
+#define NODE_CONS_CRYPTO_MEMO_BLOCKS 8u
+bool node_cons_crypto_tx_hashes(void *crypto, seq_hash *out, const seq_block_header *header,
+                                size_t tx_count);
+
 /* ----------------------------------------------------------------- store */
 
 /* The node's durable state: one LMDB environment in a data directory with
  * named databases for the meta record, the safety state, blocks, QCs, the
- * committed-height index, the tx index and evidence (node/README.md has the
- * keys and record formats). Every write is one transaction committed with
+ * committed-height index and evidence, and a second one for the tx index,
+ * written in the background (node/README.md has the keys, record formats
+ * and the "Tx index" decision). Every write is one transaction committed with
  * an fsync; LMDB flags that weaken that are refused. Every read copies out
  * of the map before its read transaction ends, so nothing returned ever
  * points into LMDB. A stored record that fails its checks is reported as
@@ -77,7 +96,29 @@ void node_cons_crypto_ops(node_cons_crypto *c, cons_ops *out);
  * concurrently with it and with each other from any thread (each thread at
  * most one store call at a time). */
 
-#define STORE_SCHEMA_VERSION 1u /* layout of the databases; in the meta record */
+#define STORE_SCHEMA_VERSION 2u /* layout of the databases; in the meta record */
+/* Schema 1 kept the tx index in the main environment; store_open migrates
+ * it (node/README.md, "Tx index"). */
+#define STORE_SCHEMA_VERSION_INLINE_TX_INDEX 1u
+
+/* The tx index (node/README.md, "Tx index") lives in its own environment in
+ * the subdirectory STORE_TX_INDEX_DIR and is written by a background
+ * thread. Committed txs not yet in it are held in memory, at most about
+ * STORE_TX_PENDING_TXS_MAX of them (store_apply waits for the indexer
+ * beyond) in at most STORE_TX_PENDING_BLOCKS_MAX blocks. */
+#define STORE_TX_INDEX_DIR          "txindex"
+#define STORE_TX_PENDING_TXS_MAX    (1u << 18)
+#define STORE_TX_PENDING_BLOCKS_MAX 4096u
+/* The indexer commits at most once per STORE_TX_INDEX_BATCH_MS (a batch
+ * takes every block committed meanwhile), retries a failed write after
+ * STORE_TX_INDEX_RETRY_MS, and writes a batch of empty blocks only once
+ * STORE_TX_INDEX_IDLE_BLOCKS of them wait (they only move its watermark). */
+#define STORE_TX_INDEX_BATCH_MS    250u
+#define STORE_TX_INDEX_RETRY_MS    1000u
+#define STORE_TX_INDEX_IDLE_BLOCKS 1024u
+_Static_assert(STORE_TX_INDEX_IDLE_BLOCKS < STORE_TX_PENDING_BLOCKS_MAX,
+               "idle blocks are written before the queue fills");
+
 #define STORE_RECORD_VERSION 1u /* first byte of every record */
 
 #define STORE_MAP_BYTES_DEFAULT ((uint64_t)1 << 30)
@@ -89,13 +130,15 @@ void node_cons_crypto_ops(node_cons_crypto *c, cons_ops *out);
  * integers are big-endian. */
 #define STORE_CHECKSUM_BYTES 16u
 /* Second byte of a record: its kind, readable in a hex dump. */
-#define STORE_KIND_META     'M'
-#define STORE_KIND_SAFETY   'S'
-#define STORE_KIND_BLOCK    'B'
-#define STORE_KIND_QC       'Q'
-#define STORE_KIND_HEIGHT   'H'
-#define STORE_KIND_TX       'T'
-#define STORE_KIND_EVIDENCE 'E'
+#define STORE_KIND_META      'M'
+#define STORE_KIND_SAFETY    'S'
+#define STORE_KIND_BLOCK     'B'
+#define STORE_KIND_QC        'Q'
+#define STORE_KIND_HEIGHT    'H'
+#define STORE_KIND_TX        'T'
+#define STORE_KIND_EVIDENCE  'E'
+#define STORE_KIND_L1_CURSOR 'C'
+#define STORE_KIND_L1_BATCH  'P'
 
 #define STORE_RECORD_OVERHEAD_BYTES (2u + STORE_CHECKSUM_BYTES)
 #define STORE_HEADER_BYTES          164u /* a seq_block_header, fields in hash order */
@@ -136,6 +179,9 @@ typedef struct {
      * and MDB_MAPASYNC are refused as non-durable, anything else as
      * unknown. */
     unsigned int env_flags;
+    /* Tests: no indexer thread; the tx index is written only inside
+     * store_tx_index_sync (and caught up by store_open). */
+    bool tx_index_manual;
 } store_options;
 
 /* The meta record. Its layout is frozen across schema versions so that any
@@ -187,8 +233,9 @@ void store_close(store *s);
  * would go backwards), the blocks and QCs by block hash (the first stored
  * copy is kept), the commits (each must be the next height on the committed
  * chain, or an exact repeat, and its block must be stored or in u; this
- * fills the height index and the tx index, whose first location of a tx is
- * kept) and the evidence (one record per kind, signer and view; the first
+ * fills the height index, and queues the block's txs for the tx index,
+ * whose first location of a tx is kept; store_get_tx finds them on
+ * return) and the evidence (one record per kind, signer and view; the first
  * is kept). Call it before sending anything of the update. An update with
  * nothing to persist returns SEQ_OK without writing. Errors: SEQ_ERR_NO_SPACE
  * when the map is full, SEQ_ERR_INVALID_ARG for an update that breaks the
@@ -196,6 +243,11 @@ void store_close(store *s);
  * corrupt, SEQ_ERR_IO and other LMDB errors. On any error nothing of u was
  * written. u is only read. */
 SEQ_MUST_USE seq_err store_apply(store *s, const cons_update *u);
+/* store_apply also returns, with nothing written: SEQ_ERR_INVALID_ARG for
+ * more than STORE_TX_PENDING_BLOCKS_MAX commits, and the tx indexer's
+ * error (or SEQ_ERR_UNAVAILABLE with tx_index_manual) when the txs
+ * waiting for it reach the bounds above while it cannot write. Under those
+ * bounds it waits for the indexer. */
 
 /* Reads the meta record into *out. */
 SEQ_MUST_USE seq_err store_get_meta(const store *s, store_meta *out);
@@ -223,9 +275,34 @@ SEQ_MUST_USE seq_err store_get_qc(const store *s, wire_qc *out, seq_arena *arena
  * stored). SEQ_ERR_NOT_FOUND above the tip. */
 SEQ_MUST_USE seq_err store_get_hash_at(const store *s, seq_hash *out, uint64_t height);
 
-/* Reads where the committed tx with tx_hash = keccak256(raw) is.
- * SEQ_ERR_NOT_FOUND if no committed block holds it. */
+/* Reads where the committed tx with tx_hash = keccak256(raw) is (its first
+ * location), whether the indexer has written it yet or not: a tx is found
+ * from the moment store_apply returned with its commit. SEQ_ERR_NOT_FOUND
+ * if no committed block holds it. */
 SEQ_MUST_USE seq_err store_get_tx(const store *s, store_tx_location *out, const seq_hash *tx_hash);
+
+/* Where store_apply gets the tx hashes of the blocks it commits (for the
+ * tx index) before hashing them itself; see node_tx_hashes_fn. fn is
+ * called from store_apply's thread only. Set it before the first
+ * store_apply. */
+void store_set_tx_hashes(store *s, node_tx_hashes_fn fn, void *ctx);
+
+/* Waits until every tx committed so far is in the durable tx index (with
+ * tx_index_manual: writes them now, in this thread). SEQ_OK, or the
+ * indexer's last error (SEQ_ERR_NO_SPACE, SEQ_ERR_IO, ...) while it cannot
+ * write. Callable from store_apply's thread (not concurrently with it). */
+SEQ_MUST_USE seq_err store_tx_index_sync(store *s);
+
+typedef struct {
+    uint64_t indexed_height; /* the durable index holds every tx up to here */
+    size_t pending_txs;      /* committed, held in memory until indexed */
+    size_t pending_blocks;
+    uint64_t batches;  /* index transactions committed since open */
+    uint64_t failures; /* index transactions that failed since open */
+} store_tx_index_stats;
+
+/* A snapshot of the indexer's state; any thread. */
+void store_get_tx_index_stats(const store *s, store_tx_index_stats *out);
 
 /* Reads the evidence stored for (kind, signer, view); for attestations
  * view is the batch index. SEQ_ERR_NOT_FOUND if none. */
@@ -252,6 +329,49 @@ SEQ_MUST_USE seq_err store_evidence_each(const store *s, store_evidence_each_fn 
  * LMDB errors. On failure *out is zeroed. */
 SEQ_MUST_USE seq_err store_sync_answer(const store *s, wire_sync_response *out, seq_arena *arena,
                                        const wire_sync_request *request);
+
+/* ------------------------------------------------------------- store: L1 */
+
+/* What the node's L1 follower (node/l1link.c) has seen, in the `l1`
+ * database: its cursor (the last L1 block whose logs are applied) and every
+ * batch the Inbox accepted, by index. Both change in one write transaction
+ * per followed range, so after a crash the cursor and the batches agree. */
+
+/* A BatchPosted event of the Inbox, and where it was on L1. */
+typedef struct {
+    uint64_t index;
+    seq_hash batch_hash, data_hash;
+    uint64_t first_height, last_height, forced_cursor; /* 0, 0 for forceAdvance */
+    seq_addr poster;
+    uint64_t l1_block;
+    seq_hash l1_block_hash, l1_tx_hash;
+} store_l1_batch;
+
+#define STORE_L1_BATCHES_PER_CHANGE_MAX 1024u
+
+typedef struct {
+    /* First, if rewind: forget every batch seen in a block above
+     * rewind_to (an L1 reorg). */
+    bool rewind;
+    uint64_t rewind_to;
+    /* Then add these, in index order, each the next index. */
+    const store_l1_batch *batches;
+    size_t batch_count; /* <= STORE_L1_BATCHES_PER_CHANGE_MAX */
+    /* And move the cursor here. */
+    uint64_t cursor_number;
+    seq_hash cursor_hash;
+} store_l1_change;
+
+/* Applies c durably in one write transaction. SEQ_ERR_INVALID_ARG (nothing
+ * written, logged) for a batch that is not the next index, or sits in a
+ * block above the new cursor; LMDB errors. */
+SEQ_MUST_USE seq_err store_l1_apply(store *s, const store_l1_change *c);
+/* The cursor; SEQ_ERR_NOT_FOUND before the first store_l1_apply. */
+SEQ_MUST_USE seq_err store_l1_get_cursor(const store *s, uint64_t *number, seq_hash *hash);
+/* The batch with index; SEQ_ERR_NOT_FOUND if none. */
+SEQ_MUST_USE seq_err store_l1_get_batch(const store *s, store_l1_batch *out, uint64_t index);
+/* The batch with the highest index; SEQ_ERR_NOT_FOUND if none. */
+SEQ_MUST_USE seq_err store_l1_last_batch(const store *s, store_l1_batch *out);
 
 /* --------------------------------------------------------- store records */
 
@@ -311,6 +431,16 @@ SEQ_MUST_USE seq_err store_evidence_decode(wire_evidence *out, const uint8_t *in
  * view or batch index (8, big-endian). */
 void store_evidence_key(uint8_t out[STORE_EVIDENCE_KEY_BYTES], const wire_evidence *evidence);
 
+/* The L1 cursor (number, hash) and a batch (index < UINT64_MAX, first <=
+ * last). */
+SEQ_MUST_USE seq_err store_l1_cursor_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                            uint64_t number, const seq_hash *hash);
+SEQ_MUST_USE seq_err store_l1_cursor_decode(uint64_t *number, seq_hash *hash, const uint8_t *in,
+                                            size_t in_len);
+SEQ_MUST_USE seq_err store_l1_batch_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                           const store_l1_batch *batch);
+SEQ_MUST_USE seq_err store_l1_batch_decode(store_l1_batch *out, const uint8_t *in, size_t in_len);
+
 /* ---------------------------------------------------------------- txpool */
 
 /* The node's transaction pool: a mempool (mempool.h) behind a mutex, so
@@ -344,6 +474,12 @@ SEQ_MUST_USE seq_err node_txpool_new(node_txpool **out, const mempool_config *co
                                      const store *s, node_txpool_wake_fn wake, void *wake_ctx);
 /* NULL is fine. */
 void node_txpool_free(node_txpool *p);
+
+/* Where the pool gets the tx hashes of the blocks the core accepts and
+ * commits (node_tx_hashes_fn; the runtime passes node_cons_crypto_tx_hashes,
+ * whose tx_root op already hashed them) before hashing them itself. fn is
+ * called from the event loop only. Set it before the loop runs. */
+void node_txpool_set_tx_hashes(node_txpool *p, node_tx_hashes_fn fn, void *ctx);
 
 /* Admits a client's tx: decodes it and recovers its sender in the caller's
  * thread (outside the lock), refuses it as MEMPOOL_REJECT_ALREADY_KNOWN if
@@ -680,17 +816,57 @@ bool node_genesis_find(const node_genesis *g, size_t *index, const seq_addr *add
  * zeros, and the whole shorter than NODE_GENESIS_ENDPOINT_BYTES_MAX. */
 bool node_genesis_endpoint_valid(const char *endpoint);
 
+/* ------------------------------------------------------ L1 deployment */
+
+/* The deployment record `seqctl l1 deploy` writes next to the genesis file
+ * (l1/README.md, "Deployment record") and a node with an L1 reads. */
+#define NODE_L1_RECORD_FILE      "l1-deployment.json"
+#define NODE_L1_RECORD_VERSION   1u
+#define NODE_L1_RECORD_BYTES_MAX (16u << 10)
+
+typedef struct {
+    uint64_t l1_chain_id, l2_chain_id;
+    seq_hash genesis_hash;
+    seq_addr committee, inbox;
+    bool has_deployer; /* false when an existing deployment was adopted */
+    seq_addr deployer;
+    uint64_t block_number; /* the Committee's deployment block (epoch 0 starts here) */
+    seq_hash block_hash;
+    uint64_t epoch_blocks, evidence_window_blocks, unbonding_delay_blocks, min_bond_wei;
+    uint64_t inclusion_window_blocks, force_grace_blocks, force_fee_wei, forced_tx_bytes_max;
+} node_l1_record;
+
+/* Strict reader (SEQ_ERR_NOT_FOUND, SEQ_ERR_MALFORMED, SEQ_ERR_BAD_VERSION,
+ * SEQ_ERR_INVALID_ARG, SEQ_ERR_IO, ...; *out zeroed on failure) and writer
+ * (a new file only: SEQ_ERR_EXISTS; written to a temporary file, fsynced
+ * and linked into place, so a reader never sees half a record). */
+SEQ_MUST_USE seq_err node_l1_record_load(node_l1_record *out, node_diag *why, const char *path);
+/* SEQ_OK iff r records a deployment of genesis g (whose hash is
+ * genesis_hash): the same genesis hash, both chain ids, and the Committee
+ * and Inbox addresses g names, if it names them. SEQ_ERR_INVALID_ARG with
+ * *why (which names path). */
+SEQ_MUST_USE seq_err node_l1_record_matches(node_diag *why, const char *path,
+                                            const node_l1_record *r, const node_genesis *g,
+                                            const seq_hash *genesis_hash);
+SEQ_MUST_USE seq_err node_l1_record_write(node_diag *why, const char *path,
+                                          const node_l1_record *r);
+/* DIR/l1-deployment.json for a genesis file DIR/NAME ("./" if no DIR). */
+void node_l1_record_default_path(char *out, size_t out_len, const char *genesis_path);
+
 /* ---------------------------------------------------------------- config */
 
 /* seqd's configuration: a JSON file (node/README.md "Config") and flags that
  * override it. Relative paths in the file are relative to the file's
  * directory; those given as flags, to the working directory. */
 
-#define NODE_CONFIG_FORMAT_VERSION 1u
-#define NODE_CONFIG_FILE_BYTES_MAX (64u << 10)
-#define NODE_CONFIG_PATH_BYTES_MAX 1024u /* including the NUL */
-#define NODE_CONFIG_URL_BYTES_MAX  256u  /* including the NUL */
-#define NODE_CONFIG_ENV_BYTES_MAX  128u  /* an environment variable name */
+#define NODE_CONFIG_FORMAT_VERSION     1u
+#define NODE_CONFIG_FILE_BYTES_MAX     (64u << 10)
+#define NODE_CONFIG_PATH_BYTES_MAX     1024u /* including the NUL */
+#define NODE_CONFIG_URL_BYTES_MAX      256u  /* including the NUL */
+#define NODE_CONFIG_ENV_BYTES_MAX      128u  /* an environment variable name */
+#define NODE_CONFIG_L1_POLL_MS_DEFAULT 1000u
+#define NODE_CONFIG_L1_POLL_MS_MIN     50u
+#define NODE_CONFIG_L1_POLL_MS_MAX     60000u
 
 typedef struct {
     char data_dir[NODE_CONFIG_PATH_BYTES_MAX];        /* required */
@@ -699,9 +875,11 @@ typedef struct {
     char passphrase_file[NODE_CONFIG_PATH_BYTES_MAX]; /* "" if none */
     char passphrase_env[NODE_CONFIG_ENV_BYTES_MAX];   /* "" if none */
     bool insecure_key;
-    char listen[NODE_GENESIS_ENDPOINT_BYTES_MAX]; /* "": the own genesis endpoint */
-    char rpc_listen[NODE_CONFIG_URL_BYTES_MAX];   /* "http://HOST:PORT"; "": no API */
-    char l1_rpc[NODE_CONFIG_URL_BYTES_MAX];       /* "": no L1 */
+    char listen[NODE_GENESIS_ENDPOINT_BYTES_MAX];   /* "": the own genesis endpoint */
+    char rpc_listen[NODE_CONFIG_URL_BYTES_MAX];     /* "http://HOST:PORT"; "": no API */
+    char l1_rpc[NODE_CONFIG_URL_BYTES_MAX];         /* "": no L1 */
+    char l1_deployment[NODE_CONFIG_PATH_BYTES_MAX]; /* "": next to the genesis file */
+    uint32_t l1_poll_ms;                            /* NODE_CONFIG_L1_POLL_MS_* */
     seq_log_level log_level;
     seq_log_format log_format;
 } node_config;
@@ -735,8 +913,10 @@ typedef struct {
     node_config config; /* listen filled from genesis if it was empty */
     node_genesis genesis;
     seq_hash genesis_hash;
-    node_keys keys;       /* owned: node_config_release */
-    size_t self_index;    /* the key's position in the committee */
+    node_keys keys;    /* owned: node_config_release */
+    size_t self_index; /* the key's position in the committee */
+    bool has_l1;       /* config.l1_rpc is set: l1 is its deployment */
+    node_l1_record l1;
     bool data_dir_exists; /* false: the store will create it */
 } node_config_resolved;
 
@@ -1009,6 +1189,60 @@ SEQ_MUST_USE seq_err net_fault_set(net *n, uint32_t peer, const net_fault *fault
  * the keys. Queued and unreceived messages are dropped. NULL is fine. */
 void net_free(net *n);
 
+/* ---------------------------------------------------------------- l1link */
+
+/* The node's L1 part (node/l1link.c, node/README.md "L1 link"): a thread
+ * that checks the deployment on the L1 node, follows the Inbox and
+ * Committee logs up to head - confirmations with the reorg-aware follower
+ * (l1_follow), stores every accepted batch and the cursor durably
+ * (store_l1_apply), and reports. L1 being down, slow or wrong never stops
+ * consensus: the link retries with backoff and says why in its status. */
+
+#define NODE_L1LINK_BACKOFF_MS_MAX 10000u /* between failed polls, at most */
+#define NODE_L1LINK_ERROR_BYTES    320u
+#define NODE_L1LINK_EVENT_KINDS    8u /* >= L1_EVENT_KIND_COUNT_ (l1.h) */
+
+typedef struct node_l1link node_l1link;
+
+typedef struct {
+    bool enabled;      /* false: no l1_rpc configured; the rest is zero */
+    bool ok;           /* the last poll succeeded */
+    bool verified;     /* the deployment was checked on this L1 node */
+    uint64_t chain_id; /* from the record */
+    seq_addr committee, inbox;
+    uint64_t head; /* the latest L1 block number seen */
+    bool has_cursor;
+    uint64_t cursor; /* every log up to this block is applied */
+    seq_hash cursor_hash;
+    uint64_t polls, poll_failures, failures_consecutive, reorgs;
+    uint64_t last_ok_ms;                      /* monotonic; 0: never */
+    uint64_t events[NODE_L1LINK_EVENT_KINDS]; /* logs applied since start, by l1_event_kind */
+    bool has_batch;
+    store_l1_batch last_batch; /* the newest batch the Inbox accepted */
+    bool has_inbox_head;       /* the Inbox's own counters, read at latest */
+    uint64_t inbox_next_index, forced_consumed, forced_count;
+    char url[NODE_CONFIG_URL_BYTES_MAX];
+    char last_error[NODE_L1LINK_ERROR_BYTES]; /* "" after a success */
+} node_l1link_status;
+
+typedef struct {
+    const char *rpc_url;
+    const node_l1_record *record; /* copied */
+    const node_genesis *genesis;  /* copied */
+    store *store;                 /* must outlive the link */
+    uint32_t poll_ms;
+} node_l1link_config;
+
+/* Starts the link's thread. SEQ_ERR_INVALID_ARG (a URL the client
+ * refuses), SEQ_ERR_NO_MEMORY, SEQ_ERR_INTERNAL (no thread), with *why;
+ * *out NULL on failure. Nothing is sent to L1 before the thread runs. */
+SEQ_MUST_USE seq_err node_l1link_start(node_l1link **out, node_diag *why,
+                                       const node_l1link_config *config);
+/* Copies the current status; any thread. */
+void node_l1link_status_get(node_l1link *l, node_l1link_status *out);
+/* Stops the thread (within one RPC timeout) and frees l; NULL is fine. */
+void node_l1link_free(node_l1link *l);
+
 /* --------------------------------------------------------------- runtime */
 
 /* One committee member running: the event loop that owns the consensus
@@ -1092,6 +1326,7 @@ typedef struct {
     cons_stats stats;
     node_txpool_stats txpool;
     net_counters net; /* the transport's totals, also of unauthenticated connections */
+    node_l1link_status l1;
 } node_status;
 
 /* Resolves config (node_config_resolve: genesis, keys, committee), opens
@@ -1112,6 +1347,14 @@ SEQ_MUST_USE seq_err node_runtime_run(node_runtime *rt);
 /* Asks the loop to return within NODE_RUNTIME_WAIT_MS_MAX plus the work
  * of one turn. Async-signal-safe. */
 void node_runtime_stop(node_runtime *rt);
+
+/* The snapshot s in the Prometheus text format (0.0.4) that GET /metrics
+ * serves: into out[0..cap), NUL-terminated, *len without the NUL.
+ * now_ms (monotonic) ages the L1 link's last success. SEQ_ERR_NO_SPACE
+ * (out "", *len 0) if it does not fit; NODE_METRICS_BYTES_MAX always does. */
+#define NODE_METRICS_BYTES_MAX (512u << 10)
+SEQ_MUST_USE seq_err node_metrics_render(char *out, size_t cap, size_t *len, const node_status *s,
+                                         uint64_t now_ms);
 
 /* Copies the latest snapshot (taken by the loop after each turn). */
 void node_runtime_status(node_runtime *rt, node_status *out);

@@ -34,6 +34,7 @@ struct node_runtime {
     cons *core; /* NULL while waiting to be rebuilt after a store failure */
     node_api *api;
     node_txpool *txpool;
+    node_l1link *l1; /* NULL without an L1 */
     atomic_bool stopping;
     atomic_bool txs_arrived;  /* a tx was admitted since the loop last looked */
     uint64_t started_ms;      /* monotonic */
@@ -516,6 +517,7 @@ void node_runtime_status(node_runtime *rt, node_status *out)
     nng_mtx_lock(rt->status_mtx);
     *out = *rt->status;
     nng_mtx_unlock(rt->status_mtx);
+    node_l1link_status_get(rt->l1, &out->l1);
 }
 
 /* ------------------------------------------------------------- the loop */
@@ -702,6 +704,8 @@ static seq_err txpool_setup(node_runtime *rt, node_diag *why)
     seq_err err = node_txpool_new(&rt->txpool, &mc, rt->store, runtime_wake, rt);
     if (err != SEQ_OK)
         return node_diag_set(why, err, "mempool: %s", seq_strerror(err));
+    /* Blocks' tx hashes come from the core's tx_root (hashed once). */
+    node_txpool_set_tx_hashes(rt->txpool, node_cons_crypto_tx_hashes, rt->crypto);
     rt->payload_caps = (mempool_caps){.bytes_max = g->consensus.block_tx_bytes_max,
                                       .txs_max = g->consensus.block_txs_max};
     rt->gossip_due_ms = UINT64_MAX;
@@ -721,10 +725,20 @@ static seq_err runtime_setup(node_runtime *rt, node_diag *why, const node_config
     if (err != SEQ_OK)
         return node_diag_set(why, err, "data_dir %s: cannot open the store: %s",
                              rt->resolved.config.data_dir, seq_strerror(err));
+    store_set_tx_hashes(rt->store, node_cons_crypto_tx_hashes, rt->crypto);
     if ((err = transport_setup(rt, why)) != SEQ_OK)
         return err;
     if ((err = txpool_setup(rt, why)) != SEQ_OK)
         return err;
+    if (rt->resolved.has_l1) {
+        node_l1link_config lc = {.rpc_url = rt->resolved.config.l1_rpc,
+                                 .record = &rt->resolved.l1,
+                                 .genesis = &rt->resolved.genesis,
+                                 .store = rt->store,
+                                 .poll_ms = rt->resolved.config.l1_poll_ms};
+        if ((err = node_l1link_start(&rt->l1, why, &lc)) != SEQ_OK)
+            return err;
+    }
     if ((err = core_start(rt)) != SEQ_OK)
         return node_diag_set(why, err, "consensus core: cannot start: %s", seq_strerror(err));
     snapshot(rt, false);
@@ -761,7 +775,8 @@ void node_runtime_free(node_runtime *rt)
 {
     if (rt == NULL)
         return;
-    node_api_free(rt->api); /* first: its callbacks read the status and the store */
+    node_api_free(rt->api);   /* first: its callbacks read the status and the store */
+    node_l1link_free(rt->l1); /* before the store it writes */
     net_free(rt->net);
     node_txpool_free(rt->txpool); /* after the API and net: both may call into it */
     cons_free(rt->core);

@@ -7,6 +7,7 @@
  * logged once where they happen. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,11 +37,9 @@ static const char meta_key[] = "meta";
 static const char safety_key[] = "safety";
 
 static const char *const dbi_names[STORE_DBI_COUNT_] = {
-    [STORE_DBI_META] = "meta",         [STORE_DBI_SAFETY] = "safety",
-    [STORE_DBI_BLOCKS] = "blocks",     [STORE_DBI_QCS] = "qcs",
-    [STORE_DBI_HEIGHTS] = "heights",   [STORE_DBI_TXS] = "txs",
-    [STORE_DBI_EVIDENCE] = "evidence", [STORE_DBI_L1] = "l1",
-    [STORE_DBI_L1_TXS] = "l1_txs",
+    [STORE_DBI_META] = "meta", [STORE_DBI_SAFETY] = "safety",   [STORE_DBI_BLOCKS] = "blocks",
+    [STORE_DBI_QCS] = "qcs",   [STORE_DBI_HEIGHTS] = "heights", [STORE_DBI_EVIDENCE] = "evidence",
+    [STORE_DBI_L1] = "l1",     [STORE_DBI_L1_TXS] = "l1_txs",
 };
 
 _Static_assert(SYNC_TX_OVERHEAD_BYTES >= sizeof(seq_bytes), "arena bound of a sync answer");
@@ -345,28 +344,671 @@ static seq_err lock_take(store *s, const char *dir)
     return SEQ_OK;
 }
 
-static seq_err env_open(store *s, const char *dir, const store_options *o)
+/* Creates and opens one durable LMDB environment in dir (the store's, or
+ * the tx index's), and checks the flags LMDB actually runs with. */
+static seq_err lmdb_env_open(MDB_env **env, const char *dir, unsigned int dbis,
+                             const store_options *o)
 {
-    int rc = mdb_env_create(&s->env);
+    int rc = mdb_env_create(env);
     if (rc != MDB_SUCCESS) {
-        s->env = NULL;
+        *env = NULL;
         return lmdb_failed(rc, "env_create");
     }
-    rc = mdb_env_set_maxdbs(s->env, STORE_DBIS_MAX);
+    rc = mdb_env_set_maxdbs(*env, dbis);
     if (rc == MDB_SUCCESS)
-        rc = mdb_env_set_mapsize(s->env, (size_t)o->map_bytes);
+        rc = mdb_env_set_mapsize(*env, (size_t)o->map_bytes);
     if (rc == MDB_SUCCESS)
-        rc = mdb_env_open(s->env, dir, o->env_flags, STORE_FILE_MODE);
+        rc = mdb_env_open(*env, dir, o->env_flags, STORE_FILE_MODE);
     if (rc != MDB_SUCCESS)
         return lmdb_failed(rc, "env_open");
     /* What LMDB actually runs with is what counts. */
     unsigned int flags = 0;
-    rc = mdb_env_get_flags(s->env, &flags);
+    rc = mdb_env_get_flags(*env, &flags);
     if (rc != MDB_SUCCESS)
         return lmdb_failed(rc, "env_get_flags");
     if ((flags & STORE_FLAGS_NONDURABLE) != 0)
         return refuse("environment opened with non-durable flags", SEQ_ERR_UNSUPPORTED);
     return SEQ_OK;
+}
+
+static seq_err env_open(store *s, const char *dir, const store_options *o)
+{
+    return lmdb_env_open(&s->env, dir, STORE_DBIS_MAX, o);
+}
+
+/* ------------------------------------------------------------- tx index */
+
+/* The tx index lives in an environment of its own (STORE_TX_INDEX_DIR),
+ * written by a background thread in batches, so that its random page
+ * writes stay out of store_apply's durable commit (node/README.md, "Tx
+ * index"). A committed tx is held in the pending table from the end of
+ * its store_apply until the indexer's transaction holding it committed;
+ * store_get_tx looks there first, then in the index. */
+
+#define INDEX_WATERMARK_KEY "indexed"
+#define INDEX_TX_RECORD_MAX 64u
+#define PENDING_CAP_MIN     4096u
+#define CATCH_UP_TXS_MAX    65536u
+
+static const char *const index_dbi_names[STORE_INDEX_DBI_COUNT_] = {
+    [STORE_INDEX_DBI_TXS] = "txs",
+    [STORE_INDEX_DBI_META] = "meta",
+};
+
+/* One tx of a batch, sorted by hash before the puts (fewer page walks). */
+typedef struct {
+    seq_hash hash;
+    store_tx_location loc;
+} index_entry;
+
+static size_t pending_home(const store *s, size_t cap, const seq_hash *hash)
+{
+    uint8_t out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, hash->b, SEQ_HASH_BYTES, s->pending_key);
+    uint64_t h;
+    memcpy(&h, out, sizeof h);
+    return (size_t)h & (cap - 1);
+}
+
+/* The slot of hash, or the empty slot where it would go. index_mtx held. */
+static size_t pending_find(const store *s, const store_pending_tx *table, size_t cap,
+                           const seq_hash *hash)
+{
+    for (size_t i = pending_home(s, cap, hash);; i = (i + 1) & (cap - 1)) {
+        if (table[i].height == 0 || seq_hash_equal(&table[i].hash, hash))
+            return i;
+    }
+}
+
+/* Makes room for `more` inserts at a load of at most 1/2. index_mtx held. */
+static seq_err pending_reserve(store *s, size_t more)
+{
+    size_t need = s->pending_count + more;
+    if (need * 2u <= s->pending_cap)
+        return SEQ_OK;
+    size_t cap = s->pending_cap != 0 ? s->pending_cap : PENDING_CAP_MIN;
+    while (need * 2u > cap)
+        cap *= 2u;
+    store_pending_tx *table = calloc(cap, sizeof *table);
+    if (table == NULL)
+        return refuse("no memory for the pending tx table", SEQ_ERR_NO_MEMORY);
+    for (size_t i = 0; i < s->pending_cap; i++) {
+        if (s->pending[i].height != 0)
+            table[pending_find(s, table, cap, &s->pending[i].hash)] = s->pending[i];
+    }
+    free(s->pending);
+    s->pending = table;
+    s->pending_cap = cap;
+    return SEQ_OK;
+}
+
+/* Adds a tx; the first location of a hash is kept. Room was reserved. */
+static void pending_insert(store *s, const seq_hash *hash, uint64_t height, uint32_t index)
+{
+    SEQ_ASSERT(height > 0 && (s->pending_count + 1) * 2u <= s->pending_cap);
+    store_pending_tx *slot = &s->pending[pending_find(s, s->pending, s->pending_cap, hash)];
+    if (slot->height != 0)
+        return;
+    *slot = (store_pending_tx){.hash = *hash, .height = height, .index = index};
+    s->pending_count++;
+}
+
+/* Removes a tx if it is held at (height, index) (a repeat of a tx held for
+ * an earlier block leaves that one). Backward-shift deletion. */
+static void pending_remove(store *s, const seq_hash *hash, uint64_t height, uint32_t index)
+{
+    size_t cap = s->pending_cap, i = pending_find(s, s->pending, cap, hash);
+    if (s->pending[i].height != height || s->pending[i].index != index)
+        return;
+    s->pending_count--;
+    size_t hole = i;
+    for (size_t j = (i + 1) & (cap - 1); s->pending[j].height != 0; j = (j + 1) & (cap - 1)) {
+        size_t home = pending_home(s, cap, &s->pending[j].hash);
+        /* j may move into hole iff home is not cyclically in (hole, j]. */
+        bool stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (stays)
+            continue;
+        s->pending[hole] = s->pending[j];
+        hole = j;
+    }
+    s->pending[hole].height = 0;
+}
+
+static void pending_block_free(store_pending_block *b)
+{
+    free(b->tx_hashes);
+    memset(b, 0, sizeof *b);
+}
+
+/* By hash, then location: of two copies of a tx the first goes in. */
+static int index_entry_cmp(const void *pa, const void *pb)
+{
+    const index_entry *a = pa, *b = pb;
+    int c = memcmp(a->hash.b, b->hash.b, SEQ_HASH_BYTES);
+    if (c != 0)
+        return c;
+    if (a->loc.height != b->loc.height)
+        return a->loc.height < b->loc.height ? -1 : 1;
+    return (a->loc.index > b->loc.index) - (a->loc.index < b->loc.index);
+}
+
+static seq_err index_put(store *s, MDB_txn *txn, const index_entry *e)
+{
+    uint8_t record[INDEX_TX_RECORD_MAX];
+    size_t len;
+    seq_err err = store_tx_encode(record, sizeof record, &len, &e->loc);
+    SEQ_ASSERT(err == SEQ_OK);
+    MDB_val k = val_of(e->hash.b, SEQ_HASH_BYTES), v = val_of(record, len);
+    int rc = mdb_put(txn, s->index_dbis[STORE_INDEX_DBI_TXS], &k, &v, MDB_NOOVERWRITE);
+    if (rc != MDB_SUCCESS && rc != MDB_KEYEXIST) /* the first location is kept */
+        return lmdb_failed(rc, "index_put");
+    return SEQ_OK;
+}
+
+static seq_err watermark_put(store *s, MDB_txn *txn, uint64_t height, const seq_hash *hash)
+{
+    uint8_t record[INDEX_TX_RECORD_MAX + SEQ_HASH_BYTES];
+    size_t len;
+    seq_err err = store_height_encode(record, sizeof record, &len, height, hash);
+    SEQ_ASSERT(err == SEQ_OK);
+    MDB_val k = val_of(INDEX_WATERMARK_KEY, sizeof INDEX_WATERMARK_KEY - 1);
+    MDB_val v = val_of(record, len);
+    int rc = mdb_put(txn, s->index_dbis[STORE_INDEX_DBI_META], &k, &v, 0);
+    return rc == MDB_SUCCESS ? SEQ_OK : lmdb_failed(rc, "index_put");
+}
+
+/* Writes the txs of blocks[0..n) (ascending heights) and moves the
+ * watermark to the last one, in one durable transaction. Any thread, but
+ * one at a time (the indexer, or store_open before it starts). */
+static seq_err index_write(store *s, const store_pending_block *blocks, size_t n)
+{
+    SEQ_ASSERT(n > 0);
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        count += blocks[i].tx_count;
+    index_entry *entries = count > 0 ? malloc(count * sizeof *entries) : NULL;
+    if (count > 0 && entries == NULL)
+        return SEQ_ERR_NO_MEMORY;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < blocks[i].tx_count; j++)
+            entries[k++] = (index_entry){.hash = blocks[i].tx_hashes[j],
+                                         .loc = {.height = blocks[i].height, .index = (uint32_t)j}};
+    }
+    if (count > 1)
+        qsort(entries, count, sizeof *entries, index_entry_cmp);
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->index_env, NULL, 0, &txn);
+    seq_err err = rc == MDB_SUCCESS ? SEQ_OK : lmdb_failed(rc, "index_txn_begin");
+    for (size_t i = 0; i < count && err == SEQ_OK; i++)
+        err = index_put(s, txn, &entries[i]);
+    if (err == SEQ_OK)
+        err = watermark_put(s, txn, blocks[n - 1].height, &blocks[n - 1].hash);
+    if (err == SEQ_OK) {
+        rc = mdb_txn_commit(txn); /* durable: the environment has no NOSYNC-type flag */
+        err = rc == MDB_SUCCESS ? SEQ_OK : lmdb_failed(rc, "index_txn_commit");
+    } else if (rc == MDB_SUCCESS) {
+        mdb_txn_abort(txn);
+    }
+    free(entries);
+    return err;
+}
+
+/* The indexer's work is done: the written blocks leave the queue and their
+ * txs the pending table. index_mtx held. */
+static void index_done(store *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        store_pending_block *b = &s->queue[s->queue_head];
+        for (size_t j = 0; j < b->tx_count; j++)
+            pending_remove(s, &b->tx_hashes[j], b->height, (uint32_t)j);
+        s->indexed_height = b->height;
+        s->queue_txs -= b->tx_count;
+        pending_block_free(b);
+        s->queue_head = (s->queue_head + 1) % STORE_TX_PENDING_BLOCKS_MAX;
+        s->queue_count--;
+    }
+}
+
+/* Writes one batch: the queued blocks from the head to the ring's end at
+ * most (the rest goes next). Called with index_mtx held; releases it
+ * around the write. One caller at a time (the indexer thread, or
+ * store_tx_index_sync in manual mode): store_apply only appends past what
+ * this takes, and only this removes. */
+static seq_err index_step(store *s)
+{
+    size_t n = SEQ_MIN(s->queue_count, STORE_TX_PENDING_BLOCKS_MAX - s->queue_head);
+    if (n == 0)
+        return SEQ_OK;
+    const store_pending_block *blocks = &s->queue[s->queue_head];
+    pthread_mutex_unlock(&s->index_mtx);
+    seq_err err = index_write(s, blocks, n);
+    pthread_mutex_lock(&s->index_mtx);
+    if (err == SEQ_OK) {
+        index_done(s, n);
+        s->index_batches++;
+        if (s->index_err != SEQ_OK)
+            SEQ_LOG0(SEQ_LOG_INFO, "store_tx_index_recovered");
+    } else {
+        s->index_failures++;
+        if (s->index_err == SEQ_OK)
+            SEQ_LOG(SEQ_LOG_ERROR, "store_tx_index_failed", SEQ_F_ERR(err),
+                    SEQ_F_U64("pending_txs", s->pending_count),
+                    SEQ_F_U64("retry_ms", STORE_TX_INDEX_RETRY_MS));
+    }
+    s->index_err = err;
+    pthread_cond_broadcast(&s->index_cv);
+    return err;
+}
+
+/* True if the queue is worth a transaction now: it holds txs, or enough
+ * empty blocks to move the watermark (an idle committee commits about 10
+ * empty blocks per second: no fsync for each), or the store closes.
+ * index_mtx held. */
+static bool index_due(const store *s)
+{
+    return s->queue_txs > 0 || s->queue_count >= STORE_TX_INDEX_IDLE_BLOCKS ||
+           (s->index_stop && s->queue_count > 0);
+}
+
+static uint64_t index_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Waits on index_cv until the monotonic clock passes at_ms (or a wake). */
+static void index_wait_until(store *s, uint64_t at_ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(at_ms / 1000u),
+                          .tv_nsec = (long)(at_ms % 1000u) * 1000000L};
+    (void)pthread_cond_timedwait(&s->index_cv, &s->index_mtx, &ts);
+}
+
+/* The indexer thread. pthreads, not nng's: a store may be opened in a
+ * forked child (nng refuses to run after fork). */
+static void *indexer_main(void *arg)
+{
+    store *s = arg;
+    uint64_t last = 0;
+    pthread_mutex_lock(&s->index_mtx);
+    for (;;) {
+        while (!s->index_stop && !index_due(s))
+            pthread_cond_wait(&s->index_cv, &s->index_mtx);
+        if (s->index_stop && (s->queue_count == 0 || s->index_err != SEQ_OK))
+            break;
+        /* At most one transaction per STORE_TX_INDEX_BATCH_MS (what
+         * arrives meanwhile joins the batch), per STORE_TX_INDEX_RETRY_MS
+         * after a failure. */
+        uint64_t wait = s->index_err != SEQ_OK ? STORE_TX_INDEX_RETRY_MS : STORE_TX_INDEX_BATCH_MS;
+        if (!s->index_stop && index_clock_ms() < last + wait) {
+            index_wait_until(s, last + wait);
+            continue;
+        }
+        (void)index_step(s);
+        last = index_clock_ms();
+    }
+    pthread_mutex_unlock(&s->index_mtx);
+    return NULL;
+}
+
+/* After store_apply committed: the staged blocks join the queue and their
+ * txs the pending table (room was reserved before the commit). */
+static void staged_publish(store *s)
+{
+    if (s->staged_count == 0)
+        return;
+    pthread_mutex_lock(&s->index_mtx);
+    SEQ_ASSERT(s->queue_count + s->staged_count <= STORE_TX_PENDING_BLOCKS_MAX);
+    for (size_t i = 0; i < s->staged_count; i++) {
+        store_pending_block *b = &s->staged[i];
+        for (size_t j = 0; j < b->tx_count; j++)
+            pending_insert(s, &b->tx_hashes[j], b->height, (uint32_t)j);
+        s->queue[(s->queue_head + s->queue_count) % STORE_TX_PENDING_BLOCKS_MAX] = *b;
+        s->queue_count++;
+        s->queue_txs += b->tx_count;
+        memset(b, 0, sizeof *b); /* the queue owns the hashes now */
+    }
+    s->staged_count = 0;
+    s->staged_txs = 0;
+    pthread_cond_broadcast(&s->index_cv);
+    pthread_mutex_unlock(&s->index_mtx);
+}
+
+static void staged_drop(store *s)
+{
+    for (size_t i = 0; i < s->staged_count; i++)
+        pending_block_free(&s->staged[i]);
+    s->staged_count = 0;
+    s->staged_txs = 0;
+}
+
+/* Before store_apply writes anything: waits while the queue has no room
+ * for `blocks` more or the pending table holds STORE_TX_PENDING_TXS_MAX
+ * txs, as long as the indexer makes progress; the indexer's error (or
+ * SEQ_ERR_UNAVAILABLE in manual mode) if it cannot. */
+static seq_err index_room(store *s, size_t blocks)
+{
+    seq_err err = SEQ_OK;
+    pthread_mutex_lock(&s->index_mtx);
+    while (s->queue_count + blocks > STORE_TX_PENDING_BLOCKS_MAX ||
+           (blocks > 0 && s->pending_count >= STORE_TX_PENDING_TXS_MAX)) {
+        if (s->index_manual || s->index_err != SEQ_OK) {
+            err = s->index_err != SEQ_OK ? s->index_err : SEQ_ERR_UNAVAILABLE;
+            break;
+        }
+        pthread_cond_wait(&s->index_cv, &s->index_mtx);
+    }
+    pthread_mutex_unlock(&s->index_mtx);
+    if (err != SEQ_OK)
+        return refuse("the tx index is too far behind", err);
+    return SEQ_OK;
+}
+
+/* The block's tx hashes into a new array *out (NULL for no txs): from the
+ * hashes source if it knows them, else hashed from the view (before any
+ * put, which may move the pages the view points into). */
+static seq_err block_tx_hashes(const store *s, seq_hash **out, const store_block_view *v)
+{
+    *out = NULL;
+    if (v->tx_count == 0)
+        return SEQ_OK;
+    seq_hash *h = malloc(v->tx_count * sizeof *h);
+    if (h == NULL)
+        return refuse("no memory for a block's tx hashes", SEQ_ERR_NO_MEMORY);
+    if (s->tx_hashes_fn == NULL || !s->tx_hashes_fn(s->tx_hashes_ctx, h, &v->header, v->tx_count)) {
+        store_tx_cursor cursor;
+        store_tx_cursor_init(&cursor, v);
+        for (size_t i = 0; i < v->tx_count; i++) {
+            seq_bytes tx = store_tx_cursor_next(&cursor);
+            l1_keccak256(&h[i], tx.ptr, tx.len);
+        }
+    }
+    *out = h;
+    return SEQ_OK;
+}
+
+/* Stages a committed block for the index: its tx hashes, and room for
+ * them in the pending table, so that staged_publish cannot fail after
+ * the commit. */
+static seq_err stage_block(store *s, const store_block_view *v)
+{
+    store_pending_block *b = &s->staged[s->staged_count];
+    SEQ_ASSERT(s->staged_count < STORE_TX_PENDING_BLOCKS_MAX);
+    pthread_mutex_lock(&s->index_mtx);
+    seq_err err = pending_reserve(s, s->staged_txs + v->tx_count);
+    pthread_mutex_unlock(&s->index_mtx);
+    if (err == SEQ_OK)
+        err = block_tx_hashes(s, &b->tx_hashes, v);
+    if (err != SEQ_OK)
+        return err;
+    b->height = v->header.height;
+    b->hash = v->hash;
+    b->tx_count = v->tx_count;
+    s->staged_count++;
+    s->staged_txs += v->tx_count;
+    return SEQ_OK;
+}
+
+seq_err store_tx_index_sync(store *s)
+{
+    SEQ_ASSERT(s != NULL);
+    pthread_mutex_lock(&s->index_mtx);
+    seq_err err = SEQ_OK;
+    while (s->queue_count > 0 && err == SEQ_OK) {
+        if (s->index_manual)
+            err = index_step(s);
+        else if ((err = s->index_err) == SEQ_OK)
+            pthread_cond_wait(&s->index_cv, &s->index_mtx);
+    }
+    pthread_mutex_unlock(&s->index_mtx);
+    return err;
+}
+
+/* Readers get a const store; the lock is not part of what they read. */
+static pthread_mutex_t *index_mtx_of(const store *s)
+{
+    return (pthread_mutex_t *)&s->index_mtx;
+}
+
+void store_get_tx_index_stats(const store *s, store_tx_index_stats *out)
+{
+    SEQ_ASSERT(s != NULL && out != NULL);
+    pthread_mutex_lock(index_mtx_of(s));
+    *out = (store_tx_index_stats){.indexed_height = s->indexed_height,
+                                  .pending_txs = s->pending_count,
+                                  .pending_blocks = s->queue_count,
+                                  .batches = s->index_batches,
+                                  .failures = s->index_failures};
+    pthread_mutex_unlock(index_mtx_of(s));
+}
+
+void store_set_tx_hashes(store *s, node_tx_hashes_fn fn, void *ctx)
+{
+    SEQ_ASSERT(s != NULL);
+    s->tx_hashes_fn = fn;
+    s->tx_hashes_ctx = ctx;
+}
+
+/* Looks hash up in the pending table; SEQ_ERR_NOT_FOUND if absent. */
+static seq_err pending_get(const store *s, store_tx_location *out, const seq_hash *hash)
+{
+    seq_err err = SEQ_ERR_NOT_FOUND;
+    pthread_mutex_lock(index_mtx_of(s));
+    if (s->pending_count > 0) {
+        const store_pending_tx *t = &s->pending[pending_find(s, s->pending, s->pending_cap, hash)];
+        if (t->height != 0) {
+            *out = (store_tx_location){.height = t->height, .index = t->index};
+            err = SEQ_OK;
+        }
+    }
+    pthread_mutex_unlock(index_mtx_of(s));
+    return err;
+}
+
+/* --------------------------------------------------- tx index: opening */
+
+/* The watermark: the last height whose txs are all in the index; 0 when
+ * there is none (or it is corrupt: the index is then rebuilt). */
+static seq_err watermark_read(const store *s, MDB_txn *txn, uint64_t *height, seq_hash *hash)
+{
+    *height = 0;
+    memset(hash, 0, sizeof *hash);
+    MDB_val k = val_of(INDEX_WATERMARK_KEY, sizeof INDEX_WATERMARK_KEY - 1), v;
+    int rc = mdb_get(txn, s->index_dbis[STORE_INDEX_DBI_META], &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return SEQ_OK;
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "index_get");
+    if (store_height_decode(height, hash, v.mv_data, v.mv_size) != SEQ_OK) {
+        *height = 0;
+        SEQ_LOG(SEQ_LOG_WARN, "store_tx_index_corrupt", SEQ_F_STR("what", "watermark"));
+    }
+    return SEQ_OK;
+}
+
+/* Opens the index environment in dir/STORE_TX_INDEX_DIR, durable only. */
+static seq_err index_env_open(store *s, const char *dir, const store_options *o)
+{
+    char path[STORE_PATH_BYTES_MAX];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, STORE_TX_INDEX_DIR);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return refuse("directory path too long", SEQ_ERR_INVALID_ARG);
+    seq_err err = dir_prepare(path);
+    if (err != SEQ_OK)
+        return err;
+    return lmdb_env_open(&s->index_env, path, STORE_INDEX_DBI_COUNT_, o);
+}
+
+/* True iff the committed chain holds the block hash at height. */
+static bool chain_has(const store *s, uint64_t height, const seq_hash *hash)
+{
+    MDB_txn *txn;
+    seq_hash at;
+    if (read_begin(s, &txn) != SEQ_OK)
+        return false;
+    bool has = hash_at_read(s, txn, &at, height) == SEQ_OK && seq_hash_equal(&at, hash);
+    mdb_txn_abort(txn);
+    return has;
+}
+
+/* Opens the index's databases and finds where indexing resumes: the
+ * watermark if the committed chain has that block at that height, else 0
+ * with the index emptied (a directory put together from two stores, a
+ * corrupt watermark, a fresh or migrated store). */
+static seq_err index_resume_point(store *s, uint64_t *from)
+{
+    *from = 0;
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->index_env, NULL, 0, &txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "index_txn_begin");
+    seq_err err = SEQ_OK;
+    for (size_t i = 0; i < STORE_INDEX_DBI_COUNT_ && err == SEQ_OK; i++) {
+        rc = mdb_dbi_open(txn, index_dbi_names[i], MDB_CREATE, &s->index_dbis[i]);
+        if (rc != MDB_SUCCESS)
+            err = lmdb_failed(rc, "index_dbi_open");
+    }
+    uint64_t height = 0;
+    seq_hash hash;
+    if (err == SEQ_OK)
+        err = watermark_read(s, txn, &height, &hash);
+    if (err == SEQ_OK && height > 0 && !chain_has(s, height, &hash)) {
+        SEQ_LOG(SEQ_LOG_WARN, "store_tx_index_mismatch", SEQ_F_U64("watermark", height),
+                SEQ_F_STR("action", "rebuilding the tx index"));
+        height = 0;
+    }
+    if (err == SEQ_OK && height == 0) {
+        rc = mdb_drop(txn, s->index_dbis[STORE_INDEX_DBI_TXS], 0);
+        if (rc == MDB_SUCCESS)
+            rc = mdb_drop(txn, s->index_dbis[STORE_INDEX_DBI_META], 0);
+        if (rc != MDB_SUCCESS)
+            err = lmdb_failed(rc, "index_drop");
+    }
+    if (err != SEQ_OK) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "index_txn_commit");
+    *from = height;
+    return SEQ_OK;
+}
+
+/* Reads the committed blocks above height into s->staged (tx hashes
+ * computed) until CATCH_UP_TXS_MAX txs, the queue's size or tip. */
+static seq_err catch_up_read(store *s, uint64_t height, uint64_t tip)
+{
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    for (uint64_t h = height + 1; h <= tip && s->staged_txs < CATCH_UP_TXS_MAX &&
+                                  s->staged_count < STORE_TX_PENDING_BLOCKS_MAX;
+         h++) {
+        seq_hash hash;
+        store_block_view v;
+        err = hash_at_read(s, txn, &hash, h);
+        if (err == SEQ_OK)
+            err = block_view_read(s, txn, &v, &hash);
+        if (err == SEQ_OK && v.header.height != h)
+            err = corrupt(STORE_DBI_BLOCKS, hash.b, SEQ_HASH_BYTES, 0);
+        if (err == SEQ_OK)
+            err = stage_block(s, &v);
+        if (err != SEQ_OK)
+            break;
+    }
+    mdb_txn_abort(txn);
+    return err;
+}
+
+/* Indexes every committed block above the watermark before the store is
+ * used: after a crash, what the indexer had not written yet. */
+static seq_err index_catch_up(store *s)
+{
+    uint64_t from, tip = 0;
+    seq_hash tip_hash;
+    seq_err err = index_resume_point(s, &from);
+    MDB_txn *txn;
+    if (err == SEQ_OK)
+        err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    err = tip_read(s, txn, &tip, &tip_hash);
+    mdb_txn_abort(txn);
+    if (err == SEQ_ERR_NOT_FOUND)
+        err = SEQ_OK;
+    uint64_t height = from;
+    while (err == SEQ_OK && height < tip) {
+        err = catch_up_read(s, height, tip);
+        if (err == SEQ_OK)
+            err = index_write(s, s->staged, s->staged_count);
+        if (err == SEQ_OK)
+            height = s->staged[s->staged_count - 1].height;
+        staged_drop(s);
+    }
+    if (err == SEQ_OK && tip > from)
+        SEQ_LOG(SEQ_LOG_INFO, "store_tx_index_caught_up", SEQ_F_U64("from", from),
+                SEQ_F_U64("to", tip));
+    s->indexed_height = height;
+    return err;
+}
+
+/* Opens the index, catches it up and starts the indexer. */
+static seq_err index_open(store *s, const char *dir, const store_options *o)
+{
+    s->index_manual = o->tx_index_manual;
+    randombytes_buf(s->pending_key, sizeof s->pending_key);
+    pthread_condattr_t attr;
+    bool cv_ok = pthread_condattr_init(&attr) == 0;
+    cv_ok = cv_ok && pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+            pthread_cond_init(&s->index_cv, &attr) == 0;
+    (void)pthread_condattr_destroy(&attr);
+    if (!cv_ok || pthread_mutex_init(&s->index_mtx, NULL) != 0) {
+        if (cv_ok)
+            (void)pthread_cond_destroy(&s->index_cv);
+        return refuse("cannot create the tx index's lock", SEQ_ERR_INTERNAL);
+    }
+    s->index_sync_ok = true;
+    seq_err err = index_env_open(s, dir, o);
+    if (err == SEQ_OK)
+        err = index_catch_up(s);
+    if (err == SEQ_OK && !s->index_manual) {
+        if (pthread_create(&s->indexer, NULL, indexer_main, s) != 0)
+            err = refuse("cannot start the tx indexer", SEQ_ERR_INTERNAL);
+        else
+            s->indexer_running = true;
+    }
+    return err;
+}
+
+/* Stops the indexer once it wrote what waits (unless it is failing: the
+ * next store_open catches up), then frees the index's parts. */
+static void index_close(store *s)
+{
+    if (s->indexer_running) {
+        pthread_mutex_lock(&s->index_mtx);
+        s->index_stop = true;
+        pthread_cond_broadcast(&s->index_cv);
+        pthread_mutex_unlock(&s->index_mtx);
+        (void)pthread_join(s->indexer, NULL);
+        s->indexer_running = false;
+    }
+    if (s->index_env != NULL)
+        mdb_env_close(s->index_env);
+    for (size_t i = 0; s->queue != NULL && i < s->queue_count; i++)
+        pending_block_free(&s->queue[(s->queue_head + i) % STORE_TX_PENDING_BLOCKS_MAX]);
+    if (s->staged != NULL)
+        staged_drop(s);
+    free(s->pending);
+    free(s->queue);
+    free(s->staged);
+    if (s->index_sync_ok) {
+        (void)pthread_cond_destroy(&s->index_cv);
+        (void)pthread_mutex_destroy(&s->index_mtx);
+    }
 }
 
 /* True iff every data database is empty (a store without meta must be). */
@@ -413,7 +1055,30 @@ static seq_err meta_create(store *s, MDB_txn *txn, const seq_hash *genesis_hash)
     return err;
 }
 
-static seq_err meta_check(const store *s, MDB_txn *txn, const seq_hash *genesis_hash)
+/* Schema 1 -> 2: the tx index moved to its own environment. The old
+ * database is deleted and the meta record rewritten in schema_prepare's
+ * transaction; the new index is built by index_open (from height 1). */
+static seq_err schema_migrate(store *s, MDB_txn *txn, store_meta *meta)
+{
+    MDB_dbi old;
+    int rc = mdb_dbi_open(txn, "txs", 0, &old);
+    if (rc == MDB_SUCCESS)
+        rc = mdb_drop(txn, old, 1);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        return lmdb_failed(rc, "migrate_drop");
+    meta->schema_version = STORE_SCHEMA_VERSION;
+    size_t len;
+    seq_err err = store_meta_encode(s->record, STORE_RECORD_BYTES_MAX, &len, meta);
+    SEQ_ASSERT(err == SEQ_OK);
+    err = put_record(s, txn, STORE_DBI_META, meta_key, sizeof meta_key - 1, len, true);
+    if (err == SEQ_OK)
+        SEQ_LOG(SEQ_LOG_INFO, "store_migrated",
+                SEQ_F_U64("from", STORE_SCHEMA_VERSION_INLINE_TX_INDEX),
+                SEQ_F_U64("to", STORE_SCHEMA_VERSION));
+    return err;
+}
+
+static seq_err meta_check(store *s, MDB_txn *txn, const seq_hash *genesis_hash)
 {
     MDB_val v;
     seq_err err = get_raw(s, txn, STORE_DBI_META, meta_key, sizeof meta_key - 1, &v);
@@ -422,6 +1087,12 @@ static seq_err meta_check(const store *s, MDB_txn *txn, const seq_hash *genesis_
     store_meta meta;
     if (store_meta_decode(&meta, v.mv_data, v.mv_size) != SEQ_OK)
         return corrupt(STORE_DBI_META, meta_key, sizeof meta_key - 1, v.mv_size);
+    if (meta.schema_version == STORE_SCHEMA_VERSION_INLINE_TX_INDEX &&
+        seq_hash_equal(&meta.genesis_hash, genesis_hash)) {
+        err = schema_migrate(s, txn, &meta);
+        if (err != SEQ_OK)
+            return err;
+    }
     if (meta.schema_version != STORE_SCHEMA_VERSION) {
         SEQ_LOG(SEQ_LOG_ERROR, "store_schema_unknown", SEQ_F_U64("found", meta.schema_version),
                 SEQ_F_U64("supported", STORE_SCHEMA_VERSION), SEQ_F_ERR(SEQ_ERR_BAD_VERSION));
@@ -490,14 +1161,17 @@ seq_err store_open(store **out, const char *dir, const seq_hash *genesis_hash,
     s->lock_fd = -1;
     err = SEQ_ERR_NO_MEMORY;
     s->record = malloc(STORE_RECORD_BYTES_MAX);
-    s->tx_hashes = malloc(WIRE_BLOCK_TXS_MAX * sizeof *s->tx_hashes);
-    if (s->record == NULL || s->tx_hashes == NULL)
+    s->staged = calloc(STORE_TX_PENDING_BLOCKS_MAX, sizeof *s->staged);
+    s->queue = calloc(STORE_TX_PENDING_BLOCKS_MAX, sizeof *s->queue);
+    if (s->record == NULL || s->staged == NULL || s->queue == NULL)
         goto close_store;
     err = lock_take(s, dir);
     if (err == SEQ_OK)
         err = env_open(s, dir, &o);
     if (err == SEQ_OK)
         err = schema_prepare(s, genesis_hash);
+    if (err == SEQ_OK)
+        err = index_open(s, dir, &o);
     if (err != SEQ_OK)
         goto close_store;
     SEQ_LOG(SEQ_LOG_INFO, "store_opened", SEQ_F_STR("dir", dir),
@@ -514,12 +1188,12 @@ void store_close(store *s)
 {
     if (s == NULL)
         return;
+    index_close(s);
     if (s->env != NULL)
         mdb_env_close(s->env);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
     free(s->record);
-    free(s->tx_hashes);
     free(s);
 }
 
@@ -580,29 +1254,6 @@ static seq_err apply_qcs(store *s, MDB_txn *txn, const cons_update *u)
     return SEQ_OK;
 }
 
-/* Indexes the txs of a committed block: keccak256(raw) -> (height, i).
- * The hashes are taken before the first put, which may move the pages the
- * view points into. */
-static seq_err index_txs(store *s, MDB_txn *txn, const store_block_view *v)
-{
-    store_tx_cursor cursor;
-    store_tx_cursor_init(&cursor, v);
-    for (size_t i = 0; i < v->tx_count; i++) {
-        seq_bytes tx = store_tx_cursor_next(&cursor);
-        l1_keccak256(&s->tx_hashes[i], tx.ptr, tx.len);
-    }
-    for (size_t i = 0; i < v->tx_count; i++) {
-        store_tx_location loc = {.height = v->header.height, .index = (uint32_t)i};
-        size_t len;
-        seq_err err = store_tx_encode(s->record, STORE_RECORD_BYTES_MAX, &len, &loc);
-        SEQ_ASSERT(err == SEQ_OK);
-        err = put_record(s, txn, STORE_DBI_TXS, s->tx_hashes[i].b, SEQ_HASH_BYTES, len, false);
-        if (err != SEQ_OK)
-            return err;
-    }
-    return SEQ_OK;
-}
-
 /* Where a commit stands against the committed tip: the next block (its
  * parent is the tip), an exact repeat of a committed one, or refused. */
 static seq_err commit_place(const store *s, MDB_txn *txn, bool *repeat, uint64_t tip,
@@ -641,7 +1292,7 @@ static seq_err commit_one(store *s, MDB_txn *txn, uint64_t *tip, seq_hash *tip_h
         return refuse("committed block not stored", SEQ_ERR_INVALID_ARG);
     if (err != SEQ_OK)
         return err;
-    err = index_txs(s, txn, &v);
+    err = stage_block(s, &v); /* hashed before the put below moves pages */
     if (err != SEQ_OK)
         return err;
     uint8_t key[8];
@@ -703,11 +1354,16 @@ seq_err store_apply(store *s, const cons_update *u)
     SEQ_ASSERT(u->blocks != NULL || u->block_count == 0);
     if (update_persists_nothing(u))
         return SEQ_OK;
+    if (u->commit_count > STORE_TX_PENDING_BLOCKS_MAX)
+        return refuse("more commits in one update than the tx index can hold", SEQ_ERR_INVALID_ARG);
+    seq_err err = index_room(s, u->commit_count);
+    if (err != SEQ_OK)
+        return err;
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc != MDB_SUCCESS)
         return lmdb_failed(rc, "txn_begin");
-    seq_err err = u->safety != NULL ? apply_safety(s, txn, u->safety) : SEQ_OK;
+    err = u->safety != NULL ? apply_safety(s, txn, u->safety) : SEQ_OK;
     if (err == SEQ_OK)
         err = apply_blocks(s, txn, u);
     if (err == SEQ_OK)
@@ -721,12 +1377,16 @@ seq_err store_apply(store *s, const cons_update *u)
     /* Durable on return: the environment has no NOSYNC-type flag (checked
      * at open), so this commit fsyncs data and meta page. */
     rc = mdb_txn_commit(txn);
-    if (rc != MDB_SUCCESS)
+    if (rc != MDB_SUCCESS) {
+        staged_drop(s);
         return lmdb_failed(rc, "txn_commit");
+    }
+    staged_publish(s); /* store_get_tx finds the txs from here on */
     return SEQ_OK;
 
 abort_txn:
     mdb_txn_abort(txn);
+    staged_drop(s);
     return err;
 }
 
@@ -838,15 +1498,34 @@ seq_err store_get_tx(const store *s, store_tx_location *out, const seq_hash *tx_
 {
     SEQ_ASSERT(s != NULL && out != NULL && tx_hash != NULL);
     memset(out, 0, sizeof *out);
+    /* Pending first: the indexer writes a tx before it leaves the pending
+     * table, so one of the two lookups finds it. A pending tx also found in
+     * the index was committed twice; the index has the first location. */
+    store_tx_location pending;
+    seq_err pending_err = pending_get(s, &pending, tx_hash);
     MDB_txn *txn;
-    seq_err err = read_begin(s, &txn);
-    if (err != SEQ_OK)
-        return err;
-    MDB_val v;
-    err = get_raw(s, txn, STORE_DBI_TXS, tx_hash->b, SEQ_HASH_BYTES, &v);
-    if (err == SEQ_OK && store_tx_decode(out, v.mv_data, v.mv_size) != SEQ_OK)
-        err = corrupt(STORE_DBI_TXS, tx_hash->b, SEQ_HASH_BYTES, v.mv_size);
+    int rc = mdb_txn_begin(s->index_env, NULL, MDB_RDONLY, &txn);
+    if (rc != MDB_SUCCESS) {
+        memset(out, 0, sizeof *out);
+        return lmdb_failed(rc, "index_txn_begin_read");
+    }
+    MDB_val k = val_of(tx_hash->b, SEQ_HASH_BYTES), v;
+    rc = mdb_get(txn, s->index_dbis[STORE_INDEX_DBI_TXS], &k, &v);
+    seq_err err = SEQ_OK;
+    if (rc == MDB_NOTFOUND)
+        err = SEQ_ERR_NOT_FOUND;
+    else if (rc != MDB_SUCCESS)
+        err = lmdb_failed(rc, "index_get");
+    else if (store_tx_decode(out, v.mv_data, v.mv_size) != SEQ_OK)
+        err = SEQ_ERR_CORRUPT;
     mdb_txn_abort(txn);
+    if (err == SEQ_ERR_CORRUPT)
+        SEQ_LOG(SEQ_LOG_ERROR, "store_corrupt", SEQ_F_STR("dbi", "txindex/txs"),
+                SEQ_F_HEX("key", tx_hash->b, SEQ_HASH_BYTES), SEQ_F_ERR(err));
+    if (pending_err == SEQ_OK && err != SEQ_OK) {
+        *out = pending;
+        return SEQ_OK;
+    }
     if (err != SEQ_OK)
         memset(out, 0, sizeof *out);
     return err;
@@ -1006,5 +1685,189 @@ seq_err store_sync_answer(const store *s, wire_sync_response *out, seq_arena *ar
 
 zero_out:
     memset(out, 0, sizeof *out);
+    return err;
+}
+
+/* ------------------------------------------------------------------- L1 */
+
+/* Keys of the l1 database: "cursor", and 'b' || index (u64 big-endian) for
+ * the batches, so LMDB's order is the index order. */
+static const char l1_cursor_key[] = "cursor";
+#define L1_BATCH_KEY_BYTES 9u
+
+static void l1_batch_key(uint8_t out[L1_BATCH_KEY_BYTES], uint64_t index)
+{
+    out[0] = 'b';
+    store_u64_be(out + 1, index);
+}
+
+static seq_err l1_batch_read(const store *s, MDB_txn *txn, store_l1_batch *out, uint64_t index)
+{
+    uint8_t key[L1_BATCH_KEY_BYTES];
+    l1_batch_key(key, index);
+    MDB_val v;
+    seq_err err = get_raw(s, txn, STORE_DBI_L1, key, sizeof key, &v);
+    if (err == SEQ_OK &&
+        (store_l1_batch_decode(out, v.mv_data, v.mv_size) != SEQ_OK || out->index != index))
+        err = corrupt(STORE_DBI_L1, key, sizeof key, v.mv_size);
+    return err;
+}
+
+/* The highest batch index stored: *any false when there is none. */
+static seq_err l1_batch_last_index(const store *s, MDB_txn *txn, uint64_t *index, bool *any)
+{
+    *index = 0;
+    *any = false;
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open(txn, s->dbis[STORE_DBI_L1], &cursor);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "cursor_open");
+    /* The first key after every batch key ('c' > 'b'), then one back. */
+    uint8_t past[1] = {'c'};
+    MDB_val k = val_of(past, sizeof past), v;
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    rc = rc == MDB_SUCCESS ? mdb_cursor_get(cursor, &k, &v, MDB_PREV)
+                           : mdb_cursor_get(cursor, &k, &v, MDB_LAST);
+    seq_err err = SEQ_OK;
+    if (rc == MDB_SUCCESS && k.mv_size == L1_BATCH_KEY_BYTES && ((uint8_t *)k.mv_data)[0] == 'b') {
+        *index = store_u64_from_be((uint8_t *)k.mv_data + 1);
+        *any = true;
+    } else if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
+        err = lmdb_failed(rc, "cursor_get");
+    }
+    mdb_cursor_close(cursor);
+    return err;
+}
+
+static seq_err l1_rewind(store *s, MDB_txn *txn, uint64_t to)
+{
+    for (;;) {
+        uint64_t index;
+        bool any;
+        seq_err err = l1_batch_last_index(s, txn, &index, &any);
+        if (err != SEQ_OK || !any)
+            return err;
+        store_l1_batch b;
+        err = l1_batch_read(s, txn, &b, index);
+        if (err != SEQ_OK)
+            return err;
+        if (b.l1_block <= to)
+            return SEQ_OK;
+        uint8_t key[L1_BATCH_KEY_BYTES];
+        l1_batch_key(key, index);
+        MDB_val k = val_of(key, sizeof key);
+        int rc = mdb_del(txn, s->dbis[STORE_DBI_L1], &k, NULL);
+        if (rc != MDB_SUCCESS)
+            return lmdb_failed(rc, "del");
+    }
+}
+
+static seq_err l1_batches_put(store *s, MDB_txn *txn, const store_l1_change *c)
+{
+    uint64_t last;
+    bool any;
+    seq_err err = l1_batch_last_index(s, txn, &last, &any);
+    for (size_t i = 0; err == SEQ_OK && i < c->batch_count; i++) {
+        const store_l1_batch *b = &c->batches[i];
+        uint64_t want = any ? last + 1 : 0;
+        if (b->index != want || b->l1_block > c->cursor_number)
+            return refuse("L1 batch out of order", SEQ_ERR_INVALID_ARG);
+        size_t len;
+        err = store_l1_batch_encode(s->record, STORE_RECORD_BYTES_MAX, &len, b);
+        if (err != SEQ_OK)
+            return refuse("L1 batch breaks a record rule", err);
+        uint8_t key[L1_BATCH_KEY_BYTES];
+        l1_batch_key(key, b->index);
+        err = put_record(s, txn, STORE_DBI_L1, key, sizeof key, len, true);
+        last = b->index;
+        any = true;
+    }
+    return err;
+}
+
+seq_err store_l1_apply(store *s, const store_l1_change *c)
+{
+    SEQ_ASSERT(s != NULL && c != NULL);
+    SEQ_ASSERT(c->batches != NULL || c->batch_count == 0);
+    if (c->batch_count > STORE_L1_BATCHES_PER_CHANGE_MAX)
+        return refuse("too many L1 batches in one change", SEQ_ERR_INVALID_ARG);
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "txn_begin");
+    seq_err err = c->rewind ? l1_rewind(s, txn, c->rewind_to) : SEQ_OK;
+    if (err == SEQ_OK)
+        err = l1_batches_put(s, txn, c);
+    size_t len;
+    if (err == SEQ_OK) {
+        err = store_l1_cursor_encode(s->record, STORE_RECORD_BYTES_MAX, &len, c->cursor_number,
+                                     &c->cursor_hash);
+        SEQ_ASSERT(err == SEQ_OK);
+        err = put_record(s, txn, STORE_DBI_L1, l1_cursor_key, sizeof l1_cursor_key - 1, len, true);
+    }
+    if (err != SEQ_OK) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "txn_commit");
+    return SEQ_OK;
+}
+
+seq_err store_l1_get_cursor(const store *s, uint64_t *number, seq_hash *hash)
+{
+    SEQ_ASSERT(s != NULL && number != NULL && hash != NULL);
+    *number = 0;
+    memset(hash, 0, sizeof *hash);
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    MDB_val v;
+    err = get_raw(s, txn, STORE_DBI_L1, l1_cursor_key, sizeof l1_cursor_key - 1, &v);
+    if (err == SEQ_OK && store_l1_cursor_decode(number, hash, v.mv_data, v.mv_size) != SEQ_OK)
+        err = corrupt(STORE_DBI_L1, l1_cursor_key, sizeof l1_cursor_key - 1, v.mv_size);
+    mdb_txn_abort(txn);
+    if (err != SEQ_OK) {
+        *number = 0;
+        memset(hash, 0, sizeof *hash);
+    }
+    return err;
+}
+
+seq_err store_l1_get_batch(const store *s, store_l1_batch *out, uint64_t index)
+{
+    SEQ_ASSERT(s != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    err = l1_batch_read(s, txn, out, index);
+    mdb_txn_abort(txn);
+    if (err != SEQ_OK)
+        memset(out, 0, sizeof *out);
+    return err;
+}
+
+seq_err store_l1_last_batch(const store *s, store_l1_batch *out)
+{
+    SEQ_ASSERT(s != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t index;
+    bool any;
+    err = l1_batch_last_index(s, txn, &index, &any);
+    if (err == SEQ_OK && !any)
+        err = SEQ_ERR_NOT_FOUND;
+    if (err == SEQ_OK)
+        err = l1_batch_read(s, txn, out, index);
+    mdb_txn_abort(txn);
+    if (err != SEQ_OK)
+        memset(out, 0, sizeof *out);
     return err;
 }

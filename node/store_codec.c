@@ -792,3 +792,95 @@ void store_evidence_key(uint8_t out[STORE_EVIDENCE_KEY_BYTES], const wire_eviden
     memcpy(out + 1, signer->b, SEQ_ADDR_BYTES);
     store_u64_be(out + 1 + SEQ_ADDR_BYTES, view);
 }
+
+/* ------------------------------------------------------------------ L1 */
+
+#define L1_CURSOR_BODY_BYTES (8u + SEQ_HASH_BYTES)
+#define L1_BATCH_BODY_BYTES \
+    (8u + 2u * SEQ_HASH_BYTES + 3u * 8u + SEQ_ADDR_BYTES + 8u + 2u * SEQ_HASH_BYTES)
+
+seq_err store_l1_cursor_encode(uint8_t *out, size_t out_cap, size_t *out_len, uint64_t number,
+                               const seq_hash *hash)
+{
+    SEQ_ASSERT(hash != NULL);
+    rec_out w;
+    seq_err err = rec_begin(&w, out, out_cap, out_len, STORE_KIND_L1_CURSOR, L1_CURSOR_BODY_BYTES);
+    if (err != SEQ_OK)
+        return err;
+    out_u64(&w, number);
+    out_bytes(&w, hash->b, SEQ_HASH_BYTES);
+    rec_end(&w, out_len);
+    return SEQ_OK;
+}
+
+seq_err store_l1_cursor_decode(uint64_t *number, seq_hash *hash, const uint8_t *in, size_t in_len)
+{
+    SEQ_ASSERT(number != NULL && hash != NULL);
+    *number = 0;
+    memset(hash, 0, sizeof *hash);
+    rec_in r;
+    if (rec_open(&r, in, in_len, STORE_KIND_L1_CURSOR) != SEQ_OK)
+        return SEQ_ERR_CORRUPT;
+    uint64_t n = in_u64(&r);
+    in_bytes(&r, hash->b, SEQ_HASH_BYTES);
+    if (!rec_done(&r)) {
+        memset(hash, 0, sizeof *hash);
+        return SEQ_ERR_CORRUPT;
+    }
+    *number = n;
+    return SEQ_OK;
+}
+
+static bool l1_batch_valid(const store_l1_batch *b)
+{
+    return b->index < UINT64_MAX && b->first_height <= b->last_height;
+}
+
+seq_err store_l1_batch_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                              const store_l1_batch *batch)
+{
+    SEQ_ASSERT(out_len != NULL && batch != NULL);
+    *out_len = 0;
+    if (!l1_batch_valid(batch))
+        return SEQ_ERR_INVALID_ARG;
+    rec_out w;
+    seq_err err = rec_begin(&w, out, out_cap, out_len, STORE_KIND_L1_BATCH, L1_BATCH_BODY_BYTES);
+    if (err != SEQ_OK)
+        return err;
+    out_u64(&w, batch->index);
+    out_bytes(&w, batch->batch_hash.b, SEQ_HASH_BYTES);
+    out_bytes(&w, batch->data_hash.b, SEQ_HASH_BYTES);
+    out_u64(&w, batch->first_height);
+    out_u64(&w, batch->last_height);
+    out_u64(&w, batch->forced_cursor);
+    out_bytes(&w, batch->poster.b, SEQ_ADDR_BYTES);
+    out_u64(&w, batch->l1_block);
+    out_bytes(&w, batch->l1_block_hash.b, SEQ_HASH_BYTES);
+    out_bytes(&w, batch->l1_tx_hash.b, SEQ_HASH_BYTES);
+    rec_end(&w, out_len);
+    return SEQ_OK;
+}
+
+seq_err store_l1_batch_decode(store_l1_batch *out, const uint8_t *in, size_t in_len)
+{
+    SEQ_ASSERT(out != NULL);
+    memset(out, 0, sizeof *out);
+    rec_in r;
+    if (rec_open(&r, in, in_len, STORE_KIND_L1_BATCH) != SEQ_OK)
+        return SEQ_ERR_CORRUPT;
+    out->index = in_u64(&r);
+    in_bytes(&r, out->batch_hash.b, SEQ_HASH_BYTES);
+    in_bytes(&r, out->data_hash.b, SEQ_HASH_BYTES);
+    out->first_height = in_u64(&r);
+    out->last_height = in_u64(&r);
+    out->forced_cursor = in_u64(&r);
+    in_bytes(&r, out->poster.b, SEQ_ADDR_BYTES);
+    out->l1_block = in_u64(&r);
+    in_bytes(&r, out->l1_block_hash.b, SEQ_HASH_BYTES);
+    in_bytes(&r, out->l1_tx_hash.b, SEQ_HASH_BYTES);
+    if (!rec_done(&r) || !l1_batch_valid(out)) {
+        memset(out, 0, sizeof *out);
+        return SEQ_ERR_CORRUPT;
+    }
+    return SEQ_OK;
+}

@@ -134,9 +134,12 @@ struct node_txpool {
     const store *store;
     node_txpool_wake_fn wake;
     void *wake_ctx;
+    node_tx_hashes_fn hashes; /* NULL: hash every block's txs */
+    void *hashes_ctx;
     nng_mtx *mtx;
     /* mtx */
     mempool *pool;
+    uint64_t commit_epoch; /* node_txpool_committed calls so far */
     txp_set tracked_txs;
     txp_block blocks[NODE_TXPOOL_TRACKED_BLOCKS_MAX]; /* unordered */
     size_t block_count;
@@ -222,6 +225,13 @@ void node_txpool_free(node_txpool *p)
     free(p);
 }
 
+void node_txpool_set_tx_hashes(node_txpool *p, node_tx_hashes_fn fn, void *ctx)
+{
+    SEQ_ASSERT(p != NULL);
+    p->hashes = fn;
+    p->hashes_ctx = ctx;
+}
+
 /* ------------------------------------------------------------ admission */
 
 static bool committed(const node_txpool *p, const seq_hash *hash)
@@ -260,20 +270,33 @@ mempool_reject node_txpool_submit(node_txpool *p, mempool_add_result *out, const
         r = MEMPOOL_REJECT_EMPTY;
     else if (raw_len > p->config.tx_bytes_max)
         r = MEMPOOL_REJECT_TOO_LARGE;
+    seq_hash hash = {{0}};
+    uint64_t epoch = 0;
     if (r == MEMPOOL_REJECT_NONE) {
-        /* A resubmission costs a hash, not a recovery. */
-        l1_keccak256(&res.info.hash, raw, raw_len);
-        if (node_txpool_contains(p, &res.info.hash) || committed(p, &res.info.hash))
+        /* A resubmission costs a hash, not a recovery; the decode reuses it. */
+        l1_keccak256(&hash, raw, raw_len);
+        nng_mtx_lock(p->mtx);
+        bool pooled = mempool_contains(p->pool, &hash);
+        epoch = p->commit_epoch;
+        nng_mtx_unlock(p->mtx);
+        if (pooled || committed(p, &hash))
             r = MEMPOOL_REJECT_ALREADY_KNOWN;
     }
     if (r == MEMPOOL_REJECT_NONE)
-        r = mempool_tx_decode(&res.info, p->config.chain_id, raw, raw_len);
+        r = mempool_tx_decode_hashed(&res.info, p->config.chain_id, raw, raw_len, &hash);
     if (r != MEMPOOL_REJECT_NONE) {
         count_rejected(p, r);
     } else {
         nng_mtx_lock(p->mtx);
-        mempool_tx_info info = res.info;
-        r = add_locked(p, &res, raw, raw_len, &info, MEMPOOL_ORIGIN_CLIENT, now_ms);
+        /* A block committed while this thread decoded may hold the tx, and
+         * its tracking is gone: look again (rare, so under the lock). */
+        if (p->commit_epoch != epoch && committed(p, &hash)) {
+            r = MEMPOOL_REJECT_ALREADY_KNOWN;
+            p->rejected[r]++;
+        } else {
+            mempool_tx_info info = res.info;
+            r = add_locked(p, &res, raw, raw_len, &info, MEMPOOL_ORIGIN_CLIENT, now_ms);
+        }
         nng_mtx_unlock(p->mtx);
         if (r == MEMPOOL_REJECT_NONE && p->wake != NULL)
             p->wake(p->wake_ctx);
@@ -406,8 +429,12 @@ void node_txpool_payload_dropped(node_txpool *p)
 
 /* ------------------------------------------------------ tracked blocks */
 
-static void hash_txs(seq_hash *out, const wire_block *b)
+/* The block's tx hashes: from the hashes source if it knows them, else
+ * computed. */
+static void hash_txs(const node_txpool *p, seq_hash *out, const wire_block *b)
 {
+    if (p->hashes != NULL && p->hashes(p->hashes_ctx, out, &b->header, b->tx_count))
+        return;
     for (size_t i = 0; i < b->tx_count; i++)
         l1_keccak256(&out[i], b->txs[i].ptr, b->txs[i].len);
 }
@@ -462,7 +489,7 @@ void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t co
                         SEQ_F_U64("height", cb->block.header.height));
                 continue;
             }
-            hash_txs(txs, &cb->block);
+            hash_txs(p, txs, &cb->block);
         }
         nng_mtx_lock(p->mtx);
         if (p->block_count == NODE_TXPOOL_TRACKED_BLOCKS_MAX)
@@ -490,11 +517,12 @@ void node_txpool_committed(node_txpool *p, const cons_block *block)
     }
     if (hashes == NULL) {
         nng_mtx_unlock(p->mtx);
-        hash_txs(p->scratch, &block->block);
+        hash_txs(p, p->scratch, &block->block);
         hashes = p->scratch;
         nng_mtx_lock(p->mtx);
     }
     (void)mempool_committed(p->pool, hashes, block->block.tx_count);
+    p->commit_epoch++;
     uint64_t height = block->block.header.height;
     p->committed_height = SEQ_MAX(p->committed_height, height);
     if (block->block.tx_count > 0)

@@ -2,9 +2,12 @@
  *
  * Writes: a chain of updates, each shaped like one turn of a replica that
  * votes and commits: the safety state, one new block of K txs of B bytes,
- * the QC certifying it (S signatures) and its commit (which also fills the
- * height and tx indexes). Every store_apply is one fsync'd LMDB commit, so
- * its latency bounds the rate at which one node can commit blocks.
+ * the QC certifying it (S signatures) and its commit (which fills the
+ * height index and hands the txs to the background tx indexer). Every
+ * store_apply is one fsync'd LMDB commit, so its latency bounds the rate
+ * at which one node can commit blocks. The indexer runs meanwhile, as in
+ * a node; store_tx_index_sync after the last update (not timed) checks
+ * that it kept up.
  * Reads: store_get_block of uniformly random stored blocks by hash.
  * The store lives in a fresh temporary directory, removed at the end; pass
  * --dir to measure another filesystem. */
@@ -206,6 +209,7 @@ static void bench_apply(store *s, const options *o, const char *fs, seq_hash *ha
         hashes[i] = parent;
     }
     print_latency("store_apply", o, fs, o->updates, (double)total / 1e9, ns);
+    bench_check(store_tx_index_sync(s) == SEQ_OK, "store_tx_index_sync");
     work_free(w);
     free(w);
     free(ns);

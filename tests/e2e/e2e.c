@@ -141,6 +141,12 @@ static void node_config(e2e_committee *c, size_t i)
 void e2e_setup(e2e_committee *c, const char *name, size_t count, uint32_t timeout_ms_base,
                unsigned listen_apart)
 {
+    e2e_setup_timeouts(c, name, count, timeout_ms_base, 0, listen_apart);
+}
+
+void e2e_setup_timeouts(e2e_committee *c, const char *name, size_t count, uint32_t timeout_ms_base,
+                        uint32_t timeout_ms_max, unsigned listen_apart)
+{
     memset(c, 0, sizeof *c);
     e2e_current = c;
     c->name = name;
@@ -157,10 +163,11 @@ void e2e_setup(e2e_committee *c, const char *name, size_t count, uint32_t timeou
 
     uint16_t taken[3 * E2E_NODES_MAX];
     size_t taken_count = 0;
-    char key_dirs[E2E_NODES_MAX][16], endpoints[E2E_NODES_MAX][64], timeout[16];
-    char *genesis[10 + 4 * E2E_NODES_MAX + 1];
+    char key_dirs[E2E_NODES_MAX][16], endpoints[E2E_NODES_MAX][64], timeout[16], timeout_max[16];
+    char *genesis[12 + 4 * E2E_NODES_MAX + 1];
     size_t g = 0;
     snprintf(timeout, sizeof timeout, "%u", (unsigned)timeout_ms_base);
+    snprintf(timeout_max, sizeof timeout_max, "%u", (unsigned)timeout_ms_max);
     genesis[g++] = (char *)c->seqctl_path;
     genesis[g++] = "genesis";
     genesis[g++] = "--l2-chain-id";
@@ -171,6 +178,10 @@ void e2e_setup(e2e_committee *c, const char *name, size_t count, uint32_t timeou
     genesis[g++] = timeout;
     genesis[g++] = "--out";
     genesis[g++] = "genesis.json";
+    if (timeout_ms_max > 0) {
+        genesis[g++] = "--timeout-ms-max";
+        genesis[g++] = timeout_max;
+    }
     for (size_t i = 0; i < count; i++) {
         e2e_node *nd = &c->nodes[i];
         nd->peer_port = e2e_free_port(c, taken, taken_count);
@@ -223,11 +234,19 @@ void e2e_node_stop(e2e_committee *c, size_t i, int signo)
         E2E_CHECK(code == 0, "node %zu exited with %d after SIGTERM (see log%zu)", i, code, i);
 }
 
+void e2e_node_signal(e2e_committee *c, size_t i, int signo)
+{
+    E2E_CHECK(c->nodes[i].pid > 0, "node %zu is not running", i);
+    E2E_CHECK(kill(c->nodes[i].pid, signo) == 0, "kill node %zu: %s", i, strerror(errno));
+}
+
 void e2e_stop_all(e2e_committee *c, int signo)
 {
     for (size_t i = 0; i < c->count; i++)
         if (c->nodes[i].pid > 0) {
             kill(c->nodes[i].pid, signo);
+            if (signo == SIGKILL || signo == SIGTERM)
+                kill(c->nodes[i].pid, SIGCONT); /* a stopped node acts on SIGTERM only then */
             waitpid(c->nodes[i].pid, NULL, 0);
             c->nodes[i].pid = 0;
         }
@@ -252,6 +271,29 @@ void e2e_teardown(e2e_committee *c)
     E2E_CHECK(nftw(c->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0, "cannot remove %s",
               c->dir);
     e2e_current = NULL;
+}
+
+int e2e_seqctl(e2e_committee *c, char *out, size_t out_cap, char *const args[])
+{
+    char log[E2E_PATH_BYTES];
+    snprintf(log, sizeof log, "%s/seqctl.out", c->dir);
+    E2E_CHECK(truncate(log, 0) == 0 || errno == ENOENT, "truncate %s: %s", log, strerror(errno));
+    char *argv[E2E_SEQCTL_ARGS_MAX + 2];
+    size_t n = 0;
+    argv[n++] = (char *)c->seqctl_path;
+    for (size_t k = 0; args[k] != NULL; k++) {
+        E2E_CHECK(k < E2E_SEQCTL_ARGS_MAX, "seqctl: more than %u arguments", E2E_SEQCTL_ARGS_MAX);
+        argv[n++] = args[k];
+    }
+    argv[n] = NULL;
+    int code = wait_exit(spawn(c, argv, log), E2E_TOOL_MS_MAX);
+    E2E_CHECK(code >= 0, "seqctl %s did not exit in %u ms", args[0], E2E_TOOL_MS_MAX);
+    FILE *f = fopen(log, "r");
+    size_t len = f != NULL ? fread(out, 1, out_cap - 1, f) : 0;
+    out[len] = '\0';
+    if (f != NULL)
+        fclose(f);
+    return code;
 }
 
 /* ---------------------------------------------------------------- RPC */
@@ -299,6 +341,39 @@ void e2e_wait_heights(e2e_committee *c, unsigned mask, uint64_t target, uint32_t
         E2E_CHECK(test_now_ms() - start < ms, "%s: height %llu not reached in %u ms", phase,
                   (unsigned long long)target, (unsigned)ms);
         test_sleep_ms(E2E_POLL_MS);
+    }
+}
+
+bool e2e_block_hash(e2e_committee *c, size_t i, uint64_t height, char out[67])
+{
+    char params[32], *text = NULL;
+    snprintf(params, sizeof params, "[%llu]", (unsigned long long)height);
+    if (l1_rpc_call(c->nodes[i].rpc, &text, "seq_getBlockByHeight", params) != SEQ_OK)
+        return false;
+    json_t *b = json_loads(text, 0, NULL);
+    free(text);
+    const char *hash = json_string_value(json_object_get(b, "hash"));
+    bool ok = hash != NULL && strlen(hash) == 66;
+    if (ok)
+        memcpy(out, hash, 67);
+    json_decref(b);
+    return ok;
+}
+
+void e2e_check_agreement(e2e_committee *c, unsigned mask, uint64_t from, uint64_t to)
+{
+    for (uint64_t h = from; h <= to; h++) {
+        char first[67] = "", other[67];
+        for (size_t i = 0; i < c->count; i++) {
+            if (!((mask >> i) & 1u))
+                continue;
+            E2E_CHECK(e2e_block_hash(c, i, h, other),
+                      "node %zu has no committed block at height %llu", i, (unsigned long long)h);
+            if (first[0] == '\0')
+                memcpy(first, other, sizeof first);
+            E2E_CHECK(strcmp(first, other) == 0, "height %llu: node %zu has %s, another has %s",
+                      (unsigned long long)h, i, other, first);
+        }
     }
 }
 
@@ -364,4 +439,9 @@ bool e2e_log_has(e2e_committee *c, size_t i, long offset, const char *fragment_a
     }
     fclose(f);
     return found;
+}
+
+void e2e_tool(e2e_committee *c, char *const argv[])
+{
+    run_tool(c, argv);
 }

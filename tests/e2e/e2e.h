@@ -57,14 +57,30 @@ uint16_t e2e_free_port(e2e_committee *c, const uint16_t *taken, size_t taken_cou
  * there. Reads SEQ_SEQD and SEQ_SEQCTL. */
 void e2e_setup(e2e_committee *c, const char *name, size_t count, uint32_t timeout_ms_base,
                unsigned listen_apart);
+/* e2e_setup with the genesis' timeout_ms_max too (0: seqctl's default). */
+void e2e_setup_timeouts(e2e_committee *c, const char *name, size_t count, uint32_t timeout_ms_base,
+                        uint32_t timeout_ms_max, unsigned listen_apart);
+
+/* Runs argv (a tool, in the test directory, output to tools.log) and fails
+ * unless it exits 0 in time. */
+void e2e_tool(e2e_committee *c, char *const argv[]);
 
 void e2e_node_start(e2e_committee *c, size_t i);
 /* Sends signo and waits; with SIGTERM the node must exit 0. */
 void e2e_node_stop(e2e_committee *c, size_t i, int signo);
+/* Sends signo to node i and returns at once (SIGSTOP, SIGCONT). */
+void e2e_node_signal(e2e_committee *c, size_t i, int signo);
 void e2e_stop_all(e2e_committee *c, int signo);
 /* Stops every node with SIGTERM (each must exit 0), frees the clients and
  * removes the directory. */
 void e2e_teardown(e2e_committee *c);
+
+/* Runs the seqctl binary with args (NULL-terminated, at most
+ * E2E_SEQCTL_ARGS_MAX) in the test directory; its stdout and stderr
+ * together go to out (NUL-terminated, cut at out_cap). Returns its exit
+ * code; fails if it does not exit in time. */
+#define E2E_SEQCTL_ARGS_MAX 16u
+int e2e_seqctl(e2e_committee *c, char *out, size_t out_cap, char *const args[]);
 
 /* seq_status of node i (json_decref it), or NULL if it does not answer. */
 json_t *e2e_status(e2e_committee *c, size_t i);
@@ -75,6 +91,12 @@ int64_t e2e_min_height(e2e_committee *c, unsigned mask);
 /* Waits until every node in mask committed target; fails after ms. */
 void e2e_wait_heights(e2e_committee *c, unsigned mask, uint64_t target, uint32_t ms,
                       const char *phase);
+/* The hash ("0x" + 64 hex) of node i's committed block at height into
+ * out; false if it has none or does not answer. */
+bool e2e_block_hash(e2e_committee *c, size_t i, uint64_t height, char out[67]);
+/* Every node in mask has the same committed block at each height
+ * from..to; fails otherwise. */
+void e2e_check_agreement(e2e_committee *c, unsigned mask, uint64_t from, uint64_t to);
 /* peers[peer].<field> (an integer) of node i's status, or -1. */
 int64_t e2e_peer_counter(e2e_committee *c, size_t i, size_t peer, const char *field);
 

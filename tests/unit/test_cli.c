@@ -192,6 +192,107 @@ static void test_seqctl_usage_errors(void **state)
     assert_non_null(strstr(r.out, "--inclusion-window-blocks"));
 }
 
+/* seqctl submit, tx and block: argument errors (exit 2, nothing sent) and
+ * endpoints that cannot answer (exit 1). Against a running node they are
+ * exercised by tests/e2e/test_faults.c. */
+static void test_seqctl_query_args(void **state)
+{
+    (void)state;
+    const char *hash = "0x46c6ab7bdaabbf88ace92317a8a253028cad0331edcb393d463eaaa09284ea36";
+    const char *dead = "http://127.0.0.1:1"; /* nothing listens on port 1 */
+    const struct {
+        const char *argv[12];
+        int code;
+        const char *err;
+    } cases[] = {
+        {{"seqctl", "submit", "--raw", "0x00"}, NODE_EXIT_USAGE, "--rpc URL is required"},
+        {{"seqctl", "submit", "--rpc", dead}, NODE_EXIT_USAGE, "give one of --raw"},
+        {{"seqctl", "submit", "--rpc", dead, "--raw", "0x00", "--payload", "1:0x00"},
+         NODE_EXIT_USAGE,
+         "give one of --raw"},
+        {{"seqctl", "submit", "--rpc", dead, "--raw", "00"}, NODE_EXIT_USAGE, "--raw must be 0x"},
+        {{"seqctl", "submit", "--rpc", dead, "--raw", "0x"}, NODE_EXIT_USAGE, "--raw must be 0x"},
+        {{"seqctl", "submit", "--rpc", dead, "--raw", "0x123"}, NODE_EXIT_USAGE, "--raw must"},
+        {{"seqctl", "submit", "--rpc", dead, "--raw", "0xzz"}, NODE_EXIT_USAGE, "--raw must"},
+        {{"seqctl", "submit", "--rpc", dead, "--raw", "0x00", "--raw", "0x01"},
+         NODE_EXIT_USAGE,
+         "repeated or incomplete argument '--raw'"},
+        {{"seqctl", "submit", "--rpc", dead, "--payload", "0x00"}, NODE_EXIT_USAGE, "NS:0xHEX"},
+        {{"seqctl", "submit", "--rpc", dead, "--payload", "x:0x00"}, NODE_EXIT_USAGE, "NS:0xHEX"},
+        {{"seqctl", "submit", "--rpc", dead, "--payload", "-1:0x00"}, NODE_EXIT_USAGE, "NS:0xHEX"},
+        {{"seqctl", "submit", "--rpc", dead, "--payload", "18446744073709551616:0x00"},
+         NODE_EXIT_USAGE,
+         "NS:0xHEX"},
+        {{"seqctl", "submit", "--rpc", dead, "--payload", "7:0x"}, NODE_EXIT_USAGE, "NS:0xHEX"},
+        {{"seqctl", "submit", "--rpc", dead, "--payload", "7:"}, NODE_EXIT_USAGE, "NS:0xHEX"},
+        {{"seqctl", "submit", "--rpc", dead, "--raw", "0x00", "extra"},
+         NODE_EXIT_USAGE,
+         "argument 'extra'"},
+        {{"seqctl", "submit", "--rpc"}, NODE_EXIT_USAGE, "incomplete argument '--rpc'"},
+        {{"seqctl", "submit", "--rpc", dead, "--payload", "0x7:0x0102"},
+         NODE_EXIT_FAILURE,
+         "unavailable"},
+        {{"seqctl", "submit", "--rpc", "ftp://127.0.0.1:1", "--raw", "0x00"},
+         NODE_EXIT_FAILURE,
+         "bad URL"},
+        {{"seqctl", "tx", "--rpc", dead}, NODE_EXIT_USAGE, "HASH is required"},
+        {{"seqctl", "tx", hash}, NODE_EXIT_USAGE, "--rpc URL is required"},
+        {{"seqctl", "tx", "--rpc", dead, "0x1234"}, NODE_EXIT_USAGE, "is not a tx hash"},
+        {{"seqctl", "tx", "--rpc", dead, hash + 2}, NODE_EXIT_USAGE, "is not a tx hash"},
+        {{"seqctl", "tx", "--rpc", dead,
+          "0xg6c6ab7bdaabbf88ace92317a8a253028cad0331edcb393d463eaaa09"
+          "284ea36"},
+         NODE_EXIT_USAGE,
+         "is not a tx hash"},
+        {{"seqctl", "tx", "--rpc", dead, hash, hash}, NODE_EXIT_USAGE, "argument '0x46c6"},
+        {{"seqctl", "tx", "--rpc", dead, hash, "--txs"}, NODE_EXIT_USAGE, "argument '--txs'"},
+        {{"seqctl", "tx", "--rpc", dead, hash}, NODE_EXIT_FAILURE, "unavailable"},
+        {{"seqctl", "tx", "--rpc", dead, hash, "--json"},
+         NODE_EXIT_FAILURE,
+         "seq_getTransactionStatus"},
+        {{"seqctl", "block", "--rpc", dead}, NODE_EXIT_USAGE, "HEIGHT is required"},
+        {{"seqctl", "block", "--rpc", dead, "tip"}, NODE_EXIT_USAGE, "'tip' is not a height"},
+        {{"seqctl", "block", "--rpc", dead, "-1"}, NODE_EXIT_USAGE, "argument '-1'"},
+        {{"seqctl", "block", "--rpc", dead, "0x"}, NODE_EXIT_USAGE, "is not a height"},
+        {{"seqctl", "block", "--rpc", dead, "12a"}, NODE_EXIT_USAGE, "is not a height"},
+        {{"seqctl", "block", "--rpc", dead, "99999999999999999999"},
+         NODE_EXIT_USAGE,
+         "is not a height"},
+        {{"seqctl", "block", "--rpc", dead, "1", "--raw", "0x00"},
+         NODE_EXIT_USAGE,
+         "argument '--raw'"},
+        {{"seqctl", "block", "--rpc", dead, "0x10", "--txs"}, NODE_EXIT_FAILURE, "unavailable"},
+    };
+    run_result r;
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(cases); i++) {
+        int argc = 0;
+        while (cases[i].argv[argc] != NULL)
+            argc++;
+        run(&r, node_seqctl_main, argc, (char **)cases[i].argv);
+        if (r.code != cases[i].code || strstr(r.err, cases[i].err) == NULL || r.out[0] != '\0')
+            fail_msg("case %zu (%s %s): exit %d, stdout \"%s\", stderr \"%s\"", i, cases[i].argv[1],
+                     cases[i].argv[2] != NULL ? cases[i].argv[2] : "", r.code, r.out, r.err);
+        if (cases[i].code == NODE_EXIT_USAGE)
+            assert_non_null(strstr(r.err, "usage: seqctl "));
+    }
+    const char *helps[] = {"submit", "tx", "block"};
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(helps); i++) {
+        char *help[] = {"seqctl", (char *)helps[i], "--help", NULL};
+        run(&r, node_seqctl_main, 3, help);
+        assert_int_equal(r.code, NODE_EXIT_OK);
+        char want[64];
+        snprintf(want, sizeof want, "usage: seqctl %s --rpc URL", helps[i]);
+        assert_non_null(strstr(r.out, want));
+    }
+    char *overview[] = {"seqctl", "help", NULL};
+    run(&r, node_seqctl_main, 2, overview);
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(helps); i++) {
+        char want[32];
+        snprintf(want, sizeof want, "  %s ", helps[i]);
+        assert_non_null(strstr(r.out, want));
+    }
+}
+
 /* Runs a shell command with stderr folded into stdout. */
 static void sh(run_result *r, const char *format, ...)
 {
@@ -352,9 +453,10 @@ static void test_binaries(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_version_line), cmocka_unit_test(test_seqd_args),
-        cmocka_unit_test(test_seqctl_args),  cmocka_unit_test(test_seqctl_usage_errors),
-        cmocka_unit_test(test_binaries),     cmocka_unit_test(test_committee_setup),
+        cmocka_unit_test(test_version_line),      cmocka_unit_test(test_seqd_args),
+        cmocka_unit_test(test_seqctl_args),       cmocka_unit_test(test_seqctl_usage_errors),
+        cmocka_unit_test(test_seqctl_query_args), cmocka_unit_test(test_binaries),
+        cmocka_unit_test(test_committee_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

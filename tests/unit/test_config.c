@@ -317,6 +317,84 @@ static void test_resolve(void **state)
     free(r);
 }
 
+/* With l1_rpc: the deployment record next to the genesis (or at
+ * l1_deployment) must be this genesis's; L1 itself is not contacted. */
+static void test_resolve_l1(void **state)
+{
+    (void)state;
+    node_config_resolved *r = malloc(sizeof(*r));
+    node_genesis *g = malloc(sizeof(*g));
+    assert_non_null(r);
+    assert_non_null(g);
+    node_config c;
+    node_diag why;
+    make_config(&c, "plain", "genesis.json");
+    c.insecure_key = true;
+    snprintf(c.l1_rpc, sizeof c.l1_rpc, "http://127.0.0.1:1");
+    assert_int_equal(node_config_resolve(r, &why, &c), SEQ_ERR_NOT_FOUND);
+    assert_non_null(strstr(why.text, "no L1 deployment record"));
+
+    assert_int_equal(node_genesis_load(g, &why, c.genesis), SEQ_OK);
+    node_l1_record rec;
+    memset(&rec, 0, sizeof rec);
+    rec.l1_chain_id = g->l1_chain_id;
+    rec.l2_chain_id = g->l2_chain_id;
+    node_genesis_hash(&rec.genesis_hash, g);
+    memset(rec.committee.b, 0xc0, sizeof rec.committee.b);
+    memset(rec.inbox.b, 0x1b, sizeof rec.inbox.b);
+    rec.block_number = 7;
+    rec.epoch_blocks = 20;
+    rec.evidence_window_blocks = 30;
+    rec.unbonding_delay_blocks = 40;
+    rec.inclusion_window_blocks = 32;
+    rec.forced_tx_bytes_max = 4096;
+    char path[TF_PATH_BYTES];
+    path_in(path, NODE_L1_RECORD_FILE);
+    assert_int_equal(node_l1_record_write(&why, path, &rec), SEQ_OK);
+    assert_int_equal(node_config_resolve(r, &why, &c), SEQ_OK);
+    assert_true(r->has_l1);
+    assert_int_equal(r->l1.block_number, 7);
+    assert_true(seq_addr_equal(&r->l1.inbox, &rec.inbox));
+    assert_string_equal(r->config.l1_deployment, path);
+    node_config_release(r);
+    assert_int_equal(unlink(path), 0);
+
+    /* Another genesis's record, named by l1_deployment. */
+    rec.genesis_hash.b[0] ^= 1;
+    path_in(c.l1_deployment, "other-record.json");
+    assert_int_equal(node_l1_record_write(&why, c.l1_deployment, &rec), SEQ_OK);
+    assert_int_equal(node_config_resolve(r, &why, &c), SEQ_ERR_INVALID_ARG);
+    assert_non_null(strstr(why.text, "another genesis"));
+    assert_int_equal(unlink(c.l1_deployment), 0);
+
+    /* Without l1_rpc nothing is read. */
+    c.l1_rpc[0] = '\0';
+    assert_int_equal(node_config_resolve(r, &why, &c), SEQ_OK);
+    assert_false(r->has_l1);
+    node_config_release(r);
+    free(g);
+    free(r);
+}
+
+static void test_l1_poll_ms(void **state)
+{
+    (void)state;
+    char path[TF_PATH_BYTES];
+    node_config c;
+    node_diag why;
+    config_file(path, "poll.json", "{\"version\": 1, \"l1_poll_ms\": 250}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_OK);
+    assert_int_equal(c.l1_poll_ms, 250);
+    config_file(path, "poll.json", "{\"version\": 1}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_OK);
+    assert_int_equal(c.l1_poll_ms, NODE_CONFIG_L1_POLL_MS_DEFAULT);
+    config_file(path, "poll.json", "{\"version\": 1, \"l1_poll_ms\": 10}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_INVALID_ARG);
+    assert_non_null(strstr(why.text, "l1_poll_ms"));
+    config_file(path, "poll.json", "{\"version\": 1, \"l1_poll_ms\": \"fast\"}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_MALFORMED);
+}
+
 typedef enum {
     NO_DATA_DIR,
     NO_GENESIS_FILE,
@@ -419,7 +497,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_full),      cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_flags),          cmocka_unit_test(test_resolve),
-        cmocka_unit_test(test_resolve_errors),
+        cmocka_unit_test(test_resolve_errors), cmocka_unit_test(test_resolve_l1),
+        cmocka_unit_test(test_l1_poll_ms),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -331,6 +331,43 @@ static void test_tx_root(void **state)
     assert_false(seq_hash_equal(&roots[1], &roots[2]));
 }
 
+/* The tx hashes behind the last NODE_CONS_CRYPTO_MEMO_BLOCKS roots are
+ * found by a header carrying that root (and count); older ones, other
+ * roots and other counts are not. */
+static void test_tx_hashes_memo(void **state)
+{
+    fixture *f = *state;
+    enum { BLOCKS = NODE_CONS_CRYPTO_MEMO_BLOCKS + 2, TXS = 5 };
+    uint8_t bytes[BLOCKS][TXS][3];
+    seq_bytes txs[BLOCKS][TXS];
+    seq_block_header headers[BLOCKS];
+    memset(headers, 0, sizeof headers);
+    for (size_t b = 0; b < BLOCKS; b++) {
+        for (size_t i = 0; i < TXS; i++) {
+            bytes[b][i][0] = (uint8_t)b, bytes[b][i][1] = (uint8_t)i, bytes[b][i][2] = 0x5a;
+            txs[b][i] = (seq_bytes){bytes[b][i], sizeof bytes[b][i]};
+        }
+        f->ops.tx_root(f->ops.ctx, &headers[b].tx_root, txs[b], TXS);
+        if (b == 1) /* a repeat of a known root takes no new entry */
+            f->ops.tx_root(f->ops.ctx, &headers[0].tx_root, txs[0], TXS);
+    }
+    seq_hash got[TXS], want;
+    for (size_t b = 0; b < BLOCKS; b++) {
+        bool kept = b >= BLOCKS - NODE_CONS_CRYPTO_MEMO_BLOCKS;
+        memset(got, 0, sizeof got);
+        assert_int_equal(node_cons_crypto_tx_hashes(f->crypto, got, &headers[b], TXS), kept);
+        for (size_t i = 0; kept && i < TXS; i++) {
+            l1_keccak256(&want, txs[b][i].ptr, txs[b][i].len);
+            assert_true(seq_hash_equal(&got[i], &want));
+        }
+    }
+    seq_block_header last = headers[BLOCKS - 1];
+    assert_false(node_cons_crypto_tx_hashes(f->crypto, got, &last, TXS - 1));
+    last.tx_root.b[0] ^= 1;
+    assert_false(node_cons_crypto_tx_hashes(f->crypto, got, &last, TXS));
+    assert_true(node_cons_crypto_tx_hashes(f->crypto, NULL, &last, 0)); /* nothing to know */
+}
+
 static void test_tx_root_max(void **state)
 {
     fixture *f = *state;
@@ -405,6 +442,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_digests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_block_hash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_hashes_memo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_root_max, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_only_cannot_sign, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_key, setup, teardown),

@@ -725,6 +725,21 @@ static void test_decoded_and_trusted(void **state)
         mempool_tx_decode_trusted(&trusted, CHAIN_ID, low_gas.raw, low_gas.len, &sender),
         MEMPOOL_REJECT_INTRINSIC_GAS);
 
+    /* mempool_tx_decode_hashed: the same info, with the caller's hash taken
+     * as is, and the same refusals (zeroed output). */
+    mempool_tx_info hashed;
+    assert_int_equal(mempool_tx_decode_hashed(&hashed, CHAIN_ID, t0.raw, t0.len, &recovered.hash),
+                     MEMPOOL_REJECT_NONE);
+    assert_memory_equal(&recovered, &hashed, sizeof hashed);
+    seq_hash made_up = {{0xab}};
+    assert_int_equal(mempool_tx_decode_hashed(&hashed, CHAIN_ID, o.raw, o.len, &made_up),
+                     MEMPOOL_REJECT_NONE);
+    assert_true(seq_hash_equal(&hashed.hash, &made_up));
+    assert_int_equal(
+        mempool_tx_decode_hashed(&hashed, CHAIN_ID, low_gas.raw, low_gas.len, &made_up),
+        MEMPOOL_REJECT_INTRINSIC_GAS);
+    assert_true(seq_hash_is_zero(&hashed.hash));
+
     /* mempool_add_decoded: the pool rules, on the given info. */
     mempool_add_result res;
     assert_int_equal(

@@ -292,6 +292,92 @@ static void test_tx_after_its_block(void **state)
     assert_true(node_txpool_contains(f->pool, &f->tx[6].hash));
 }
 
+/* A hashes source for the test: the hashes of one block, by tx root. */
+typedef struct {
+    seq_hash root;
+    size_t count;
+    seq_hash hashes[TXS];
+    unsigned calls, hits;
+} hashes_source;
+
+static bool hashes_from(void *ctx, seq_hash *out, const seq_block_header *header, size_t tx_count)
+{
+    hashes_source *h = ctx;
+    h->calls++;
+    if (tx_count != h->count || !seq_hash_equal(&header->tx_root, &h->root))
+        return false;
+    memcpy(out, h->hashes, tx_count * sizeof *out);
+    h->hits++;
+    return true;
+}
+
+/* A committed tx stays refused while the store's tx index has not written
+ * it yet (it is held in memory until then), after the index caught up,
+ * and after a restart; the block's hashes come from the hashes source,
+ * not from hashing again. */
+static void test_committed_before_indexed(void **state)
+{
+    fixture *f = *state;
+    node_txpool_free(f->pool);
+    store_close(f->store);
+    seq_hash genesis = {{1}};
+    store_options manual = {.tx_index_manual = true};
+    assert_int_equal(store_open(&f->store, f->dir, &genesis, &manual), SEQ_OK);
+    f->pool = pool_new(f, false);
+    static hashes_source src;
+    memset(&src, 0, sizeof src);
+    node_txpool_set_tx_hashes(f->pool, hashes_from, &src);
+    store_set_tx_hashes(f->store, hashes_from, &src);
+
+    assert_int_equal(submit(f, &f->tx[2]), MEMPOOL_REJECT_NONE);
+    assert_int_equal(submit(f, &f->tx[3]), MEMPOOL_REJECT_NONE);
+    const seq_bytes *picked;
+    assert_int_equal(payload(f, &picked), 2);
+    seq_bytes txs[2];
+    const tx_buf *in[] = {&f->tx[2], &f->tx[3]};
+    cons_block b = block_of(1, txs, in, 2);
+    src.root = b.block.header.tx_root;
+    src.count = 2;
+    src.hashes[0] = f->tx[2].hash;
+    src.hashes[1] = f->tx[3].hash;
+    node_txpool_blocks_seen(f->pool, &b, 1);
+    assert_int_equal(src.hits, 1);
+
+    cons_block commit = {.hash = b.hash, .block = {.header = b.block.header}};
+    cons_update u = {.block_count = 1, .blocks = &b, .commit_count = 1, .commits = &commit};
+    assert_int_equal(store_apply(f->store, &u), SEQ_OK);
+    assert_int_equal(src.hits, 2); /* the store took them too */
+    node_txpool_committed(f->pool, &b);
+    assert_int_equal(src.calls, 2); /* the pool kept the tracked hashes */
+
+    store_tx_index_stats ist;
+    store_get_tx_index_stats(f->store, &ist);
+    assert_int_equal(ist.pending_txs, 2);
+    assert_int_equal(ist.indexed_height, 0);
+    for (int phase = 0; phase < 3; phase++) {
+        if (phase == 1) {
+            assert_int_equal(store_tx_index_sync(f->store), SEQ_OK);
+            store_get_tx_index_stats(f->store, &ist);
+            assert_int_equal(ist.pending_txs, 0);
+            assert_int_equal(ist.indexed_height, 1);
+        } else if (phase == 2) { /* a restart with the indexer thread */
+            node_txpool_free(f->pool);
+            store_close(f->store);
+            assert_int_equal(store_open(&f->store, f->dir, &genesis, NULL), SEQ_OK);
+            f->pool = pool_new(f, false);
+        }
+        store_tx_location loc;
+        assert_int_equal(store_get_tx(f->store, &loc, &f->tx[3].hash), SEQ_OK);
+        assert_int_equal(loc.height, 1);
+        assert_int_equal(loc.index, 1);
+        assert_int_equal(submit(f, &f->tx[2]), MEMPOOL_REJECT_ALREADY_KNOWN);
+        seq_bytes raw = {.ptr = f->tx[3].raw, .len = f->tx[3].len};
+        wire_tx_batch batch = {.count = 1, .txs = &raw};
+        assert_int_equal(node_txpool_receive(f->pool, &batch, 100), 0);
+        assert_int_equal(payload(f, &picked), 0); /* nothing to order twice */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +385,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gossip_with_senders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payload_tracking_and_forks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_after_its_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_committed_before_indexed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

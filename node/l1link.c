@@ -1,0 +1,453 @@
+/* l1link.c — the node's L1 part (node.h "l1link", node/README.md "L1
+ * link").
+ *
+ * One thread, its own JSON-RPC client. Each turn:
+ *   1. once per connection, check that the record's contracts are this
+ *      genesis's deployment on this chain (l1_deploy_check: never trust an
+ *      address to hold what it claims);
+ *   2. read the head, then let the follower deliver the Inbox and Committee
+ *      logs of the next ranges up to head - confirmations. Each range's
+ *      batches and the cursor after it go to the store in one durable
+ *      transaction; a reorg rewinds both to the common ancestor first;
+ *   3. read the Inbox's counters (status()) for the report.
+ * A failed turn leaves the stored state as it was, is counted and reported,
+ * and the next turn comes after a doubling backoff (poll_ms up to
+ * NODE_L1LINK_BACKOFF_MS_MAX). A log from our contracts that does not
+ * decode stops the follower at that range (reported, retried): skipping it
+ * would lose a batch. The consensus loop never waits for any of this. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+_Static_assert(L1_EVENT_KIND_COUNT_ <= NODE_L1LINK_EVENT_KINDS, "every event kind is counted");
+
+/* What eth_call of Inbox.status() returns: nextIndex, lastBatchHash,
+ * forcedConsumed, forcedCount, nextHeight. */
+#define INBOX_STATUS_BYTES (5u * 32u)
+
+struct node_l1link {
+    node_l1_record record;
+    node_genesis genesis;
+    l1_deploy_params params;
+    store *store;
+    uint32_t poll_ms;
+    l1_rpc *rpc;
+    l1_follow *follow;
+    bool verified;
+    /* The range being delivered: its batches wait for the CURSOR event. */
+    store_l1_batch *pending; /* STORE_L1_BATCHES_PER_CHANGE_MAX */
+    size_t pending_count;
+    uint64_t events[NODE_L1LINK_EVENT_KINDS]; /* of the range being delivered */
+    seq_err callback_err;                     /* why the callback stopped the poll */
+    char callback_why[NODE_L1LINK_ERROR_BYTES];
+    /* The thread and the stop flag. */
+    nng_thread *thread;
+    nng_mtx *mtx;
+    nng_cv *cv;
+    bool stopping;             /* mtx */
+    node_l1link_status status; /* mtx */
+};
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ------------------------------------------------------------ follower */
+
+static seq_err fail(node_l1link *l, seq_err err, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static seq_err fail(node_l1link *l, seq_err err, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(l->callback_why, sizeof l->callback_why, format, ap);
+    va_end(ap);
+    l->callback_err = err;
+    return err;
+}
+
+static seq_err on_log(node_l1link *l, const l1_rpc_log *log)
+{
+    l1_event ev;
+    if (l1_event_decode(&ev, log) != SEQ_OK)
+        return fail(l, SEQ_ERR_MALFORMED,
+                    "a log of block %llu (tx index %llu, log index %llu) does not decode",
+                    (unsigned long long)log->block_number, (unsigned long long)log->tx_index,
+                    (unsigned long long)log->log_index);
+    if (ev.kind == L1_EVENT_UNKNOWN)
+        return SEQ_OK;
+    const seq_addr *from = l1_event_from_inbox(ev.kind) ? &l->record.inbox : &l->record.committee;
+    if (memcmp(log->address.b, from->b, SEQ_ADDR_BYTES) != 0)
+        return SEQ_OK; /* the other contract's event of the same shape: not ours */
+    l->events[ev.kind]++;
+    if (ev.kind != L1_EVENT_BATCH_POSTED)
+        return SEQ_OK;
+    if (l->pending_count == STORE_L1_BATCHES_PER_CHANGE_MAX)
+        return fail(l, SEQ_ERR_NO_SPACE, "more than %u batches in one range of blocks",
+                    STORE_L1_BATCHES_PER_CHANGE_MAX);
+    const l1_event_batch_posted *b = &ev.batch_posted;
+    l->pending[l->pending_count++] = (store_l1_batch){.index = b->index,
+                                                      .batch_hash = b->batch_hash,
+                                                      .data_hash = b->data_hash,
+                                                      .first_height = b->first_height,
+                                                      .last_height = b->last_height,
+                                                      .forced_cursor = b->forced_cursor,
+                                                      .poster = b->poster,
+                                                      .l1_block = log->block_number,
+                                                      .l1_block_hash = log->block_hash,
+                                                      .l1_tx_hash = log->tx_hash};
+    return SEQ_OK;
+}
+
+static void range_reset(node_l1link *l)
+{
+    l->pending_count = 0;
+    memset(l->events, 0, sizeof l->events);
+}
+
+/* Stores the range's batches and the cursor after it, then counts it. */
+static seq_err on_cursor(node_l1link *l, uint64_t number, const seq_hash *hash)
+{
+    store_l1_change c = {.batches = l->pending,
+                         .batch_count = l->pending_count,
+                         .cursor_number = number,
+                         .cursor_hash = *hash};
+    seq_err err = store_l1_apply(l->store, &c);
+    if (err != SEQ_OK)
+        return fail(l, err, "the store refused L1 block %llu: %s", (unsigned long long)number,
+                    seq_strerror(err));
+    store_l1_batch last;
+    bool has_last = l->pending_count > 0;
+    if (has_last)
+        last = l->pending[l->pending_count - 1];
+    nng_mtx_lock(l->mtx);
+    node_l1link_status *s = &l->status;
+    s->has_cursor = true;
+    s->cursor = number;
+    s->cursor_hash = *hash;
+    for (size_t k = 0; k < NODE_L1LINK_EVENT_KINDS; k++)
+        s->events[k] += l->events[k];
+    if (has_last) {
+        s->has_batch = true;
+        s->last_batch = last;
+    }
+    nng_mtx_unlock(l->mtx);
+    for (size_t i = 0; i < l->pending_count; i++)
+        SEQ_LOG(SEQ_LOG_INFO, "l1_batch_seen", SEQ_F_U64("index", l->pending[i].index),
+                SEQ_F_U64("first_height", l->pending[i].first_height),
+                SEQ_F_U64("last_height", l->pending[i].last_height),
+                SEQ_F_U64("l1_block", l->pending[i].l1_block));
+    range_reset(l);
+    return SEQ_OK;
+}
+
+/* A reorg: forget the batches above the common ancestor, durably, before
+ * the follower re-delivers the new chain. */
+static seq_err on_rewind(node_l1link *l, uint64_t number, const seq_hash *hash)
+{
+    range_reset(l);
+    store_l1_change c = {
+        .rewind = true, .rewind_to = number, .cursor_number = number, .cursor_hash = *hash};
+    seq_err err = store_l1_apply(l->store, &c);
+    if (err != SEQ_OK)
+        return fail(l, err, "the store refused the rewind to L1 block %llu: %s",
+                    (unsigned long long)number, seq_strerror(err));
+    store_l1_batch last;
+    bool has_last = store_l1_last_batch(l->store, &last) == SEQ_OK;
+    nng_mtx_lock(l->mtx);
+    l->status.reorgs++;
+    l->status.cursor = number;
+    l->status.cursor_hash = *hash;
+    l->status.has_batch = has_last;
+    l->status.last_batch = has_last ? last : (store_l1_batch){0};
+    nng_mtx_unlock(l->mtx);
+    return SEQ_OK;
+}
+
+static seq_err follow_cb(void *ctx, const l1_follow_event *ev)
+{
+    node_l1link *l = ctx;
+    switch (ev->kind) {
+    case L1_FOLLOW_LOG:
+        return on_log(l, ev->log);
+    case L1_FOLLOW_CURSOR:
+        return on_cursor(l, ev->number, &ev->hash);
+    case L1_FOLLOW_REWIND:
+        return on_rewind(l, ev->number, &ev->hash);
+    }
+    return SEQ_ERR_INTERNAL;
+}
+
+/* ------------------------------------------------------------- a turn */
+
+static seq_err verify(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES])
+{
+    char check[L1_DEPLOY_WHY_BYTES] = "";
+    uint64_t block = 0;
+    seq_err err =
+        l1_deploy_check(&block, check, l->rpc, &l->params, &l->record.committee, &l->record.inbox);
+    if (err == SEQ_OK && block != l->record.block_number) {
+        snprintf(check, sizeof check, "the Committee was deployed in block %llu, not %llu",
+                 (unsigned long long)block, (unsigned long long)l->record.block_number);
+        err = SEQ_ERR_EXISTS;
+    }
+    if (err == SEQ_ERR_NOT_FOUND || err == SEQ_ERR_EXISTS || err == SEQ_ERR_INVALID_ARG) {
+        snprintf(why, NODE_L1LINK_ERROR_BYTES, "the deployment record does not match L1: %.250s",
+                 check);
+        return err;
+    }
+    if (err != SEQ_OK) {
+        snprintf(why, NODE_L1LINK_ERROR_BYTES, "%s", l1_rpc_last_error(l->rpc));
+        return err;
+    }
+    l->verified = true;
+    SEQ_LOG(SEQ_LOG_INFO, "l1_deployment_verified", SEQ_F_U64("chain_id", l->record.l1_chain_id),
+            SEQ_F_HEX("inbox", l->record.inbox.b, SEQ_ADDR_BYTES),
+            SEQ_F_U64("block", l->record.block_number));
+    return SEQ_OK;
+}
+
+static uint64_t word_u64(const uint8_t *w)
+{
+    return store_u64_from_be(w + 24);
+}
+
+/* Inbox.status() at the latest block: what the report shows. */
+static seq_err inbox_head(node_l1link *l)
+{
+    uint8_t call[4], out[INBOX_STATUS_BYTES];
+    l1_abi_selector(call, "status()");
+    l1_rpc_tx_request req = {.has_to = true, .to = l->record.inbox, .data = call, .data_len = 4};
+    size_t len = 0;
+    seq_err err = l1_rpc_eth_call(l->rpc, out, sizeof out, &len, &req, L1_TAG_LATEST);
+    if (err == SEQ_OK && len != sizeof out)
+        err = SEQ_ERR_MALFORMED;
+    if (err != SEQ_OK)
+        return err;
+    nng_mtx_lock(l->mtx);
+    l->status.has_inbox_head = true;
+    l->status.inbox_next_index = word_u64(out);
+    l->status.forced_consumed = word_u64(out + 64);
+    l->status.forced_count = word_u64(out + 96);
+    nng_mtx_unlock(l->mtx);
+    return SEQ_OK;
+}
+
+static seq_err turn(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES])
+{
+    seq_err err = l->verified ? SEQ_OK : verify(l, why);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t head = 0;
+    err = l1_rpc_block_number(l->rpc, &head);
+    if (err != SEQ_OK) {
+        snprintf(why, NODE_L1LINK_ERROR_BYTES, "%s", l1_rpc_last_error(l->rpc));
+        return err;
+    }
+    nng_mtx_lock(l->mtx);
+    l->status.head = head;
+    nng_mtx_unlock(l->mtx);
+    l->callback_err = SEQ_OK;
+    range_reset(l);
+    err = l1_follow_poll(l->follow, follow_cb, l);
+    if (err != SEQ_OK) {
+        if (l->callback_err != SEQ_OK)
+            snprintf(why, NODE_L1LINK_ERROR_BYTES, "%s", l->callback_why);
+        else if (err == SEQ_ERR_UNSUPPORTED)
+            snprintf(why, NODE_L1LINK_ERROR_BYTES, "an L1 reorg deeper than %u blocks",
+                     L1_FOLLOW_RING_MAX);
+        else
+            snprintf(why, NODE_L1LINK_ERROR_BYTES, "%s", l1_rpc_last_error(l->rpc));
+        return err;
+    }
+    err = inbox_head(l);
+    if (err != SEQ_OK)
+        snprintf(why, NODE_L1LINK_ERROR_BYTES, "Inbox.status(): %s", l1_rpc_last_error(l->rpc));
+    return err;
+}
+
+/* ------------------------------------------------------------- thread */
+
+/* Waits up to ms or until stopped; true when stopped. */
+static bool pause_ms(node_l1link *l, uint64_t ms)
+{
+    nng_time until = nng_clock() + (nng_time)ms;
+    nng_mtx_lock(l->mtx);
+    while (!l->stopping && nng_cv_until(l->cv, until) != NNG_ETIMEDOUT) {
+    }
+    bool stopping = l->stopping;
+    nng_mtx_unlock(l->mtx);
+    return stopping;
+}
+
+static void report(node_l1link *l, seq_err err, const char *why, uint64_t failures)
+{
+    nng_mtx_lock(l->mtx);
+    node_l1link_status *s = &l->status;
+    s->polls++;
+    s->ok = err == SEQ_OK;
+    s->verified = l->verified;
+    if (err == SEQ_OK) {
+        s->last_ok_ms = monotonic_ms();
+        s->failures_consecutive = 0;
+        s->last_error[0] = '\0';
+    } else {
+        s->poll_failures++;
+        s->failures_consecutive = failures;
+        snprintf(s->last_error, sizeof s->last_error, "%s", why);
+    }
+    nng_mtx_unlock(l->mtx);
+}
+
+static void link_thread(void *arg)
+{
+    node_l1link *l = arg;
+    uint64_t failures = 0;
+    for (;;) {
+        char why[NODE_L1LINK_ERROR_BYTES] = "";
+        seq_err err = turn(l, why);
+        if (err == SEQ_OK) {
+            if (failures > 0)
+                SEQ_LOG(SEQ_LOG_INFO, "l1_recovered", SEQ_F_U64("failures", failures));
+            failures = 0;
+        } else {
+            /* Logged on the first failure and then at every power of two,
+             * so a long outage does not flood the log. */
+            failures++;
+            if ((failures & (failures - 1)) == 0)
+                SEQ_LOG(SEQ_LOG_WARN, "l1_poll_failed", SEQ_F_U64("failures", failures),
+                        SEQ_F_STR("why", why), SEQ_F_ERR(err));
+            /* A new connection may be another L1 node: check it again. */
+            if (err != SEQ_ERR_MALFORMED && err != SEQ_ERR_NO_SPACE)
+                l->verified = false;
+        }
+        report(l, err, why, failures);
+        uint64_t wait = l->poll_ms;
+        for (uint64_t i = 1; i < failures && wait < NODE_L1LINK_BACKOFF_MS_MAX; i++)
+            wait *= 2;
+        if (pause_ms(l, SEQ_MIN(wait, (uint64_t)NODE_L1LINK_BACKOFF_MS_MAX)))
+            return;
+    }
+}
+
+/* ------------------------------------------------------------ set up */
+
+static seq_err follower_new(node_l1link *l)
+{
+    l1_rpc_log_filter filter;
+    memset(&filter, 0, sizeof filter);
+    filter.addresses[0] = l->record.inbox;
+    filter.addresses[1] = l->record.committee;
+    filter.address_count = 2;
+    seq_err err = l1_follow_new(&l->follow, l->rpc, &filter, l->record.block_number,
+                                l->genesis.l1.confirmations);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t number;
+    seq_hash hash;
+    err = store_l1_get_cursor(l->store, &number, &hash);
+    if (err == SEQ_OK) {
+        l1_follow_resume(l->follow, number, &hash);
+        store_l1_batch last;
+        bool has_last = store_l1_last_batch(l->store, &last) == SEQ_OK;
+        l->status.has_cursor = true;
+        l->status.cursor = number;
+        l->status.cursor_hash = hash;
+        l->status.has_batch = has_last;
+        if (has_last)
+            l->status.last_batch = last;
+        return SEQ_OK;
+    }
+    return err == SEQ_ERR_NOT_FOUND ? SEQ_OK : err;
+}
+
+seq_err node_l1link_start(node_l1link **out, node_diag *why, const node_l1link_config *config)
+{
+    SEQ_ASSERT(out != NULL && config != NULL && config->rpc_url != NULL);
+    SEQ_ASSERT(config->record != NULL && config->genesis != NULL && config->store != NULL);
+    *out = NULL;
+    node_l1link *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return node_diag_set(why, SEQ_ERR_NO_MEMORY, "out of memory");
+    l->record = *config->record;
+    l->genesis = *config->genesis;
+    node_l1_record_params(&l->params, &l->record, &l->genesis);
+    l->store = config->store;
+    l->poll_ms = config->poll_ms > 0 ? config->poll_ms : NODE_CONFIG_L1_POLL_MS_DEFAULT;
+    l->status.enabled = true;
+    l->status.chain_id = l->record.l1_chain_id;
+    l->status.committee = l->record.committee;
+    l->status.inbox = l->record.inbox;
+    snprintf(l->status.url, sizeof l->status.url, "%s", config->rpc_url);
+    snprintf(l->status.last_error, sizeof l->status.last_error, "not polled yet");
+    seq_err err = SEQ_ERR_NO_MEMORY;
+    l->pending = calloc(STORE_L1_BATCHES_PER_CHANGE_MAX, sizeof *l->pending);
+    if (l->pending == NULL || nng_mtx_alloc(&l->mtx) != 0 || nng_cv_alloc(&l->cv, l->mtx) != 0)
+        goto free_link;
+    /* Short attempts: a stop waits for the call in flight, and the turn's
+     * own backoff does the patient retrying. */
+    l1_rpc_options o;
+    l1_rpc_options_default(&o);
+    o.connect_timeout_ms = 1000;
+    o.timeout_ms = 3000;
+    o.retries = 1;
+    err = l1_rpc_new(&l->rpc, config->rpc_url, &o);
+    if (err != SEQ_OK) {
+        node_l1link_free(l);
+        return node_diag_set(why, err, "l1_rpc %s: %s", config->rpc_url, seq_strerror(err));
+    }
+    err = follower_new(l);
+    if (err != SEQ_OK) {
+        node_l1link_free(l);
+        return node_diag_set(why, err, "L1 follower: %s", seq_strerror(err));
+    }
+    if (nng_thread_create(&l->thread, link_thread, l) != 0) {
+        err = SEQ_ERR_INTERNAL;
+        goto free_link;
+    }
+    *out = l;
+    return SEQ_OK;
+free_link:
+    node_l1link_free(l);
+    return node_diag_set(why, err, "L1 link: %s", seq_strerror(err));
+}
+
+void node_l1link_status_get(node_l1link *l, node_l1link_status *out)
+{
+    SEQ_ASSERT(out != NULL);
+    if (l == NULL) {
+        memset(out, 0, sizeof *out);
+        return;
+    }
+    nng_mtx_lock(l->mtx);
+    *out = l->status;
+    nng_mtx_unlock(l->mtx);
+}
+
+void node_l1link_free(node_l1link *l)
+{
+    if (l == NULL)
+        return;
+    if (l->thread != NULL) {
+        nng_mtx_lock(l->mtx);
+        l->stopping = true;
+        nng_cv_wake(l->cv);
+        nng_mtx_unlock(l->mtx);
+        nng_thread_destroy(l->thread); /* joins */
+    }
+    l1_follow_free(l->follow);
+    l1_rpc_free(l->rpc);
+    if (l->cv != NULL)
+        nng_cv_free(l->cv);
+    if (l->mtx != NULL)
+        nng_mtx_free(l->mtx);
+    free(l->pending);
+    free(l);
+}

@@ -1,0 +1,220 @@
+/* metrics.c — a node's status in the Prometheus text exposition format
+ * (node.h "metrics", node/README.md "Metrics").
+ *
+ * A pure function of one node_status snapshot: every family is written
+ * with its HELP and TYPE lines, counters end in _total, labels carry only
+ * values the node chose (hex addresses, fixed reason and event names), so
+ * nothing needs escaping. Output that would not fit the buffer is
+ * SEQ_ERR_NO_SPACE, never a cut document. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct {
+    char *out;
+    size_t cap;
+    size_t len;
+    bool full;
+} metrics_out;
+
+static void emit(metrics_out *m, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static void emit(metrics_out *m, const char *format, ...)
+{
+    if (m->full)
+        return;
+    va_list ap;
+    va_start(ap, format);
+    int n = vsnprintf(m->out + m->len, m->cap - m->len, format, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= m->cap - m->len) {
+        m->full = true;
+        return;
+    }
+    m->len += (size_t)n;
+}
+
+static void family(metrics_out *m, const char *name, const char *type, const char *help)
+{
+    emit(m, "# HELP seq_%s %s\n# TYPE seq_%s %s\n", name, help, name, type);
+}
+
+static void gauge(metrics_out *m, const char *name, const char *help, uint64_t v)
+{
+    family(m, name, "gauge", help);
+    emit(m, "seq_%s %" PRIu64 "\n", name, v);
+}
+
+static void counter(metrics_out *m, const char *name, const char *help, uint64_t v)
+{
+    family(m, name, "counter", help);
+    emit(m, "seq_%s %" PRIu64 "\n", name, v);
+}
+
+static void addr_hex(char out[2 * SEQ_ADDR_BYTES + 3], const seq_addr *a)
+{
+    seq_err err = l1_hex_encode(out, 2 * SEQ_ADDR_BYTES + 3, a->b, SEQ_ADDR_BYTES);
+    SEQ_ASSERT(err == SEQ_OK);
+}
+
+static void core_metrics(metrics_out *m, const node_status *s)
+{
+    char self[2 * SEQ_ADDR_BYTES + 3];
+    addr_hex(self, &s->validator);
+    family(m, "info", "gauge", "This validator; always 1.");
+    emit(m, "seq_info{validator=\"%s\",index=\"%zu\"} 1\n", self, s->self_index);
+    gauge(m, "committee_size", "Validators in the committee.", s->committee_size);
+    gauge(m, "view", "The current view.", s->view);
+    gauge(m, "leader_index", "Committee index of the current view's leader.", s->leader_index);
+    gauge(m, "height_committed", "Height of the highest committed block.", s->height_committed);
+    gauge(m, "high_qc_view", "View of the highest QC known.", s->high_qc_view);
+    gauge(m, "timeouts_consecutive", "Views in a row that ended by timeout.",
+          s->timeouts_consecutive);
+    gauge(m, "halted", "1 once the core stopped on a safety violation.", s->halted);
+    gauge(m, "store_failing", "1 while the last durable write failed.", s->store_failing);
+    gauge(m, "uptime_seconds", "Seconds since the node started.", s->uptime_ms / 1000u);
+    const cons_stats *c = &s->stats;
+    counter(m, "proposals_made_total", "Blocks this node proposed.", c->proposals_made);
+    counter(m, "votes_sent_total", "Votes this node sent.", c->votes_sent);
+    counter(m, "timeouts_sent_total", "Timeouts this node sent.", c->timeouts_sent);
+    counter(m, "qcs_formed_total", "QCs this node formed from votes.", c->qcs_formed);
+    counter(m, "tcs_formed_total", "TCs this node formed from timeouts.", c->tcs_formed);
+    family(m, "views_total", "counter", "Views entered, by how the previous view ended.");
+    emit(m, "seq_views_total{by=\"qc\"} %" PRIu64 "\nseq_views_total{by=\"tc\"} %" PRIu64 "\n",
+         c->views_by_qc, c->views_by_tc);
+    counter(m, "blocks_committed_total", "Blocks committed since start.", c->blocks_committed);
+    counter(m, "txs_committed_total", "Txs in blocks committed since start.", s->txs_committed);
+    counter(m, "evidence_found_total", "Equivocations detected.", c->evidence_found);
+    counter(m, "fetches_sent_total", "Block fetches sent.", c->fetches_sent);
+    family(m, "inputs_rejected_total", "counter", "Inputs the core refused, by reason.");
+    emit(m,
+         "seq_inputs_rejected_total{reason=\"signature\"} %" PRIu64 "\n"
+         "seq_inputs_rejected_total{reason=\"certificate\"} %" PRIu64 "\n"
+         "seq_inputs_rejected_total{reason=\"block\"} %" PRIu64 "\n"
+         "seq_inputs_rejected_total{reason=\"other\"} %" PRIu64 "\n",
+         c->rejected_signature, c->rejected_certificate, c->rejected_block, c->rejected_other);
+    counter(m, "store_failures_total", "Failed durable writes.", s->store_failures);
+    family(m, "messages_total", "counter", "Peer messages, by outcome.");
+    emit(m,
+         "seq_messages_total{outcome=\"decoded\"} %" PRIu64 "\n"
+         "seq_messages_total{outcome=\"invalid\"} %" PRIu64 "\n"
+         "seq_messages_total{outcome=\"ignored\"} %" PRIu64 "\n",
+         s->messages_in, s->messages_invalid, s->messages_ignored);
+    counter(m, "sync_served_total", "Sync requests answered.", s->sync_served);
+}
+
+static void peer_metrics(metrics_out *m, const node_status *s)
+{
+    size_t n = SEQ_MIN(s->committee_size, (size_t)CONS_VALIDATORS_MAX);
+    gauge(m, "peers_connected", "Peers with an authenticated connection.", s->peers_connected);
+    static const struct {
+        const char *name, *type, *help;
+    } f[] = {
+        {"peer_connected", "gauge", "1 while the peer is connected."},
+        {"peer_frames_in_total", "counter", "Frames received from the peer."},
+        {"peer_frames_out_total", "counter", "Frames sent to the peer."},
+        {"peer_bytes_in_total", "counter", "Bytes received from the peer."},
+        {"peer_bytes_out_total", "counter", "Bytes sent to the peer."},
+        {"peer_drops_total", "counter", "Messages to the peer dropped (queue full or faults)."},
+        {"peer_auth_failures_total", "counter", "Failed handshakes or frames from the peer."},
+        {"peer_protocol_errors_total", "counter", "Bad framing by the authenticated peer."},
+    };
+    for (size_t k = 0; k < SEQ_ARRAY_LEN(f); k++) {
+        family(m, f[k].name, f[k].type, f[k].help);
+        for (size_t i = 0; i < n; i++) {
+            if (i == s->self_index)
+                continue;
+            const node_peer_status *p = &s->peers[i];
+            const uint64_t v[] = {p->connected, p->frames_in, p->frames_out,    p->bytes_in,
+                                  p->bytes_out, p->drops,     p->auth_failures, p->protocol_errors};
+            char a[2 * SEQ_ADDR_BYTES + 3];
+            addr_hex(a, &p->address);
+            emit(m, "seq_%s{peer=\"%s\"} %" PRIu64 "\n", f[k].name, a, v[k]);
+        }
+    }
+    counter(m, "transport_accepted_total", "Incoming connections accepted.", s->net.accepted);
+    counter(m, "transport_dials_total", "Outgoing connections started.", s->net.dials);
+    counter(m, "transport_dial_failures_total", "Outgoing connections that failed.",
+            s->net.dial_failures);
+    counter(m, "transport_handshakes_total", "Handshakes completed.", s->net.handshakes);
+    gauge(m, "transport_inbox_depth", "Received messages waiting for the loop.",
+          s->net.inbox_depth);
+    family(m, "transport_closed_total", "counter", "Connections closed, by reason.");
+    for (size_t r = 0; r < NET_CLOSE_REASON_COUNT_; r++)
+        emit(m, "seq_transport_closed_total{reason=\"%s\"} %" PRIu64 "\n",
+             net_close_reason_name((net_close_reason)r), s->net.closed[r]);
+}
+
+static void pool_metrics(metrics_out *m, const node_status *s)
+{
+    const mempool_stats *p = &s->txpool.pool;
+    gauge(m, "mempool_txs", "Txs in the pool.", p->txs);
+    gauge(m, "mempool_bytes", "Bytes of the txs in the pool.", p->bytes);
+    gauge(m, "mempool_senders", "Senders with txs in the pool.", p->senders);
+    gauge(m, "mempool_in_flight", "Pool txs in proposed, uncommitted blocks.", p->in_flight);
+    counter(m, "mempool_admitted_total", "Txs admitted.", p->admitted);
+    counter(m, "mempool_evicted_total", "Txs evicted for better ones.", p->evicted);
+    counter(m, "mempool_replaced_total", "Txs replaced by a fee bump.", p->replaced);
+    family(m, "mempool_rejected_total", "counter", "Txs refused, by reason.");
+    for (size_t r = 1; r < MEMPOOL_REJECT_COUNT_; r++) {
+        const char *name = mempool_reject_name((mempool_reject)r);
+        const char *prefix = "MEMPOOL_REJECT_";
+        if (strncmp(name, prefix, strlen(prefix)) == 0)
+            name += strlen(prefix);
+        emit(m, "seq_mempool_rejected_total{reason=\"%s\"} %" PRIu64 "\n", name, p->rejected[r]);
+    }
+    counter(m, "gossip_received_total", "Txs received by gossip.", s->txpool.received);
+    counter(m, "gossip_sent_total", "Txs gossiped to peers.", s->txpool.gossiped);
+}
+
+static void l1_metrics(metrics_out *m, const node_status *s, uint64_t now_ms)
+{
+    const node_l1link_status *l = &s->l1;
+    gauge(m, "l1_enabled", "1 when the node follows an L1.", l->enabled);
+    if (!l->enabled)
+        return;
+    gauge(m, "l1_ok", "1 when the last L1 poll worked.", l->ok);
+    gauge(m, "l1_head", "The latest L1 block number seen.", l->head);
+    gauge(m, "l1_cursor", "The L1 block up to which logs are applied.", l->cursor);
+    gauge(m, "l1_lag_blocks", "L1 head minus cursor.",
+          l->has_cursor && l->head > l->cursor ? l->head - l->cursor : 0);
+    gauge(m, "l1_last_ok_age_seconds", "Seconds since the last successful L1 poll (0: never).",
+          l->last_ok_ms > 0 && now_ms > l->last_ok_ms ? (now_ms - l->last_ok_ms) / 1000u : 0);
+    counter(m, "l1_polls_total", "L1 polls.", l->polls);
+    counter(m, "l1_poll_failures_total", "L1 polls that failed.", l->poll_failures);
+    counter(m, "l1_reorgs_total", "L1 reorgs followed.", l->reorgs);
+    family(m, "l1_events_total", "counter", "Contract events applied since start, by event.");
+    for (int k = L1_EVENT_UNKNOWN + 1; k < L1_EVENT_KIND_COUNT_; k++)
+        emit(m, "seq_l1_events_total{event=\"%s\"} %" PRIu64 "\n", l1_event_name((l1_event_kind)k),
+             l->events[k]);
+    if (l->has_batch)
+        gauge(m, "l1_batch_last_height", "Last L2 height of the newest batch on L1.",
+              l->last_batch.last_height);
+    if (l->has_inbox_head) {
+        gauge(m, "l1_inbox_batches", "Batches the Inbox holds.", l->inbox_next_index);
+        gauge(m, "l1_forced_queue_length", "Forced txs queued on L1 and not yet consumed.",
+              l->forced_count > l->forced_consumed ? l->forced_count - l->forced_consumed : 0);
+    }
+}
+
+seq_err node_metrics_render(char *out, size_t cap, size_t *len, const node_status *s,
+                            uint64_t now_ms)
+{
+    SEQ_ASSERT(out != NULL && len != NULL && s != NULL);
+    SEQ_ASSERT(cap > 0);
+    metrics_out m = {.out = out, .cap = cap};
+    core_metrics(&m, s);
+    peer_metrics(&m, s);
+    pool_metrics(&m, s);
+    l1_metrics(&m, s, now_ms);
+    if (m.full) {
+        out[0] = '\0';
+        *len = 0;
+        return SEQ_ERR_NO_SPACE;
+    }
+    *len = m.len;
+    return SEQ_OK;
+}

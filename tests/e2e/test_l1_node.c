@@ -1,0 +1,348 @@
+/* A committee of 4 seqd with an L1: a private anvil, the contracts deployed
+ * by `seqctl l1 deploy`, each node following them (l1_rpc, l1_poll_ms).
+ *
+ *   1. Every node verifies the deployment and follows L1 up to its head.
+ *   2. A tx queued with forceInclude and a forceAdvance past its window
+ *      (both sent with cast, as any user could) reach every node: the
+ *      ForcedTxQueued and ForceAdvanced events, batch 0 on L1 with its L1
+ *      block and tx, and the Inbox's own counters.
+ *   3. L1 down (anvil stopped): every node keeps committing blocks, and its
+ *      L1 part reports the failure (ok false, failures counted, the error).
+ *   4. L1 back (anvil restarted on the same port with its state): every
+ *      node recovers by itself and follows on from where it was.
+ *   5. A node restarted reports the stored batch and cursor at once, before
+ *      its first poll.
+ * Plain C on tests/e2e/e2e.c; SEQ_ANVIL and SEQ_CAST name the tools. */
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "anvil.h"
+#include "clock.h"
+#include "e2e.h"
+
+#define NODES         4u
+#define ALL           0xfu
+#define DEV_KEY       "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+#define WAIT_MS       30000u
+#define OUTAGE_MS     3000u
+#define FORCE_FEE     "10000000000000000" /* wei: the devnet default */
+#define WINDOW_BLOCKS 41u                 /* inclusion window 32 + grace 8 + 1 */
+
+static e2e_committee committee;
+static test_anvil anvil;
+static char anvil_path[E2E_PATH_BYTES], state_path[E2E_PATH_BYTES];
+static const char *cast_path;
+
+static void stop_anvil(void)
+{
+    test_anvil_stop(&anvil);
+}
+
+static void start_anvil(uint16_t port)
+{
+    const char *extra[] = {"--state", state_path, NULL};
+    E2E_CHECK(test_anvil_start_with(&anvil, anvil_path, port, extra), "anvil did not start");
+}
+
+/* anvil_mine of n blocks through node 0's test client. */
+static void mine(unsigned n)
+{
+    l1_rpc *rpc = NULL;
+    E2E_CHECK(l1_rpc_new(&rpc, anvil.url, NULL) == SEQ_OK, "l1_rpc_new");
+    char params[32], *result = NULL;
+    snprintf(params, sizeof params, "[\"0x%x\"]", n);
+    seq_err err = l1_rpc_call(rpc, &result, "anvil_mine", params);
+    E2E_CHECK(err == SEQ_OK, "anvil_mine: %s", l1_rpc_last_error(rpc));
+    free(result);
+    l1_rpc_free(rpc);
+}
+
+/* cast send from the funded dev account. */
+static void cast_send(const char *to, const char *signature, const char *arg, const char *value)
+{
+    char *argv[16];
+    size_t a = 0;
+    argv[a++] = (char *)cast_path;
+    argv[a++] = "send";
+    argv[a++] = "--rpc-url";
+    argv[a++] = anvil.url;
+    argv[a++] = "--private-key";
+    argv[a++] = DEV_KEY;
+    if (value != NULL) {
+        argv[a++] = "--value";
+        argv[a++] = (char *)value;
+    }
+    argv[a++] = (char *)to;
+    argv[a++] = (char *)signature;
+    if (arg != NULL)
+        argv[a++] = (char *)arg;
+    argv[a] = NULL;
+    e2e_tool(&committee, argv);
+}
+
+/* Adds l1_rpc and l1_poll_ms to node i's config. */
+static void config_add_l1(size_t i)
+{
+    char path[E2E_PATH_BYTES];
+    snprintf(path, sizeof path, "%s/node%zu.json", committee.dir, i);
+    json_error_t error;
+    json_t *config = json_load_file(path, 0, &error);
+    E2E_CHECK(config != NULL, "%s: %s", path, error.text);
+    json_object_set_new(config, "l1_rpc", json_string(anvil.url));
+    json_object_set_new(config, "l1_poll_ms", json_integer(100));
+    E2E_CHECK(json_dump_file(config, path, JSON_INDENT(2)) == 0, "cannot write %s", path);
+    json_decref(config);
+}
+
+/* status.l1 of node i (a new reference), or NULL. */
+static json_t *l1_status(size_t i)
+{
+    json_t *s = e2e_status(&committee, i);
+    if (s == NULL)
+        return NULL;
+    json_t *l1 = json_object_get(s, "l1");
+    json_incref(l1);
+    json_decref(s);
+    return l1;
+}
+
+static int64_t int_at(const json_t *obj, const char *path)
+{
+    const json_t *v = obj;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *save = NULL, *p = strtok_r(buf, ".", &save); p != NULL && v != NULL;
+         p = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, p);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+typedef struct {
+    char text[1 << 19];
+    size_t len;
+} http_body;
+
+static size_t body_write(char *p, size_t size, size_t n, void *ctx)
+{
+    http_body *b = ctx;
+    size_t len = size * n;
+    if (len >= sizeof b->text - b->len)
+        return 0;
+    memcpy(b->text + b->len, p, len);
+    b->len += len;
+    b->text[b->len] = '\0';
+    return len;
+}
+
+/* GET /metrics of node i into b; fails unless 200 with the Prometheus
+ * content type. */
+static void metrics_get(size_t i, http_body *b)
+{
+    char url[96];
+    snprintf(url, sizeof url, "%s/metrics", committee.nodes[i].rpc_url);
+    b->len = 0;
+    b->text[0] = '\0';
+    CURL *h = curl_easy_init();
+    E2E_CHECK(h != NULL, "curl_easy_init");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, b);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 5000L);
+    CURLcode rc = curl_easy_perform(h);
+    long code = 0;
+    char *type = NULL;
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &type);
+    bool prometheus = type != NULL && strncmp(type, "text/plain; version=0.0.4", 25) == 0;
+    curl_easy_cleanup(h);
+    E2E_CHECK(rc == CURLE_OK && code == 200 && prometheus, "GET %s: curl %d, HTTP %ld", url,
+              (int)rc, code);
+}
+
+typedef bool (*l1_pred)(const json_t *l1, const void *arg);
+
+/* Waits until pred holds for node i's l1 status. */
+static void wait_l1(size_t i, l1_pred pred, const void *arg, const char *phase)
+{
+    uint64_t until = test_now_ms() + WAIT_MS;
+    for (;;) {
+        json_t *l1 = l1_status(i);
+        bool ok = l1 != NULL && pred(l1, arg);
+        if (!ok && test_now_ms() > until) {
+            char *text = l1 != NULL ? json_dumps(l1, JSON_COMPACT) : NULL;
+            e2e_fail("%s: node %zu: l1 status %s", phase, i, text != NULL ? text : "(none)");
+        }
+        json_decref(l1);
+        if (ok)
+            return;
+        test_sleep_ms(50);
+    }
+}
+
+static bool following(const json_t *l1, const void *arg)
+{
+    uint64_t block = *(const uint64_t *)arg;
+    return json_is_true(json_object_get(l1, "ok")) &&
+           json_is_true(json_object_get(l1, "verified")) && int_at(l1, "cursor") >= (int64_t)block;
+}
+
+static bool batch_zero_seen(const json_t *l1, const void *arg)
+{
+    (void)arg;
+    return int_at(l1, "lastBatch.index") == 0 && int_at(l1, "events.ForcedTxQueued") == 1 &&
+           int_at(l1, "events.ForceAdvanced") == 1 && int_at(l1, "events.BatchPosted") == 1 &&
+           int_at(l1, "inboxStatus.batches") == 1 && int_at(l1, "inboxStatus.forcedQueued") == 1 &&
+           int_at(l1, "inboxStatus.forcedConsumed") == 1;
+}
+
+static bool failing(const json_t *l1, const void *arg)
+{
+    (void)arg;
+    const char *why = json_string_value(json_object_get(l1, "lastError"));
+    return json_is_false(json_object_get(l1, "ok")) && int_at(l1, "failuresConsecutive") >= 2 &&
+           why != NULL && why[0] != '\0';
+}
+
+static uint64_t record_block(void)
+{
+    char path[E2E_PATH_BYTES];
+    snprintf(path, sizeof path, "%s/l1-deployment.json", committee.dir);
+    json_error_t error;
+    json_t *r = json_load_file(path, 0, &error);
+    E2E_CHECK(r != NULL, "%s: %s", path, error.text);
+    int64_t block = int_at(r, "deployment_block");
+    const char *inbox = json_string_value(json_object_get(r, "inbox_address"));
+    E2E_CHECK(block > 0 && inbox != NULL, "the deployment record has no block or inbox");
+    json_decref(r);
+    return (uint64_t)block;
+}
+
+static void record_inbox(char out[64])
+{
+    char path[E2E_PATH_BYTES];
+    snprintf(path, sizeof path, "%s/l1-deployment.json", committee.dir);
+    json_t *r = json_load_file(path, 0, NULL);
+    E2E_CHECK(r != NULL, "%s", path);
+    snprintf(out, 64, "%s", json_string_value(json_object_get(r, "inbox_address")));
+    json_decref(r);
+}
+
+int main(void)
+{
+    const char *anvil_env = getenv("SEQ_ANVIL");
+    cast_path = getenv("SEQ_CAST");
+    if (anvil_env == NULL || anvil_env[0] == '\0' || cast_path == NULL || cast_path[0] == '\0') {
+        fprintf(stderr, "test_e2e_l1: SEQ_ANVIL and SEQ_CAST must name anvil and cast\n");
+        return 1;
+    }
+    snprintf(anvil_path, sizeof anvil_path, "%s", anvil_env);
+    e2e_setup(&committee, "test_e2e_l1", NODES, 1000, 0);
+    atexit(stop_anvil);
+    snprintf(state_path, sizeof state_path, "%s/anvil-state.json", committee.dir);
+    start_anvil(0);
+    uint16_t anvil_port = anvil.port;
+
+    /* Deploy from the dev account (its key in a 0600 file). */
+    char keyfile[E2E_PATH_BYTES];
+    snprintf(keyfile, sizeof keyfile, "%s/dev.key", committee.dir);
+    FILE *f = fopen(keyfile, "w");
+    E2E_CHECK(f != NULL && fputs(DEV_KEY "\n", f) >= 0 && fclose(f) == 0, "dev.key");
+    E2E_CHECK(chmod(keyfile, 0600) == 0, "chmod dev.key");
+    char *deploy[] = {(char *)committee.seqctl_path,
+                      "l1",
+                      "deploy",
+                      "--rpc",
+                      anvil.url,
+                      "--genesis",
+                      "genesis.json",
+                      "--key",
+                      "dev.key",
+                      "--insecure-key",
+                      NULL};
+    e2e_tool(&committee, deploy);
+    uint64_t deployed = record_block();
+    char inbox[64];
+    record_inbox(inbox);
+    for (size_t i = 0; i < NODES; i++) {
+        config_add_l1(i);
+        e2e_node_start(&committee, i);
+    }
+    e2e_wait_heights(&committee, ALL, 3, WAIT_MS, "start");
+
+    /* 1. Following. */
+    mine(2);
+    for (size_t i = 0; i < NODES; i++)
+        wait_l1(i, following, &deployed, "following the deployment");
+    printf("test_e2e_l1: 4 nodes verified the deployment (block %" PRIu64 ") and follow L1\n",
+           deployed);
+
+    /* 2. Forced inclusion and the escape hatch, as any user would. */
+    cast_send(inbox, "forceInclude(bytes)", "0x02c0ffee", FORCE_FEE);
+    mine(WINDOW_BLOCKS);
+    cast_send(inbox, "forceAdvance()", NULL, NULL);
+    mine(2);
+    for (size_t i = 0; i < NODES; i++)
+        wait_l1(i, batch_zero_seen, NULL, "batch 0 by forceAdvance");
+    json_t *l1 = l1_status(0);
+    int64_t batch_block = int_at(l1, "lastBatch.l1Block");
+    int64_t cursor_before = int_at(l1, "cursor");
+    json_decref(l1);
+    E2E_CHECK(batch_block > (int64_t)deployed, "batch 0 in L1 block %" PRId64, batch_block);
+    printf("test_e2e_l1: batch 0 (forceAdvance) in L1 block %" PRId64 " seen by every node\n",
+           batch_block);
+    static http_body metrics;
+    metrics_get(3, &metrics);
+    E2E_CHECK(strstr(metrics.text, "\nseq_l1_ok 1\n") != NULL &&
+                  strstr(metrics.text, "seq_l1_events_total{event=\"ForceAdvanced\"} 1\n") !=
+                      NULL &&
+                  strstr(metrics.text, "\nseq_l1_inbox_batches 1\n") != NULL &&
+                  strstr(metrics.text, "\nseq_height_committed ") != NULL,
+              "node 3's /metrics lacks what seq_status shows:\n%s", metrics.text);
+
+    /* 3. L1 down: ordering goes on, the L1 part reports. */
+    int64_t before = e2e_min_height(&committee, ALL);
+    stop_anvil();
+    uint64_t down_at = test_now_ms();
+    for (size_t i = 0; i < NODES; i++)
+        wait_l1(i, failing, NULL, "L1 down is reported");
+    while (test_now_ms() < down_at + OUTAGE_MS)
+        test_sleep_ms(50);
+    e2e_wait_heights(&committee, ALL, (uint64_t)before + 10, WAIT_MS, "ordering while L1 is down");
+    json_t *down = l1_status(1);
+    printf("test_e2e_l1: L1 down: heights %" PRId64 " -> %" PRId64 ", node 1 reports \"%s\"\n",
+           before, e2e_min_height(&committee, ALL),
+           json_string_value(json_object_get(down, "lastError")));
+    json_decref(down);
+    metrics_get(0, &metrics);
+    E2E_CHECK(strstr(metrics.text, "\nseq_l1_ok 0\n") != NULL,
+              "node 0's /metrics does not show L1 down");
+
+    /* 4. L1 back with its state: every node recovers and follows on. */
+    start_anvil(anvil_port);
+    mine(3);
+    uint64_t next = (uint64_t)cursor_before + 1;
+    for (size_t i = 0; i < NODES; i++)
+        wait_l1(i, following, &next, "following again after L1 came back");
+    for (size_t i = 0; i < NODES; i++)
+        wait_l1(i, batch_zero_seen, NULL, "batch 0 still known");
+
+    /* 5. A restarted node reports what it stored before its first poll. */
+    e2e_node_stop(&committee, 2, SIGTERM);
+    stop_anvil();
+    e2e_node_start(&committee, 2);
+    e2e_wait_heights(&committee, 1u << 2, (uint64_t)before + 10, WAIT_MS, "node 2 restarted");
+    l1 = l1_status(2);
+    E2E_CHECK(l1 != NULL && int_at(l1, "lastBatch.index") == 0 &&
+                  int_at(l1, "cursor") >= (int64_t)next,
+              "node 2 forgot its L1 state across a restart");
+    json_decref(l1);
+
+    e2e_teardown(&committee);
+    printf("test_e2e_l1: ok\n");
+    return 0;
+}

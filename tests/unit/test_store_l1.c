@@ -1,0 +1,258 @@
+/* The store's L1 records: the follower's cursor and the batches the Inbox
+ * accepted. Round trips of both codecs with every corruption refused;
+ * store_l1_apply adding batches in index order, refusing gaps, repeats and
+ * batches above the cursor with nothing written; rewinds (an L1 reorg)
+ * dropping exactly the batches above the ancestor; and everything surviving
+ * a reopen. */
+/* cmocka needs these headers before its own, in this order. */
+/* clang-format off */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+/* clang-format on */
+
+#include <sodium.h>
+
+#include "l1.h"
+#include "node.h"
+#include "test_files.h"
+
+typedef struct {
+    char *root;
+    char dir[TF_PATH_BYTES];
+    seq_hash genesis;
+    store *s;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->root = tf_mkdtemp();
+    snprintf(f->dir, sizeof f->dir, "%s/data", f->root);
+    l1_keccak256(&f->genesis, (const uint8_t *)"genesis", 7);
+    assert_int_equal(store_open(&f->s, f->dir, &f->genesis, NULL), SEQ_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    store_close(f->s);
+    tf_rmtree(f->root);
+    free(f->root);
+    free(f);
+    seq_log_configure(SEQ_LOG_WARN, SEQ_LOG_TEXT, NULL);
+    return 0;
+}
+
+static store_l1_batch batch_at(uint64_t index, uint64_t l1_block)
+{
+    store_l1_batch b;
+    memset(&b, 0, sizeof b);
+    b.index = index;
+    memset(b.batch_hash.b, (int)(0x10 + index), SEQ_HASH_BYTES);
+    memset(b.data_hash.b, (int)(0x40 + index), SEQ_HASH_BYTES);
+    b.first_height = 1 + 10 * index;
+    b.last_height = 10 + 10 * index;
+    b.forced_cursor = index / 2;
+    memset(b.poster.b, 0x77, SEQ_ADDR_BYTES);
+    b.l1_block = l1_block;
+    memset(b.l1_block_hash.b, (int)(0x80 + l1_block % 64), SEQ_HASH_BYTES);
+    memset(b.l1_tx_hash.b, (int)(0xc0 + index % 32), SEQ_HASH_BYTES);
+    return b;
+}
+
+static seq_hash block_hash(uint64_t number)
+{
+    seq_hash h;
+    memset(h.b, 0, sizeof h.b);
+    memcpy(h.b, &number, sizeof number);
+    return h;
+}
+
+static seq_err apply(fixture *f, const store_l1_batch *b, size_t n, uint64_t cursor)
+{
+    store_l1_change c = {
+        .batches = b, .batch_count = n, .cursor_number = cursor, .cursor_hash = block_hash(cursor)};
+    return store_l1_apply(f->s, &c);
+}
+
+static void expect_cursor(fixture *f, uint64_t want)
+{
+    uint64_t n;
+    seq_hash h;
+    assert_int_equal(store_l1_get_cursor(f->s, &n, &h), SEQ_OK);
+    assert_int_equal(n, want);
+    seq_hash w = block_hash(want);
+    assert_memory_equal(h.b, w.b, SEQ_HASH_BYTES);
+}
+
+static void expect_last(fixture *f, bool any, uint64_t index)
+{
+    store_l1_batch b;
+    seq_err err = store_l1_last_batch(f->s, &b);
+    if (!any) {
+        assert_int_equal(err, SEQ_ERR_NOT_FOUND);
+        return;
+    }
+    assert_int_equal(err, SEQ_OK);
+    assert_int_equal(b.index, index);
+}
+
+/* ---------------------------------------------------------------- codec */
+
+static void test_codec(void **state)
+{
+    (void)state;
+    uint8_t rec[STORE_RECORD_BYTES_MAX];
+    size_t len;
+    seq_hash h = block_hash(77), h2;
+    uint64_t n;
+    assert_int_equal(store_l1_cursor_encode(rec, sizeof rec, &len, 77, &h), SEQ_OK);
+    assert_int_equal(store_l1_cursor_decode(&n, &h2, rec, len), SEQ_OK);
+    assert_int_equal(n, 77);
+    assert_memory_equal(h.b, h2.b, SEQ_HASH_BYTES);
+    for (size_t i = 0; i < len; i++) {
+        rec[i] ^= 0x01;
+        assert_int_equal(store_l1_cursor_decode(&n, &h2, rec, len), SEQ_ERR_CORRUPT);
+        assert_int_equal(n, 0);
+        rec[i] ^= 0x01;
+    }
+    assert_int_equal(store_l1_cursor_decode(&n, &h2, rec, len - 1), SEQ_ERR_CORRUPT);
+    assert_int_equal(store_l1_cursor_encode(rec, 10, &len, 77, &h), SEQ_ERR_NO_SPACE);
+    assert_int_equal(len, 0);
+
+    store_l1_batch b = batch_at(3, 40), back;
+    assert_int_equal(store_l1_batch_encode(rec, sizeof rec, &len, &b), SEQ_OK);
+    assert_int_equal(rec[1], STORE_KIND_L1_BATCH);
+    assert_int_equal(store_l1_batch_decode(&back, rec, len), SEQ_OK);
+    assert_memory_equal(&back, &b, sizeof b);
+    /* A cursor record is not a batch, and the reverse. */
+    assert_int_equal(store_l1_cursor_decode(&n, &h2, rec, len), SEQ_ERR_CORRUPT);
+    for (size_t i = 0; i < len; i += 7) {
+        rec[i] ^= 0x80;
+        assert_int_equal(store_l1_batch_decode(&back, rec, len), SEQ_ERR_CORRUPT);
+        rec[i] ^= 0x80;
+    }
+    b.first_height = b.last_height + 1;
+    assert_int_equal(store_l1_batch_encode(rec, sizeof rec, &len, &b), SEQ_ERR_INVALID_ARG);
+    b = batch_at(UINT64_MAX, 1);
+    assert_int_equal(store_l1_batch_encode(rec, sizeof rec, &len, &b), SEQ_ERR_INVALID_ARG);
+    assert_int_equal(len, 0);
+}
+
+/* --------------------------------------------------------------- store */
+
+static void test_empty(void **state)
+{
+    fixture *f = *state;
+    uint64_t n = 1;
+    seq_hash h;
+    assert_int_equal(store_l1_get_cursor(f->s, &n, &h), SEQ_ERR_NOT_FOUND);
+    assert_int_equal(n, 0);
+    expect_last(f, false, 0);
+    store_l1_batch b;
+    assert_int_equal(store_l1_get_batch(f->s, &b, 0), SEQ_ERR_NOT_FOUND);
+    /* A cursor alone, no batch yet. */
+    assert_int_equal(apply(f, NULL, 0, 5), SEQ_OK);
+    expect_cursor(f, 5);
+    expect_last(f, false, 0);
+}
+
+static void test_batches_in_order(void **state)
+{
+    fixture *f = *state;
+    store_l1_batch b[4] = {batch_at(0, 10), batch_at(1, 12), batch_at(2, 12), batch_at(3, 20)};
+    assert_int_equal(apply(f, b, 2, 12), SEQ_OK);
+    expect_cursor(f, 12);
+    expect_last(f, true, 1);
+    assert_int_equal(apply(f, b + 2, 2, 25), SEQ_OK);
+    expect_last(f, true, 3);
+    for (uint64_t i = 0; i < 4; i++) {
+        store_l1_batch got;
+        assert_int_equal(store_l1_get_batch(f->s, &got, i), SEQ_OK);
+        assert_memory_equal(&got, &b[i], sizeof got);
+    }
+
+    /* Refused, nothing written (the cursor stays at 25): a repeat, a gap,
+     * a batch above the new cursor, a change too large. */
+    store_l1_batch bad = batch_at(3, 26);
+    assert_int_equal(apply(f, &bad, 1, 30), SEQ_ERR_INVALID_ARG);
+    bad = batch_at(5, 26);
+    assert_int_equal(apply(f, &bad, 1, 30), SEQ_ERR_INVALID_ARG);
+    bad = batch_at(4, 31);
+    assert_int_equal(apply(f, &bad, 1, 30), SEQ_ERR_INVALID_ARG);
+    store_l1_change big = {.batches = b, .batch_count = STORE_L1_BATCHES_PER_CHANGE_MAX + 1};
+    assert_int_equal(store_l1_apply(f->s, &big), SEQ_ERR_INVALID_ARG);
+    expect_cursor(f, 25);
+    expect_last(f, true, 3);
+
+    /* Survives a reopen. */
+    store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(store_open(&f->s, f->dir, &f->genesis, NULL), SEQ_OK);
+    expect_cursor(f, 25);
+    expect_last(f, true, 3);
+}
+
+static void test_first_batch_index_zero(void **state)
+{
+    fixture *f = *state;
+    store_l1_batch b = batch_at(1, 3);
+    assert_int_equal(apply(f, &b, 1, 3), SEQ_ERR_INVALID_ARG);
+    assert_int_equal(store_l1_get_cursor(f->s, &(uint64_t){0}, &(seq_hash){{0}}),
+                     SEQ_ERR_NOT_FOUND);
+}
+
+static void test_rewind(void **state)
+{
+    fixture *f = *state;
+    store_l1_batch b[4] = {batch_at(0, 10), batch_at(1, 12), batch_at(2, 14), batch_at(3, 16)};
+    assert_int_equal(apply(f, b, 4, 16), SEQ_OK);
+    /* A reorg back to block 12: batches 2 and 3 are gone, 1 stays. */
+    store_l1_change c = {
+        .rewind = true, .rewind_to = 12, .cursor_number = 12, .cursor_hash = block_hash(12)};
+    assert_int_equal(store_l1_apply(f->s, &c), SEQ_OK);
+    expect_cursor(f, 12);
+    expect_last(f, true, 1);
+    store_l1_batch got;
+    assert_int_equal(store_l1_get_batch(f->s, &got, 2), SEQ_ERR_NOT_FOUND);
+    /* The new chain carries batch 2 in another block. */
+    store_l1_batch again = batch_at(2, 13);
+    assert_int_equal(apply(f, &again, 1, 15), SEQ_OK);
+    assert_int_equal(store_l1_get_batch(f->s, &got, 2), SEQ_OK);
+    assert_int_equal(got.l1_block, 13);
+    /* A rewind below every batch empties the list; with the new batches
+     * of the same change added after it. */
+    store_l1_batch first = batch_at(0, 9);
+    store_l1_change deep = {.rewind = true,
+                            .rewind_to = 5,
+                            .batches = &first,
+                            .batch_count = 1,
+                            .cursor_number = 9,
+                            .cursor_hash = block_hash(9)};
+    assert_int_equal(store_l1_apply(f->s, &deep), SEQ_OK);
+    expect_last(f, true, 0);
+    assert_int_equal(store_l1_get_batch(f->s, &got, 0), SEQ_OK);
+    assert_int_equal(got.l1_block, 9);
+    expect_cursor(f, 9);
+}
+
+int main(void)
+{
+    if (sodium_init() < 0)
+        return 1;
+    seq_log_configure(SEQ_LOG_WARN, SEQ_LOG_TEXT, NULL);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_codec),
+        cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batches_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_first_batch_index_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rewind, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
