@@ -509,13 +509,19 @@ bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms);
  * blocks; this says when not to. */
 bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height);
 
-/* Selects a block payload within caps (mempool_select, no forced txs yet),
- * copies it into p and points *txs at it (valid until the next
- * node_txpool_payload). Returns the tx count. The picks stay in flight
- * until node_txpool_payload_dropped, a commit, or an abandoned block; each
- * payload must be proposed (its block then reaches
+/* Selects a payload within caps for a block extending parent_hash
+ * (mempool_select, no forced txs yet), copies it into p and points *txs at
+ * it (valid until the next node_txpool_payload). Returns the tx count.
+ * First the in-flight marks are made to match that branch: txs of tracked
+ * blocks on parent_hash's uncommitted ancestry stay out; txs of tracked
+ * blocks on other branches (a block whose view failed, e.g. because the
+ * next leader is down) are released and may be picked, since at most one
+ * branch commits. The picks stay in flight until
+ * node_txpool_payload_dropped, a commit, or the next payload on another
+ * branch; each payload must be proposed (its block then reaches
  * node_txpool_blocks_seen) or dropped before the next one. */
-size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps);
+size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps,
+                           const seq_hash *parent_hash);
 
 /* The last payload did not become a block (the core moved on): releases
  * its in-flight marks. */

@@ -272,7 +272,7 @@ static void feed(node_runtime *rt, const cons_event *ev)
 static void feed_payload(node_runtime *rt, const cons_payload_request *req)
 {
     const seq_bytes *txs = NULL;
-    size_t tx_count = node_txpool_payload(rt->txpool, &txs, &rt->payload_caps);
+    size_t tx_count = node_txpool_payload(rt->txpool, &txs, &rt->payload_caps, &req->parent_hash);
     cons_event ev = {.type = CONS_EVENT_PAYLOAD, .now_ms = monotonic_ms()};
     ev.u.payload = (cons_payload){
         .view = req->view,

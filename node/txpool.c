@@ -124,6 +124,7 @@ static bool txp_unref(txp_set *set, const seq_hash *hash)
 
 typedef struct {
     seq_hash hash;
+    seq_hash parent; /* the block it extends */
     uint64_t height;
     size_t tx_count;
     seq_hash *txs; /* owned */
@@ -396,12 +397,43 @@ bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height)
     return st.txs > st.in_flight || carrying;
 }
 
-size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps)
+static size_t tracked_index_locked(const node_txpool *p, const seq_hash *block_hash);
+
+/* Makes the in-flight marks match the branch a new block extends: the txs
+ * of the tracked blocks from parent_hash down its uncommitted ancestry stay
+ * marked; those of the other tracked blocks (another branch: abandoned
+ * after a failed view, or still racing) are released, so they can go into
+ * this block. At most one branch commits, so a tx is never committed
+ * twice. mtx held. */
+static void marks_follow_branch_locked(node_txpool *p, const seq_hash *parent_hash)
 {
-    SEQ_ASSERT(p != NULL && txs != NULL && caps != NULL);
+    bool on_branch[NODE_TXPOOL_TRACKED_BLOCKS_MAX] = {false};
+    seq_hash at = *parent_hash;
+    for (size_t steps = 0; steps < p->block_count; steps++) {
+        size_t i = tracked_index_locked(p, &at);
+        if (i == SIZE_MAX || on_branch[i])
+            break;
+        on_branch[i] = true;
+        at = p->blocks[i].parent;
+    }
+    for (size_t i = 0; i < p->block_count; i++) {
+        if (!on_branch[i])
+            (void)mempool_release(p->pool, p->blocks[i].txs, p->blocks[i].tx_count);
+    }
+    for (size_t i = 0; i < p->block_count; i++) {
+        if (on_branch[i])
+            (void)mempool_mark_in_flight(p->pool, p->blocks[i].txs, p->blocks[i].tx_count);
+    }
+}
+
+size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps,
+                           const seq_hash *parent_hash)
+{
+    SEQ_ASSERT(p != NULL && txs != NULL && caps != NULL && parent_hash != NULL);
     SEQ_ASSERT(caps->bytes_max <= WIRE_BLOCK_TX_BYTES_MAX && caps->txs_max <= WIRE_BLOCK_TXS_MAX);
     size_t n = 0;
     nng_mtx_lock(p->mtx);
+    marks_follow_branch_locked(p, parent_hash);
     seq_err err = mempool_select(p->pool, p->picks, WIRE_BLOCK_TXS_MAX, &n, caps, NULL, 0);
     SEQ_ASSERT(err == SEQ_OK); /* out_cap covers every cap */
     size_t used = 0;
@@ -439,13 +471,19 @@ static void hash_txs(const node_txpool *p, seq_hash *out, const wire_block *b)
         l1_keccak256(&out[i], b->txs[i].ptr, b->txs[i].len);
 }
 
-static bool tracked_locked(const node_txpool *p, const seq_hash *block_hash)
+/* The index of the tracked block with this hash, or SIZE_MAX. */
+static size_t tracked_index_locked(const node_txpool *p, const seq_hash *block_hash)
 {
     for (size_t i = 0; i < p->block_count; i++) {
         if (seq_hash_equal(&p->blocks[i].hash, block_hash))
-            return true;
+            return i;
     }
-    return false;
+    return SIZE_MAX;
+}
+
+static bool tracked_locked(const node_txpool *p, const seq_hash *block_hash)
+{
+    return tracked_index_locked(p, block_hash) != SIZE_MAX;
 }
 
 /* Forgets tracked block i; releases the marks of its txs no other tracked
@@ -498,8 +536,11 @@ void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t co
         while (tracked < cb->block.tx_count && txp_ref(&p->tracked_txs, &txs[tracked]))
             tracked++;
         (void)mempool_mark_in_flight(p->pool, txs, tracked);
-        p->blocks[p->block_count++] = (txp_block){
-            .hash = cb->hash, .height = cb->block.header.height, .tx_count = tracked, .txs = txs};
+        p->blocks[p->block_count++] = (txp_block){.hash = cb->hash,
+                                                  .parent = cb->block.header.parent_hash,
+                                                  .height = cb->block.header.height,
+                                                  .tx_count = tracked,
+                                                  .txs = txs};
         nng_mtx_unlock(p->mtx);
     }
 }

@@ -125,10 +125,19 @@ static mempool_reject submit(fixture *f, const tx_buf *t)
     return node_txpool_submit(f->pool, NULL, t->raw, t->len, 100);
 }
 
-static size_t payload(fixture *f, const seq_bytes **txs)
+/* A payload for a block extending parent. */
+static size_t payload_on(fixture *f, const seq_bytes **txs, const seq_hash *parent)
 {
     mempool_caps caps = {.bytes_max = 1u << 20, .txs_max = 64};
-    return node_txpool_payload(f->pool, txs, &caps);
+    return node_txpool_payload(f->pool, txs, &caps, parent);
+}
+
+/* A payload for a block extending one the pool does not track (the
+ * committed tip). */
+static size_t payload(fixture *f, const seq_bytes **txs)
+{
+    static const seq_hash tip;
+    return payload_on(f, txs, &tip);
 }
 
 static void test_submit_and_committed(void **state)
@@ -241,11 +250,21 @@ static void test_payload_tracking_and_forks(void **state)
     y.block.header.view = 2;
     l1_block_hash(&y.hash, &y.block.header);
     node_txpool_blocks_seen(f->pool, &x, 1);
-    node_txpool_blocks_seen(f->pool, &x, 1); /* again: ignored */
-    assert_int_equal(payload(f, &txs), 1);   /* tx2 only */
+    node_txpool_blocks_seen(f->pool, &x, 1);           /* again: ignored */
+    assert_int_equal(payload_on(f, &txs, &x.hash), 1); /* on X: tx2 only */
     node_txpool_payload_dropped(f->pool);
     node_txpool_blocks_seen(f->pool, &y, 1);
-    assert_int_equal(payload(f, &txs), 0);
+    /* X and Y are siblings: a block on X may carry what only Y holds, and
+     * the other way round; a block beside both (X's view failed) carries
+     * everything. */
+    assert_int_equal(payload_on(f, &txs, &x.hash), 1);
+    assert_memory_equal(txs[0].ptr, f->tx[2].raw, f->tx[2].len);
+    node_txpool_payload_dropped(f->pool);
+    assert_int_equal(payload_on(f, &txs, &y.hash), 1);
+    assert_memory_equal(txs[0].ptr, f->tx[0].raw, f->tx[0].len);
+    node_txpool_payload_dropped(f->pool);
+    assert_int_equal(payload(f, &txs), 3);
+    node_txpool_payload_dropped(f->pool);
     assert_true(node_txpool_wants_block(f->pool, 1)); /* tracked blocks carry txs */
     node_txpool_stats st;
     node_txpool_get_stats(f->pool, &st);
@@ -274,6 +293,53 @@ static void test_payload_tracking_and_forks(void **state)
     assert_int_equal(st.tracked_blocks, 0);
 }
 
+/* A chain of uncommitted blocks a <- b <- c: a block on c leaves out the
+ * txs of all three; on b, those of a and b (c is another branch then); a
+ * block whose view failed (the next leader was down) releases its txs for
+ * the next leader at once, with no commit needed. */
+static void test_payload_follows_branch(void **state)
+{
+    fixture *f = *state;
+    const seq_bytes *txs = NULL;
+    for (unsigned i = 0; i < 4; i++)
+        assert_int_equal(submit(f, &f->tx[i]), MEMPOOL_REJECT_NONE);
+    seq_bytes at[1], bt[1], ct[1];
+    const tx_buf *ain[] = {&f->tx[0]}, *bin[] = {&f->tx[1]}, *cin[] = {&f->tx[2]};
+    cons_block a = block_of(1, at, ain, 1), b = block_of(2, bt, bin, 1),
+               c = block_of(3, ct, cin, 1);
+    b.block.header.parent_hash = a.hash;
+    l1_block_hash(&b.hash, &b.block.header);
+    c.block.header.parent_hash = b.hash;
+    l1_block_hash(&c.hash, &c.block.header);
+    cons_block seen[3] = {a, b, c};
+    node_txpool_blocks_seen(f->pool, seen, 3);
+    assert_int_equal(payload_on(f, &txs, &c.hash), 1); /* tx3 */
+    assert_memory_equal(txs[0].ptr, f->tx[3].raw, f->tx[3].len);
+    node_txpool_payload_dropped(f->pool);
+    assert_int_equal(payload_on(f, &txs, &b.hash), 2); /* c failed: tx2 and tx3 */
+    assert_memory_equal(txs[0].ptr, f->tx[2].raw, f->tx[2].len);
+    /* Proposed: its block d (on b) is seen, and c stays another branch. */
+    seq_bytes dt[2];
+    const tx_buf *din[] = {&f->tx[2], &f->tx[3]};
+    cons_block d = block_of(3, dt, din, 2);
+    d.block.header.parent_hash = b.hash;
+    d.block.header.view = 9;
+    l1_block_hash(&d.hash, &d.block.header);
+    node_txpool_blocks_seen(f->pool, &d, 1);
+    assert_int_equal(payload_on(f, &txs, &d.hash), 0);
+    node_txpool_payload_dropped(f->pool);
+    node_txpool_stats st;
+    node_txpool_get_stats(f->pool, &st);
+    assert_int_equal(st.tracked_blocks, 4);
+    /* d commits with a and b: everything left the pool, c is forgotten. */
+    node_txpool_committed(f->pool, &a);
+    node_txpool_committed(f->pool, &b);
+    node_txpool_committed(f->pool, &d);
+    node_txpool_get_stats(f->pool, &st);
+    assert_int_equal(st.pool.txs, 0);
+    assert_int_equal(st.tracked_blocks, 0);
+}
+
 static void test_tx_after_its_block(void **state)
 {
     fixture *f = *state;
@@ -285,7 +351,7 @@ static void test_tx_after_its_block(void **state)
     node_txpool_blocks_seen(f->pool, &z, 1);
     assert_int_equal(submit(f, &f->tx[5]), MEMPOOL_REJECT_NONE);
     assert_int_equal(submit(f, &f->tx[6]), MEMPOOL_REJECT_NONE);
-    assert_int_equal(payload(f, &txs), 1); /* tx5 is in flight: never proposed twice */
+    assert_int_equal(payload_on(f, &txs, &z.hash), 1); /* tx5 is in z: never twice */
     assert_memory_equal(txs[0].ptr, f->tx[6].raw, f->tx[6].len);
     node_txpool_committed(f->pool, &z);
     assert_false(node_txpool_contains(f->pool, &f->tx[5].hash));
@@ -384,6 +450,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_submit_and_committed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gossip_with_senders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payload_tracking_and_forks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payload_follows_branch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_after_its_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_committed_before_indexed, setup, teardown),
     };
