@@ -16,19 +16,24 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
-state="$here/.devnet"
+# deploy/local-committee.sh runs this script without an L1, in its own
+# state directory and ports (SEQ_DEVNET_L1=0 and the variables below).
+with_l1="${SEQ_DEVNET_L1:-1}"
+name="${SEQ_DEVNET_NAME:-devnet}"
+self="${SEQ_DEVNET_SELF:-deploy/devnet.sh}"
+state="${SEQ_DEVNET_STATE:-$here/.devnet}"
 anvil="$here/node_modules/.bin/anvil"
 cast="$here/node_modules/.bin/cast"
 
-log() { printf 'devnet: %s\n' "$*"; }
-die() { printf 'devnet: error: %s\n' "$*" >&2; exit 1; }
+log() { printf '%s: %s\n' "$name" "$*"; }
+die() { printf '%s: error: %s\n' "$name" "$*" >&2; exit 1; }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
 seqd="$root/build/release/node/seqd"
 seqctl="$root/build/release/node/seqctl"
-peer_port_base=27000
-rpc_port_base=27100
+peer_port_base="${SEQ_DEVNET_PEER_PORT_BASE:-27000}"
+rpc_port_base="${SEQ_DEVNET_RPC_PORT_BASE:-27100}"
 # anvil's first funded account (a well-known devnet key): deploys the
 # contracts and owns the Committee.
 deployer_key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
@@ -48,11 +53,12 @@ rpc_args() {
 # the contract addresses (predicted from the deployer's nonce), so that
 # every signature the committee makes is bound to this deployment.
 committee_init() {
-  local n="$1" i gen=() rpc predicted committee inbox
-  rpc="$(cat "$state/rpc")"
+  local n="$1" i gen=() rpc="" predicted committee inbox l1_line=""
+  [ "$with_l1" = 0 ] || rpc="$(cat "$state/rpc")"
   if [ -f "$state/genesis.json" ]; then
     [ "$(devnet_size)" = "$n" ] \
-      || die "deploy/.devnet holds a $(devnet_size)-node committee; run 'deploy/devnet.sh down --clean' first"
+      || die "$state holds a $(devnet_size)-node committee; run '$self down --clean' first"
+    [ "$with_l1" = 0 ] && return
     # Checks that the recorded contracts are still on this L1.
     "$seqctl" l1 deploy --rpc "$rpc" --genesis "$state/genesis.json" --key "$state/deployer.key" \
       --insecure-key >/dev/null || die "the L1 does not hold this devnet's contracts; run 'deploy/devnet.sh down --clean' first"
@@ -64,16 +70,23 @@ committee_init() {
       || die "seqctl keygen failed for node $i"
     gen+=(--key-dir "$state/node$i/keys" --endpoint "tcp://127.0.0.1:$((peer_port_base + i))")
   done
-  (umask 077 && echo "$deployer_key" >"$state/deployer.key")
-  predicted="$("$seqctl" l1 predict --rpc "$rpc" --key "$state/deployer.key" --insecure-key)" \
-    || die "seqctl l1 predict failed"
-  committee="$(awk '$1 == "committee" { print $2 }' <<<"$predicted")"
-  inbox="$(awk '$1 == "inbox" { print $2 }' <<<"$predicted")"
-  "$seqctl" genesis --l2-chain-id 901 --l1-chain-id 31337 --committee-address "$committee" \
-    --inbox-address "$inbox" --out "$state/genesis.json" "${gen[@]}" >/dev/null \
-    || die "seqctl genesis failed"
-  "$seqctl" l1 deploy --rpc "$rpc" --genesis "$state/genesis.json" --key "$state/deployer.key" \
-    --insecure-key >"$state/deploy.log" 2>&1 || die "seqctl l1 deploy failed; see $state/deploy.log"
+  if [ "$with_l1" = 0 ]; then
+    "$seqctl" genesis --l2-chain-id 901 --l1-chain-id 31337 --out "$state/genesis.json" \
+      "${gen[@]}" >/dev/null || die "seqctl genesis failed"
+  else
+    (umask 077 && echo "$deployer_key" >"$state/deployer.key")
+    predicted="$("$seqctl" l1 predict --rpc "$rpc" --key "$state/deployer.key" --insecure-key)" \
+      || die "seqctl l1 predict failed"
+    committee="$(awk '$1 == "committee" { print $2 }' <<<"$predicted")"
+    inbox="$(awk '$1 == "inbox" { print $2 }' <<<"$predicted")"
+    "$seqctl" genesis --l2-chain-id 901 --l1-chain-id 31337 --committee-address "$committee" \
+      --inbox-address "$inbox" --out "$state/genesis.json" "${gen[@]}" >/dev/null \
+      || die "seqctl genesis failed"
+    "$seqctl" l1 deploy --rpc "$rpc" --genesis "$state/genesis.json" --key "$state/deployer.key" \
+      --insecure-key >"$state/deploy.log" 2>&1 || die "seqctl l1 deploy failed; see $state/deploy.log"
+    l1_line="
+  \"l1_rpc\": \"$rpc\","
+  fi
   for ((i = 0; i < n; i++)); do
     cat >"$state/node$i/seqd.json" <<JSON
 {
@@ -82,15 +95,15 @@ committee_init() {
   "genesis": "../genesis.json",
   "key_dir": "keys",
   "insecure_key": true,
-  "rpc_listen": "http://127.0.0.1:$((rpc_port_base + i))",
-  "l1_rpc": "$rpc",
+  "rpc_listen": "http://127.0.0.1:$((rpc_port_base + i))",$l1_line
   "log_level": "info"
 }
 JSON
   done
   echo "$n" >"$state/nodes"
   log "created $n devnet keys (PLAINTEXT, devnet only) and $state/genesis.json"
-  log "deployed Committee $committee and Inbox $inbox (record: $state/l1-deployment.json)"
+  [ "$with_l1" = 0 ] \
+    || log "deployed Committee $committee and Inbox $inbox (record: $state/l1-deployment.json)"
 }
 
 committee_start() {
@@ -130,7 +143,9 @@ cmd_up() {
   log "building (release preset)"
   (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
   mkdir -p "$state"
-  if alive "$state/anvil.pid"; then
+  if [ "$with_l1" = 0 ]; then
+    : # no L1
+  elif alive "$state/anvil.pid"; then
     log "anvil already running (pid $(cat "$state/anvil.pid"))"
   else
     # --state keeps the chain (and the contracts) across down and up.
@@ -155,11 +170,13 @@ cmd_up() {
   log "  curl -s -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_sendPayload\",\"params\":[1,\"0x68656c6c6f\"]}' http://127.0.0.1:$rpc_port_base/"
   log "  curl -s -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_getTransactionStatus\",\"params\":[\"0x<hash>\"]}' http://127.0.0.1:$((rpc_port_base + 1))/"
   log "  tail -f $state/node0/seqd.log"
-  log "  deploy/devnet.sh down [--clean]"
+  log "  $self down [--clean]"
 }
 
 cmd_status() {
-  if alive "$state/anvil.pid"; then
+  if [ "$with_l1" = 0 ]; then
+    log "L1: none (a committee alone)"
+  elif alive "$state/anvil.pid"; then
     local rpc
     rpc="$(cat "$state/rpc")"
     log "L1 anvil: pid $(cat "$state/anvil.pid"), rpc $rpc, chain id $("$cast" chain-id --rpc-url "$rpc"), block $("$cast" block-number --rpc-url "$rpc")"
@@ -210,5 +227,5 @@ case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   status) cmd_status ;;
   down) shift; cmd_down "$@" ;;
-  *) echo "usage: deploy/devnet.sh up [-n N] [--port PORT] | status | down [--clean]" >&2; exit 2 ;;
+  *) echo "usage: $self up [-n N] [--port PORT] | status | down [--clean]" >&2; exit 2 ;;
 esac

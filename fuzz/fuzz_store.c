@@ -12,7 +12,7 @@
 #include "fuzz.h"
 #include "node.h"
 
-#define DECODERS 9u
+#define DECODERS 10u
 
 static const uint8_t kinds[DECODERS] = {
     STORE_KIND_META,     STORE_KIND_SAFETY,    STORE_KIND_BLOCK,
@@ -65,6 +65,10 @@ static size_t round_trip(unsigned which, const uint8_t *in, size_t len)
         store_l1_batch b;
         if ((err = store_l1_batch_decode(&b, in, len)) == SEQ_OK)
             SEQ_ASSERT(store_l1_batch_encode(again, sizeof again, &out, &b) == SEQ_OK);
+    } else if (which == 9) {
+        wire_attestation att;
+        if ((err = store_attestation_decode(&att, in, len)) == SEQ_OK)
+            SEQ_ASSERT(store_attestation_encode(again, sizeof again, &out, &att) == SEQ_OK);
     } else {
         wire_evidence e;
         if ((err = store_evidence_decode(&e, in, len)) == SEQ_OK) {

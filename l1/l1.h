@@ -941,6 +941,87 @@ const char *l1_event_name(l1_event_kind kind);
 /* true for the Inbox's events, false for the Committee's. */
 bool l1_event_from_inbox(l1_event_kind kind);
 
+/* --------------------------------------------------------------- batches */
+
+/* The data of a batch as the Inbox stores it (l1/README.md "Batch data"):
+ * a version byte, then one zstd frame of the payload, which lists the
+ * blocks with their headers and txs. The encoder is deterministic for one
+ * zstd version (fixed level and frame parameters), so the committee's
+ * nodes produce the same bytes and sign one dataHash. */
+
+#define L1_BATCH_VERSION 1u
+/* What the Inbox accepts (MAX_BATCH_BYTES). */
+#define L1_BATCH_DATA_BYTES_MAX (128u << 10)
+/* Decompressed, at most: a decoder refuses more before allocating it. */
+#define L1_BATCH_PAYLOAD_BYTES_MAX (16u << 20)
+#define L1_BATCH_BLOCKS_MAX        65536u
+/* The caps of one block (the wire format's, proto/wire.h). */
+#define L1_BATCH_TX_BYTES_MAX       (128u << 10)
+#define L1_BATCH_BLOCK_TXS_MAX      16384u
+#define L1_BATCH_BLOCK_TX_BYTES_MAX (2u << 20)
+
+typedef struct {
+    seq_block_header header;
+    size_t tx_count;
+    const seq_bytes *txs;
+} l1_batch_block;
+
+typedef struct {
+    size_t block_count;
+    const l1_batch_block *blocks;
+    const seq_hash *hashes; /* l1_block_hash of each block */
+} l1_batch;
+
+/* Bytes one block takes in the payload, and a whole payload of count
+ * blocks: what batch boundaries are measured in (uncompressed, so that
+ * every node draws them alike). */
+size_t l1_batch_block_bytes(const l1_batch_block *b);
+size_t l1_batch_payload_bytes(const l1_batch_block *blocks, size_t count);
+
+/* Batch boundaries (deterministic: every node cuts the committed chain
+ * alike). Given the payload sizes (l1_batch_block_bytes) of the committed
+ * blocks from the batch's first block on, block_bytes[0..count), returns
+ * how many go into the batch: the longest run of at most max_blocks
+ * blocks whose payload stays within max_bytes, and always the first block
+ * (a block larger than max_bytes is a batch of its own). *closed tells
+ * whether that is final: max_blocks reached, max_bytes reached, or the
+ * next block is known and does not fit; otherwise later blocks may still
+ * join and the batch waits. */
+size_t l1_batch_cut(bool *closed, const size_t *block_bytes, size_t count, uint32_t max_blocks,
+                    uint32_t max_bytes);
+
+/* The payload of blocks[0..count) into out[0..out_cap). SEQ_ERR_INVALID_ARG
+ * (no blocks, too many, a tx empty or over a cap), SEQ_ERR_TOO_LARGE
+ * (over L1_BATCH_PAYLOAD_BYTES_MAX), SEQ_ERR_NO_SPACE. The encoder does not
+ * check that the blocks chain; the decoder does. */
+SEQ_MUST_USE seq_err l1_batch_payload_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                             const l1_batch_block *blocks, size_t count);
+/* version || zstd(payload), deterministically. SEQ_ERR_NO_SPACE if it does
+ * not fit out_cap (ZSTD_compressBound(len) + 1 always does),
+ * SEQ_ERR_TOO_LARGE, SEQ_ERR_NO_MEMORY. */
+SEQ_MUST_USE seq_err l1_batch_compress(uint8_t *out, size_t out_cap, size_t *out_len,
+                                       const uint8_t *payload, size_t payload_len);
+
+/* The payload of batch data: SEQ_ERR_BAD_VERSION (another first byte),
+ * SEQ_ERR_MALFORMED (not exactly one zstd frame with a declared size, or
+ * it does not decompress to that size), SEQ_ERR_TOO_LARGE (declares more
+ * than L1_BATCH_PAYLOAD_BYTES_MAX), SEQ_ERR_NO_SPACE (out_cap smaller than
+ * declared). */
+SEQ_MUST_USE seq_err l1_batch_decompress(uint8_t *out, size_t out_cap, size_t *out_len,
+                                         const uint8_t *data, size_t data_len);
+/* Parses a payload strictly and checks it is one chain segment: 1 to
+ * L1_BATCH_BLOCKS_MAX blocks of one L2 chain at consecutive heights >= 1,
+ * each block's parent hash the previous block's hash, each tx root the
+ * Merkle root of its txs, every cap kept, nothing left over. The tx
+ * pointers borrow in; the block and hash arrays come from arena
+ * (SEQ_ERR_NO_SPACE if it is too small). SEQ_ERR_MALFORMED otherwise;
+ * *out zeroed on failure. */
+SEQ_MUST_USE seq_err l1_batch_payload_decode(l1_batch *out, seq_arena *arena, const uint8_t *in,
+                                             size_t len);
+/* l1_batch_decompress into arena, then l1_batch_payload_decode. */
+SEQ_MUST_USE seq_err l1_batch_decode(l1_batch *out, seq_arena *arena, const uint8_t *data,
+                                     size_t data_len);
+
 /* ------------------------------------------------------------ deployment */
 
 /* Deploys Committee, then Inbox(committee), from one funded L1 account,

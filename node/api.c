@@ -1,7 +1,7 @@
 /* api.c — the node's HTTP API on nng's HTTP server: GET /health, GET
  * /metrics (Prometheus text, metrics.c) and JSON-RPC 2.0 on POST / (single requests and batches):
  * eth_sendRawTransaction, seq_sendPayload, seq_getTransactionStatus, seq_getBlockByHeight,
- * seq_status. Callbacks run on nng's threads; they read the runtime's status
+ * seq_status, seq_getEvidence. Callbacks run on nng's threads; they read the runtime's status
  * snapshot and the store and submit to the txpool, never touching the
  * consensus core. */
 #include "internal.h"
@@ -33,8 +33,8 @@ struct node_api {
 
 static json_t *json_hex(const uint8_t *bytes, size_t len)
 {
-    char text[2 + 2 * SEQ_HASH_BYTES + 1];
-    SEQ_ASSERT(len <= SEQ_HASH_BYTES);
+    char text[2 + 2 * SEQ_SIG_BYTES + 1];
+    SEQ_ASSERT(len <= SEQ_SIG_BYTES);
     node_config_hex(text, 2 + 2 * len + 1, bytes, len);
     return json_string(text);
 }
@@ -123,6 +123,37 @@ static json_t *l1_json(const node_l1link_status *l, uint64_t now_ms)
         json_u64(l->failures_consecutive), "reorgs", json_u64(l->reorgs), "lastOkAgoMs",
         l->last_ok_ms > 0 ? json_u64(now_ms - SEQ_MIN(l->last_ok_ms, now_ms)) : json_null(),
         "events", events, "lastBatch", batch, "inboxStatus", inbox, "lastError", l->last_error);
+}
+
+/* Per committee member: committed blocks proposed and leader slots missed
+ * since this node started. */
+static json_t *status_validators(const node_status *s)
+{
+    json_t *list = json_array();
+    size_t n = SEQ_MIN(s->committee_size, (size_t)CONS_VALIDATORS_MAX);
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        const node_validator_status *v = &s->validators[i];
+        json_array_append_new(list, json_pack("{s:I,s:o,s:o,s:o}", "index", (json_int_t)i,
+                                              "address", json_addr(&v->address),
+                                              "proposedCommitted", json_u64(v->proposed_committed),
+                                              "slotsMissed", json_u64(v->slots_missed)));
+    }
+    return list;
+}
+
+/* The figures of the commits this node applied: per validator, since
+ * which view, when the last one was, and the latency's count and sum. */
+static void status_commits(json_t *status, const node_status *s)
+{
+    if (status == NULL)
+        return;
+    json_object_set_new(status, "validators", status_validators(s));
+    json_object_set_new(status, "slotsFromView", json_u64(s->slots_from_view));
+    json_object_set_new(status, "lastCommitMs",
+                        s->last_commit_ms > 0 ? json_u64(s->last_commit_ms) : json_null());
+    json_object_set_new(status, "commitLatencyMs",
+                        json_pack("{s:o,s:o}", "count", json_u64(s->commit_latency.count), "sum",
+                                  json_u64(s->commit_latency.sum_ms)));
 }
 
 static json_t *status_json(const node_status *s)
@@ -407,6 +438,140 @@ static json_t *tx_status(const node_rpc *rpc, json_t *id, json_t *params)
     return reply;
 }
 
+/* ------------------------------------------------------------ evidence */
+
+static const char *evidence_kind_name(wire_evidence_kind kind)
+{
+    switch (kind) {
+    case WIRE_EVIDENCE_PROPOSAL:
+        return "proposal";
+    case WIRE_EVIDENCE_VOTE:
+        return "vote";
+    case WIRE_EVIDENCE_TIMEOUT:
+        return "timeout";
+    case WIRE_EVIDENCE_ATTESTATION:
+        return "attestation";
+    }
+    return "unknown";
+}
+
+static json_t *block_statement_json(const wire_block_statement *s)
+{
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "l2ChainId", json_u64(s->stmt.l2_chain_id), "view",
+                     json_u64(s->stmt.view), "height", json_u64(s->stmt.height), "blockHash",
+                     json_hex(s->stmt.block_hash.b, SEQ_HASH_BYTES), "signature",
+                     json_hex(s->sig.b, SEQ_SIG_BYTES));
+}
+
+static json_t *timeout_statement_json(const wire_timeout_statement *s)
+{
+    return json_pack("{s:o,s:o,s:o,s:o}", "l2ChainId", json_u64(s->stmt.l2_chain_id), "view",
+                     json_u64(s->stmt.view), "highQcView", json_u64(s->stmt.high_qc_view),
+                     "signature", json_hex(s->sig.b, SEQ_SIG_BYTES));
+}
+
+static json_t *attestation_json(const wire_attestation *s)
+{
+    const seq_attestation_stmt *t = &s->stmt;
+    return json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "l2ChainId", json_u64(t->l2_chain_id), "index",
+        json_u64(t->index), "prevBatchHash", json_hex(t->prev_batch_hash.b, SEQ_HASH_BYTES),
+        "dataHash", json_hex(t->data_hash.b, SEQ_HASH_BYTES), "firstHeight",
+        json_u64(t->first_height), "lastHeight", json_u64(t->last_height), "forcedCursor",
+        json_u64(t->forced_cursor), "signature", json_hex(s->sig.b, SEQ_SIG_BYTES));
+}
+
+/* The signer of e (both statements share it: the store checked). */
+static const seq_addr *evidence_signer(const wire_evidence *e)
+{
+    if (e->kind == WIRE_EVIDENCE_TIMEOUT)
+        return &e->u.timeout.a.signer;
+    if (e->kind == WIRE_EVIDENCE_ATTESTATION)
+        return &e->u.attestation.a.signer;
+    return &e->u.block.a.signer;
+}
+
+/* {kind, validator, view | batchIndex, a, b}. */
+static json_t *evidence_json(const wire_evidence *e)
+{
+    json_t *a, *b, *out;
+    if (e->kind == WIRE_EVIDENCE_TIMEOUT) {
+        a = timeout_statement_json(&e->u.timeout.a);
+        b = timeout_statement_json(&e->u.timeout.b);
+    } else if (e->kind == WIRE_EVIDENCE_ATTESTATION) {
+        a = attestation_json(&e->u.attestation.a);
+        b = attestation_json(&e->u.attestation.b);
+    } else {
+        a = block_statement_json(&e->u.block.a);
+        b = block_statement_json(&e->u.block.b);
+    }
+    out = json_pack("{s:s,s:o,s:o,s:o}", "kind", evidence_kind_name(e->kind), "validator",
+                    json_addr(evidence_signer(e)), "a", a, "b", b);
+    if (out == NULL)
+        return NULL;
+    if (e->kind == WIRE_EVIDENCE_ATTESTATION)
+        json_object_set_new(out, "batchIndex", json_u64(e->u.attestation.a.stmt.index));
+    else if (e->kind == WIRE_EVIDENCE_TIMEOUT)
+        json_object_set_new(out, "view", json_u64(e->u.timeout.a.stmt.view));
+    else
+        json_object_set_new(out, "view", json_u64(e->u.block.a.stmt.view));
+    return out;
+}
+
+typedef struct {
+    json_t *list;
+    bool filtered;
+    seq_addr validator;
+    bool truncated; /* a record past NODE_API_EVIDENCE_MAX matched */
+    bool failed;    /* out of memory */
+} evidence_walk;
+
+static bool evidence_each(void *ctx, const wire_evidence *e)
+{
+    evidence_walk *w = ctx;
+    if (w->filtered && !seq_addr_equal(evidence_signer(e), &w->validator))
+        return true;
+    if (json_array_size(w->list) == NODE_API_EVIDENCE_MAX) {
+        w->truncated = true;
+        return false;
+    }
+    json_t *item = evidence_json(e);
+    if (item == NULL || json_array_append_new(w->list, item) != 0) {
+        w->failed = true;
+        return false;
+    }
+    return true;
+}
+
+/* seq_getEvidence [validator?]: the stored evidence in store order (kind,
+ * validator, view), at most NODE_API_EVIDENCE_MAX records. */
+static json_t *get_evidence(const node_rpc *rpc, json_t *id, json_t *params)
+{
+    evidence_walk w = {0};
+    size_t n = json_array_size(params);
+    json_t *filter = json_array_get(params, 0);
+    if ((params != NULL && !json_is_array(params)) || n > 1 ||
+        (n == 1 && !json_is_null(filter) &&
+         (!json_is_string(filter) ||
+          node_config_addr_parse(&w.validator, json_string_value(filter)) != SEQ_OK)))
+        return rpc_error(id, API_INVALID_PARAMS,
+                         "seq_getEvidence takes [] or [validator] (a 0x address)");
+    w.filtered = n == 1 && !json_is_null(filter);
+    w.list = json_array();
+    if (w.list == NULL)
+        return rpc_error(id, API_INTERNAL_ERROR, "out of memory");
+    seq_err err = store_evidence_each(rpc->store, evidence_each, &w);
+    if (w.failed || (err != SEQ_OK && err != SEQ_ERR_CORRUPT)) {
+        json_decref(w.list);
+        return rpc_error(id, API_INTERNAL_ERROR, w.failed ? "out of memory" : seq_strerror(err));
+    }
+    /* A corrupt record is logged and skipped by the store; the rest is
+     * still worth answering, and the reply says so. */
+    return rpc_result(id, json_pack("{s:o,s:b,s:I,s:b}", "evidence", w.list, "truncated",
+                                    w.truncated, "limit", (json_int_t)NODE_API_EVIDENCE_MAX,
+                                    "corruptSkipped", err == SEQ_ERR_CORRUPT));
+}
+
 static json_t *rpc_dispatch(const node_rpc *rpc, json_t *id, const char *method, json_t *params)
 {
     if (strcmp(method, "eth_sendRawTransaction") == 0)
@@ -415,6 +580,8 @@ static json_t *rpc_dispatch(const node_rpc *rpc, json_t *id, const char *method,
         return send_payload(rpc, id, params);
     if (strcmp(method, "seq_getTransactionStatus") == 0)
         return tx_status(rpc, id, params);
+    if (strcmp(method, "seq_getEvidence") == 0)
+        return get_evidence(rpc, id, params);
     if (strcmp(method, "seq_status") == 0) {
         if (params != NULL && json_array_size(params) + json_object_size(params) != 0)
             return rpc_error(id, API_INVALID_PARAMS, "seq_status takes no parameters");
@@ -422,7 +589,9 @@ static json_t *rpc_dispatch(const node_rpc *rpc, json_t *id, const char *method,
         if (s == NULL)
             return rpc_error(id, API_INTERNAL_ERROR, "out of memory");
         rpc->status(rpc->status_ctx, s);
-        json_t *reply = rpc_result(id, status_json(s));
+        json_t *status = status_json(s);
+        status_commits(status, s);
+        json_t *reply = rpc_result(id, status);
         free(s);
         return reply;
     }

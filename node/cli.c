@@ -695,7 +695,9 @@ static void seqctl_usage(FILE *f)
           "  submit        submit a signed tx or an opaque payload to a node\n"
           "  tx            show a tx's status (pending, soft-confirmed, posted, final)\n"
           "  block         show a committed block by height\n"
+          "  evidence      list the equivocation evidence a node stores (evidence list)\n"
           "  l1            deploy the L1 contracts of a genesis (l1 deploy, l1 predict)\n"
+          "  batch         decode batch data as the Inbox stores it (batch decode)\n"
           "  version       print the version and linked library versions\n"
           "  help          print this help\n"
           "\n"
@@ -741,7 +743,9 @@ int node_seqctl_main(int argc, char **argv, FILE *out, FILE *err)
         {"submit", node_seqctl_submit, node_seqctl_submit_usage},
         {"tx", node_seqctl_tx, node_seqctl_tx_usage},
         {"block", node_seqctl_block, node_seqctl_block_usage},
+        {"evidence", node_seqctl_evidence, node_seqctl_evidence_usage},
         {"l1", node_seqctl_l1, node_seqctl_l1_usage},
+        {"batch", node_seqctl_batch, node_seqctl_batch_usage},
     };
     for (size_t i = 0; i < SEQ_ARRAY_LEN(commands); i++) {
         if (strcmp(cmd, commands[i].name) != 0)

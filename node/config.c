@@ -480,9 +480,23 @@ static seq_err config_from_json(node_config *c, const node_config_json *j, const
                                 const char *base_dir)
 {
     static const char *const names[] = {
-        "version",        "data_dir",     "genesis",       "key_dir",    "passphrase_file",
-        "passphrase_env", "insecure_key", "listen",        "rpc_listen", "l1_rpc",
-        "log_level",      "log_format",   "l1_deployment", "l1_poll_ms",
+        "version",
+        "data_dir",
+        "genesis",
+        "key_dir",
+        "passphrase_file",
+        "passphrase_env",
+        "insecure_key",
+        "listen",
+        "rpc_listen",
+        "l1_rpc",
+        "log_level",
+        "log_format",
+        "l1_deployment",
+        "l1_poll_ms",
+        "mempool_txs_max",
+        "mempool_bytes_max",
+        "mempool_sender_txs_max",
     };
     uint32_t version = 0;
     seq_err err = node_config_json_members(j, root, "", names, SEQ_ARRAY_LEN(names));
@@ -497,6 +511,19 @@ static seq_err config_from_json(node_config *c, const node_config_json *j, const
     if (err == SEQ_OK && json_object_get(root, "l1_poll_ms") != NULL)
         err = node_config_json_u32(j, &c->l1_poll_ms, root, "", "l1_poll_ms",
                                    NODE_CONFIG_L1_POLL_MS_MIN, NODE_CONFIG_L1_POLL_MS_MAX);
+    const struct {
+        const char *name;
+        uint32_t *dst, min, max;
+    } caps[] = {
+        {"mempool_txs_max", &c->mempool_txs_max, 1, MEMPOOL_POOL_TXS_MAX},
+        {"mempool_bytes_max", &c->mempool_bytes_max, MEMPOOL_TX_BYTES_MAX, MEMPOOL_POOL_BYTES_MAX},
+        {"mempool_sender_txs_max", &c->mempool_sender_txs_max, 1, MEMPOOL_SENDER_TXS_MAX},
+    };
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(caps) && err == SEQ_OK; i++) {
+        if (json_object_get(root, caps[i].name) != NULL)
+            err = node_config_json_u32(j, caps[i].dst, root, "", caps[i].name, caps[i].min,
+                                       caps[i].max);
+    }
     for (size_t i = 0; i < SEQ_ARRAY_LEN(CONFIG_FIELDS) && err == SEQ_OK; i++) {
         const char *value = NULL;
         err = node_config_json_string(j, &value, root, "", CONFIG_FIELDS[i].name, true);

@@ -63,7 +63,9 @@ struct store {
     MDB_env *env;
     MDB_dbi dbis[STORE_DBI_COUNT_];
     int lock_fd; /* flock'd store.lock in the directory; -1 when not held */
-    /* store_apply's scratch: one encoded record (STORE_RECORD_BYTES_MAX). */
+    /* One encoded record (STORE_RECORD_BYTES_MAX), written only inside a
+     * write transaction: LMDB's writer lock keeps its users (the loop's
+     * store_apply, the L1 link's store_l1_apply and attestations) apart. */
     uint8_t *record;
     cons_safety safety_stored;      /* store_apply's copy of the stored safety state */
     node_tx_hashes_fn tx_hashes_fn; /* NULL: store_apply hashes the txs */
@@ -501,6 +503,14 @@ typedef void (*node_rpc_status_fn)(void *ctx, node_status *out);
  * hashes, about 1.1 MB for WIRE_BLOCK_TXS_MAX. */
 #define NODE_API_REPLY_BYTES_MAX (16u << 20)
 
+/* seq_getEvidence returns at most this many records (the first in store
+ * order, "truncated": true when more match); one record is under 1 KiB of
+ * JSON. The store keeps one record per (kind, validator, view), so a
+ * validator equivocating in many views can fill it. */
+#define NODE_API_EVIDENCE_MAX 256u
+_Static_assert(NODE_API_EVIDENCE_MAX * 1024u < NODE_API_REPLY_BYTES_MAX,
+               "one evidence reply fits a batch's reply budget");
+
 typedef struct {
     node_rpc_status_fn status; /* seq_status's snapshot: node_runtime_status in seqd */
     void *status_ctx;
@@ -547,6 +557,13 @@ int node_seqctl_tx(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_tx_usage(FILE *f);
 int node_seqctl_block(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_block_usage(FILE *f);
+/* seqctl evidence list (ctl_query.c): arguments, output and exit codes as
+ * node_seqctl_main. */
+int node_seqctl_evidence(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_evidence_usage(FILE *f);
+/* seqctl batch decode (ctl_batch.c). */
+int node_seqctl_batch(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_batch_usage(FILE *f);
 
 /* seqctl l1 deploy / predict (ctl_l1.c); the deployment record is in node.h. */
 /* The parameters of r's deployment, as l1_deploy_check verifies them. */

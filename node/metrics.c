@@ -60,6 +60,62 @@ static void addr_hex(char out[2 * SEQ_ADDR_BYTES + 3], const seq_addr *a)
     SEQ_ASSERT(err == SEQ_OK);
 }
 
+/* ms as decimal seconds without trailing zeros: 2500 -> "2.5", 1 ->
+ * "0.001", 3000 -> "3". */
+static void seconds_text(char out[32], uint64_t ms)
+{
+    int n = snprintf(out, 32, "%" PRIu64 ".%03" PRIu64, ms / 1000u, ms % 1000u);
+    SEQ_ASSERT(n > 0 && n < 32);
+    while (out[n - 1] == '0')
+        out[--n] = '\0';
+    if (out[n - 1] == '.')
+        out[n - 1] = '\0';
+}
+
+/* ------------------------------------------------------ commit accounting */
+
+static const uint64_t latency_bounds_ms[NODE_COMMIT_LATENCY_BUCKETS] = {
+    1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+};
+
+uint64_t node_commit_latency_bound_ms(size_t i)
+{
+    SEQ_ASSERT(i < NODE_COMMIT_LATENCY_BUCKETS);
+    return latency_bounds_ms[i];
+}
+
+void node_commit_latency_observe(node_commit_latency *h, uint64_t latency_ms)
+{
+    SEQ_ASSERT(h != NULL);
+    size_t i = 0;
+    while (i < NODE_COMMIT_LATENCY_BUCKETS && latency_ms > latency_bounds_ms[i])
+        i++;
+    h->buckets[i]++;
+    h->count++;
+    h->sum_ms += latency_ms;
+}
+
+void node_validators_commit(node_validator_status *v, const cons_committee *c, uint64_t view_prev,
+                            uint64_t view, const seq_addr *proposer)
+{
+    SEQ_ASSERT(v != NULL && c != NULL && proposer != NULL);
+    SEQ_ASSERT(c->count > 0 && c->count <= CONS_VALIDATORS_MAX && c->weight_total > 0);
+    size_t index = 0;
+    if (cons_committee_find(c, &index, proposer))
+        v[index].proposed_committed++;
+    if (view <= view_prev + 1 || view_prev == UINT64_MAX)
+        return;
+    /* Views view_prev+1 .. view-1. Every weight_total consecutive views
+     * give each member exactly its weight in slots, so whole rounds are
+     * counted at once and only the rest view by view. */
+    uint64_t gap = view - view_prev - 1;
+    uint64_t rounds = gap / c->weight_total;
+    for (size_t i = 0; rounds > 0 && i < c->count; i++)
+        v[i].slots_missed += rounds * c->validators[i].weight;
+    for (uint64_t w = view_prev + 1 + rounds * c->weight_total; w < view; w++)
+        v[cons_committee_leader(c, w)].slots_missed++;
+}
+
 static void core_metrics(metrics_out *m, const node_status *s)
 {
     char self[2 * SEQ_ADDR_BYTES + 3];
@@ -104,6 +160,54 @@ static void core_metrics(metrics_out *m, const node_status *s)
          "seq_messages_total{outcome=\"ignored\"} %" PRIu64 "\n",
          s->messages_in, s->messages_invalid, s->messages_ignored);
     counter(m, "sync_served_total", "Sync requests answered.", s->sync_served);
+}
+
+/* Per validator leader slots and the commit clock: what this node saw
+ * commit since it started. */
+static void commit_metrics(metrics_out *m, const node_status *s)
+{
+    size_t n = SEQ_MIN(s->committee_size, (size_t)CONS_VALIDATORS_MAX);
+    gauge(m, "leader_slots_from_view",
+          "Leader slots are counted for views above this one (the tip's view at start).",
+          s->slots_from_view);
+    static const struct {
+        const char *name, *help;
+    } f[] = {
+        {"leader_slots_missed_total",
+         "Views the validator led that the committed chain skips, since start."},
+        {"blocks_proposed_committed_total",
+         "Committed blocks the validator proposed, since start."},
+    };
+    for (size_t k = 0; k < SEQ_ARRAY_LEN(f); k++) {
+        family(m, f[k].name, "counter", f[k].help);
+        for (size_t i = 0; i < n; i++) {
+            const node_validator_status *v = &s->validators[i];
+            char a[2 * SEQ_ADDR_BYTES + 3];
+            addr_hex(a, &v->address);
+            emit(m, "seq_%s{validator=\"%s\"} %" PRIu64 "\n", f[k].name, a,
+                 k == 0 ? v->slots_missed : v->proposed_committed);
+        }
+    }
+    const node_commit_latency *h = &s->commit_latency;
+    family(m, "commit_latency_seconds", "histogram",
+           "Local wall clock at commit minus the block's timestamp (includes clock skew).");
+    uint64_t cumulative = 0;
+    char text[32];
+    for (size_t i = 0; i < NODE_COMMIT_LATENCY_BUCKETS; i++) {
+        cumulative += h->buckets[i];
+        seconds_text(text, latency_bounds_ms[i]);
+        emit(m, "seq_commit_latency_seconds_bucket{le=\"%s\"} %" PRIu64 "\n", text, cumulative);
+    }
+    seconds_text(text, h->sum_ms);
+    emit(m,
+         "seq_commit_latency_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+         "seq_commit_latency_seconds_sum %s\n"
+         "seq_commit_latency_seconds_count %" PRIu64 "\n",
+         h->count, text, h->count);
+    family(m, "last_commit_timestamp_seconds", "gauge",
+           "Wall clock (Unix time) of the last commit; 0 before the first since start.");
+    seconds_text(text, s->last_commit_ms);
+    emit(m, "seq_last_commit_timestamp_seconds %s\n", text);
 }
 
 static void peer_metrics(metrics_out *m, const node_status *s)
@@ -207,6 +311,7 @@ seq_err node_metrics_render(char *out, size_t cap, size_t *len, const node_statu
     SEQ_ASSERT(cap > 0);
     metrics_out m = {.out = out, .cap = cap};
     core_metrics(&m, s);
+    commit_metrics(&m, s);
     peer_metrics(&m, s);
     pool_metrics(&m, s);
     l1_metrics(&m, s, now_ms);

@@ -130,15 +130,16 @@ _Static_assert(STORE_TX_INDEX_IDLE_BLOCKS < STORE_TX_PENDING_BLOCKS_MAX,
  * integers are big-endian. */
 #define STORE_CHECKSUM_BYTES 16u
 /* Second byte of a record: its kind, readable in a hex dump. */
-#define STORE_KIND_META      'M'
-#define STORE_KIND_SAFETY    'S'
-#define STORE_KIND_BLOCK     'B'
-#define STORE_KIND_QC        'Q'
-#define STORE_KIND_HEIGHT    'H'
-#define STORE_KIND_TX        'T'
-#define STORE_KIND_EVIDENCE  'E'
-#define STORE_KIND_L1_CURSOR 'C'
-#define STORE_KIND_L1_BATCH  'P'
+#define STORE_KIND_META        'M'
+#define STORE_KIND_SAFETY      'S'
+#define STORE_KIND_BLOCK       'B'
+#define STORE_KIND_QC          'Q'
+#define STORE_KIND_HEIGHT      'H'
+#define STORE_KIND_TX          'T'
+#define STORE_KIND_EVIDENCE    'E'
+#define STORE_KIND_L1_CURSOR   'C'
+#define STORE_KIND_L1_BATCH    'P'
+#define STORE_KIND_ATTESTATION 'A'
 
 #define STORE_RECORD_OVERHEAD_BYTES (2u + STORE_CHECKSUM_BYTES)
 #define STORE_HEADER_BYTES          164u /* a seq_block_header, fields in hash order */
@@ -373,6 +374,18 @@ SEQ_MUST_USE seq_err store_l1_get_batch(const store *s, store_l1_batch *out, uin
 /* The batch with the highest index; SEQ_ERR_NOT_FOUND if none. */
 SEQ_MUST_USE seq_err store_l1_last_batch(const store *s, store_l1_batch *out);
 
+/* The node's own batch attestations, by batch index, in the `l1`
+ * database: a validator signs BatchAttestation(k) once. store_attestation_put
+ * is its persist-before-send point, like the safety state for votes. */
+
+/* Stores a (first_height <= last_height) durably unless an attestation for
+ * its index is stored already: SEQ_OK if it was stored now or the same one
+ * was there; SEQ_ERR_EXISTS (nothing written, logged) if a different one
+ * is: the caller must not send a. SEQ_ERR_INVALID_ARG, LMDB errors. */
+SEQ_MUST_USE seq_err store_attestation_put(store *s, const wire_attestation *a);
+/* The attestation stored for index; SEQ_ERR_NOT_FOUND if none. */
+SEQ_MUST_USE seq_err store_attestation_get(const store *s, wire_attestation *out, uint64_t index);
+
 /* --------------------------------------------------------- store records */
 
 /* The record codec: pure functions from structs to bytes and back, with no
@@ -440,6 +453,12 @@ SEQ_MUST_USE seq_err store_l1_cursor_decode(uint64_t *number, seq_hash *hash, co
 SEQ_MUST_USE seq_err store_l1_batch_encode(uint8_t *out, size_t out_cap, size_t *out_len,
                                            const store_l1_batch *batch);
 SEQ_MUST_USE seq_err store_l1_batch_decode(store_l1_batch *out, const uint8_t *in, size_t in_len);
+
+/* An own attestation (first_height <= last_height). */
+SEQ_MUST_USE seq_err store_attestation_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                              const wire_attestation *a);
+SEQ_MUST_USE seq_err store_attestation_decode(wire_attestation *out, const uint8_t *in,
+                                              size_t in_len);
 
 /* ---------------------------------------------------------------- txpool */
 
@@ -886,6 +905,10 @@ typedef struct {
     char l1_rpc[NODE_CONFIG_URL_BYTES_MAX];         /* "": no L1 */
     char l1_deployment[NODE_CONFIG_PATH_BYTES_MAX]; /* "": next to the genesis file */
     uint32_t l1_poll_ms;                            /* NODE_CONFIG_L1_POLL_MS_* */
+    /* The pool's caps (mempool_config); 0: the mempool defaults. */
+    uint32_t mempool_txs_max;        /* [1, MEMPOOL_POOL_TXS_MAX] */
+    uint32_t mempool_bytes_max;      /* [MEMPOOL_TX_BYTES_MAX, MEMPOOL_POOL_BYTES_MAX] */
+    uint32_t mempool_sender_txs_max; /* [1, MEMPOOL_SENDER_TXS_MAX] */
     seq_log_level log_level;
     seq_log_format log_format;
 } node_config;
@@ -1305,6 +1328,28 @@ typedef struct {
     uint64_t auth_failures, protocol_errors;
 } node_peer_status;
 
+/* One committee member as this node's commits show it (node/README.md,
+ * "Metrics"), counted since this node started. A slot is a view; the
+ * leader of view w (cons_committee_leader) missed it when the committed
+ * chain skips w: block B at view v committed right after a block at view
+ * u means every view in (u, v) produced no committed block. */
+typedef struct {
+    seq_addr address;
+    uint64_t proposed_committed; /* committed blocks it proposed */
+    uint64_t slots_missed;       /* views it led that the committed chain skips */
+} node_validator_status;
+
+/* Commit latency: the local wall clock when this node applies a commit
+ * minus the block's timestamp_ms (clamped at 0), so it includes the clock
+ * skew between the proposer and this node. Finite bucket bounds are in
+ * node_commit_latency_bound_ms; the last bucket is +Inf. */
+#define NODE_COMMIT_LATENCY_BUCKETS 13u
+typedef struct {
+    uint64_t buckets[NODE_COMMIT_LATENCY_BUCKETS + 1]; /* per bucket, not cumulative */
+    uint64_t count;
+    uint64_t sum_ms;
+} node_commit_latency;
+
 /* A snapshot of a running node. */
 typedef struct {
     bool running;
@@ -1329,6 +1374,12 @@ typedef struct {
     uint64_t sync_served;      /* sync requests answered */
     uint64_t store_failures;   /* failed durable writes */
     uint64_t txs_committed;    /* txs in blocks committed since start */
+    /* Per committee member (committee order, self included) since start;
+     * views above slots_from_view (the stored tip's view at start) count. */
+    node_validator_status validators[CONS_VALIDATORS_MAX];
+    uint64_t slots_from_view;
+    node_commit_latency commit_latency;
+    uint64_t last_commit_ms; /* wall clock (Unix ms) of the last commit; 0: none since start */
     cons_stats stats;
     node_txpool_stats txpool;
     net_counters net; /* the transport's totals, also of unauthenticated connections */
@@ -1361,6 +1412,22 @@ void node_runtime_stop(node_runtime *rt);
 #define NODE_METRICS_BYTES_MAX (512u << 10)
 SEQ_MUST_USE seq_err node_metrics_render(char *out, size_t cap, size_t *len, const node_status *s,
                                          uint64_t now_ms);
+
+/* The upper bound (ms, inclusive) of commit latency bucket i, for i <
+ * NODE_COMMIT_LATENCY_BUCKETS: 1 ms .. 10 s. */
+uint64_t node_commit_latency_bound_ms(size_t i);
+
+/* Adds one commit of latency_ms to *h. */
+void node_commit_latency_observe(node_commit_latency *h, uint64_t latency_ms);
+
+/* Counts into v (committee order, c->count entries) the commit of a block
+ * at view, proposed by proposer, whose predecessor on the committed chain
+ * was at view_prev: one proposed_committed for proposer (nothing if it is
+ * not a member) and one slots_missed for the leader of every view in
+ * (view_prev, view) (none if view <= view_prev + 1). Work is bounded by
+ * the committee's weight total, whatever the gap. */
+void node_validators_commit(node_validator_status *v, const cons_committee *c, uint64_t view_prev,
+                            uint64_t view, const seq_addr *proposer);
 
 /* Copies the latest snapshot (taken by the loop after each turn). */
 void node_runtime_status(node_runtime *rt, node_status *out);

@@ -59,8 +59,12 @@ struct node_runtime {
     seq_arena sync;         /* STORE_SYNC_ARENA_BYTES: one sync answer */
     seq_arena block;        /* STORE_BLOCK_ARENA_BYTES: one committed block */
     uint64_t gossip_due_ms; /* monotonic; UINT64_MAX if nothing waits */
+    /* The view of the last committed block (the stored tip's at start),
+     * for the leader slots of node_validators_commit. */
+    bool view_committed_known;
+    uint64_t view_committed;
     /* Counters and the snapshot the API reads. */
-    node_status counters; /* loop-owned: only the message counters are used */
+    node_status counters; /* loop-owned: counters and per-validator commit figures */
     nng_mtx *status_mtx;
     node_status *status; /* status_mtx */
     node_status *status_scratch;
@@ -158,6 +162,13 @@ static void apply_commit(node_runtime *rt, const cons_block *c)
     }
     rt->counters.txs_committed += tx_count;
     const seq_block_header *h = &c->block.header;
+    uint64_t now_wall_ms = wall_ms();
+    node_validators_commit(rt->counters.validators, &rt->cons_config.committee, rt->view_committed,
+                           h->view, &h->proposer);
+    rt->view_committed = SEQ_MAX(rt->view_committed, h->view);
+    node_commit_latency_observe(&rt->counters.commit_latency,
+                                now_wall_ms > h->timestamp_ms ? now_wall_ms - h->timestamp_ms : 0);
+    rt->counters.last_commit_ms = now_wall_ms;
     SEQ_LOG(SEQ_LOG_INFO, "commit", SEQ_F_U64("height", h->height),
             SEQ_F_HEX("hash", c->hash.b, SEQ_HASH_BYTES), SEQ_F_U64("view", h->view),
             SEQ_F_U64("txs", tx_count));
@@ -173,6 +184,66 @@ static void log_evidence(const wire_evidence *e)
                                                            : e->u.block.a.stmt.view;
     SEQ_LOG(SEQ_LOG_WARN, "evidence", SEQ_F_U64("kind", (uint64_t)e->kind),
             SEQ_F_HEX("signer", signer->b, SEQ_ADDR_BYTES), SEQ_F_U64("view", view));
+}
+
+/* Diagnostics, at log level debug only: one `event=signed` line per
+ * statement of this validator that an outgoing consensus message carries
+ * (`in=message`: its proposal, vote or timeout; `in=qc` / `in=tc`: its
+ * signature inside a certificate the message carries, which is how the
+ * vote of the next leader, aggregated locally, leaves the process). Logged
+ * after the update's durable commit and before the send, so every
+ * incarnation's log holds each signed statement that could have left the
+ * process; tests/e2e/test_torture.c checks that no two conflict. */
+static void log_signed_block(const char *kind, const char *in, const seq_addr *signer,
+                             uint64_t view, uint64_t height, const seq_hash *hash)
+{
+    SEQ_LOG(SEQ_LOG_DEBUG, "signed", SEQ_F_STR("kind", kind), SEQ_F_STR("in", in),
+            SEQ_F_HEX("signer", signer->b, SEQ_ADDR_BYTES), SEQ_F_U64("view", view),
+            SEQ_F_U64("height", height), SEQ_F_HEX("hash", hash->b, SEQ_HASH_BYTES));
+}
+
+static void log_signed_timeout(const char *in, const seq_addr *signer, uint64_t view,
+                               uint64_t high_qc_view)
+{
+    SEQ_LOG(SEQ_LOG_DEBUG, "signed", SEQ_F_STR("kind", "timeout"), SEQ_F_STR("in", in),
+            SEQ_F_HEX("signer", signer->b, SEQ_ADDR_BYTES), SEQ_F_U64("view", view),
+            SEQ_F_U64("high_qc_view", high_qc_view));
+}
+
+static void log_signed_certs(node_runtime *rt, const wire_qc *qc, const wire_tc *tc)
+{
+    const seq_addr *self = &rt->resolved.keys.pub.validator_address;
+    for (size_t i = 0; qc != NULL && i < qc->sig_count; i++)
+        if (seq_addr_equal(&qc->sigs[i].signer, self))
+            log_signed_block("vote", "qc", self, qc->view, qc->height, &qc->block_hash);
+    for (size_t i = 0; tc != NULL && i < tc->sig_count; i++)
+        if (seq_addr_equal(&tc->sigs[i].signer, self))
+            log_signed_timeout("tc", self, tc->view, tc->sigs[i].high_qc_view);
+}
+
+static void log_signed(node_runtime *rt, const wire_msg *m)
+{
+    if (!seq_log_enabled(SEQ_LOG_DEBUG))
+        return;
+    if (m->type == WIRE_PROPOSAL) {
+        const wire_proposal *p = &m->u.proposal;
+        seq_hash hash;
+        rt->cons_config.ops.block_hash(rt->cons_config.ops.ctx, &hash, &p->block.header);
+        log_signed_block("proposal", "message", &p->block.header.proposer, p->block.header.view,
+                         p->block.header.height, &hash);
+        log_signed_certs(rt, &p->justify, p->has_tc ? &p->tc : NULL);
+    } else if (m->type == WIRE_VOTE) {
+        const wire_block_statement *v = &m->u.vote.vote;
+        log_signed_block("vote", "message", &v->signer, v->stmt.view, v->stmt.height,
+                         &v->stmt.block_hash);
+    } else if (m->type == WIRE_TIMEOUT) {
+        const wire_timeout_statement *t = &m->u.timeout.stmt;
+        log_signed_timeout("message", &t->signer, t->stmt.view, t->stmt.high_qc_view);
+        log_signed_certs(rt, &m->u.timeout.high_qc, NULL);
+    } else if (m->type == WIRE_VIEW_SYNC) {
+        const wire_view_sync *s = &m->u.view_sync;
+        log_signed_certs(rt, s->has_qc ? &s->high_qc : NULL, s->has_tc ? &s->high_tc : NULL);
+    }
 }
 
 /* Keeps the request until the block is due: without transactions a block
@@ -224,8 +295,10 @@ static bool apply_update(node_runtime *rt, const cons_update *u)
             seq_addr_equal(&h->proposer, &rt->resolved.keys.pub.validator_address))
             rt->payload_proposed = true;
     }
-    for (size_t i = 0; i < u->message_count; i++)
+    for (size_t i = 0; i < u->message_count; i++) {
+        log_signed(rt, &u->messages[i].msg);
         send_msg(rt, u->messages[i].to, &u->messages[i].msg);
+    }
     /* Fetches go through the local queue: the own store answers first
      * (drain_local), and only a fetch it cannot answer goes to the peer. */
     for (size_t i = 0; i < u->fetch_count; i++)
@@ -372,6 +445,13 @@ static seq_err core_start(node_runtime *rt)
         goto free_buffers;
     SEQ_LOG(SEQ_LOG_INFO, "core_started", SEQ_F_U64("height", has_tip ? tip->height : 0),
             SEQ_F_U64("view", cons_view(rt->core)), SEQ_F_BOOL("restart", has_safety));
+    if (!rt->view_committed_known) { /* the first start: leader slots count from the tip */
+        rt->view_committed_known = true;
+        rt->view_committed = has_tip ? tip->header.view : 0;
+        rt->counters.slots_from_view = rt->view_committed;
+        for (size_t i = 0; i < rt->cons_config.committee.count; i++)
+            rt->counters.validators[i].address = rt->cons_config.committee.validators[i].addr;
+    }
     rt->local_count = 0;
     rt->payload_pending = false;
     uint64_t now_ms = monotonic_ms();
@@ -700,6 +780,13 @@ static seq_err txpool_setup(node_runtime *rt, node_diag *why)
     mempool_config_default(&mc, g->l2_chain_id);
     mc.policy = g->mempool.ordering;
     mc.gossip_delay_ms = NODE_RUNTIME_GOSSIP_DELAY_MS;
+    const node_config *c = &rt->resolved.config; /* caps checked by node_config_load */
+    if (c->mempool_txs_max > 0)
+        mc.pool_txs_max = c->mempool_txs_max;
+    if (c->mempool_bytes_max > 0)
+        mc.pool_bytes_max = c->mempool_bytes_max;
+    if (c->mempool_sender_txs_max > 0)
+        mc.sender_txs_max = c->mempool_sender_txs_max;
     randombytes_buf(&mc.hash_seed, sizeof mc.hash_seed);
     seq_err err = node_txpool_new(&rt->txpool, &mc, rt->store, runtime_wake, rt);
     if (err != SEQ_OK)

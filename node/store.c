@@ -1607,13 +1607,42 @@ static size_t sync_bytes(const store_block_view *v, const wire_qc *qc)
  * *budget bytes and the arena. SEQ_ERR_NOT_FOUND when it cannot be added
  * (missing, corrupt and logged, or too big); SEQ_ERR_NO_SPACE when the
  * arena is exhausted; LMDB errors. */
+/* A QC of the safety state that certifies hash (copied into arena), for a
+ * block whose own QC was never stored: a replica can learn a QC, persist
+ * it as its highQc and crash before the block arrives with it, and the
+ * QC's former leader may never have had the block. Without this, such a
+ * block is fetched forever and served by no one. */
+static seq_err qc_from_safety(const store *s, MDB_txn *txn, wire_qc *out, seq_arena *arena,
+                              const seq_hash *hash)
+{
+    cons_safety *safety = seq_arena_alloc(arena, sizeof *safety);
+    if (safety == NULL)
+        return SEQ_ERR_NOT_FOUND;
+    seq_err err = safety_read(s, txn, safety);
+    if (err != SEQ_OK)
+        return SEQ_ERR_NOT_FOUND;
+    const cons_qc *q = seq_hash_equal(&safety->high_qc.block_hash, hash)      ? &safety->high_qc
+                       : seq_hash_equal(&safety->timeout_qc.block_hash, hash) ? &safety->timeout_qc
+                                                                              : NULL;
+    if (q == NULL || q->sig_count == 0)
+        return SEQ_ERR_NOT_FOUND;
+    *out = (wire_qc){.view = q->view,
+                     .height = q->height,
+                     .block_hash = q->block_hash,
+                     .sig_count = q->sig_count,
+                     .sigs = q->sigs}; /* in the arena, with the copy above */
+    return SEQ_OK;
+}
+
 static seq_err sync_add(const store *s, MDB_txn *txn, wire_certified_block *out, seq_arena *arena,
-                        size_t *budget, const seq_hash *hash)
+                        size_t *budget, const seq_hash *hash, bool safety_qc)
 {
     store_block_view v;
     seq_err err = block_view_read(s, txn, &v, hash);
     if (err == SEQ_OK)
         err = qc_read(s, txn, &out->qc, arena, hash);
+    if (err == SEQ_ERR_NOT_FOUND && safety_qc)
+        err = qc_from_safety(s, txn, &out->qc, arena, hash);
     if (err == SEQ_ERR_CORRUPT)
         return SEQ_ERR_NOT_FOUND; /* logged; served as absent */
     if (err != SEQ_OK)
@@ -1643,7 +1672,7 @@ static seq_err sync_range(const store *s, MDB_txn *txn, wire_sync_response *out,
         seq_hash hash;
         seq_err err = hash_at_read(s, txn, &hash, request->from_height + i);
         if (err == SEQ_OK)
-            err = sync_add(s, txn, &blocks[out->count], arena, &budget, &hash);
+            err = sync_add(s, txn, &blocks[out->count], arena, &budget, &hash, false);
         if (err == SEQ_ERR_NOT_FOUND || err == SEQ_ERR_CORRUPT)
             break;
         if (err == SEQ_ERR_NO_SPACE && out->count > 0)
@@ -1674,7 +1703,7 @@ seq_err store_sync_answer(const store *s, wire_sync_response *out, seq_arena *ar
         err = sync_range(s, txn, out, arena, blocks, request);
     } else if (!seq_hash_is_zero(&request->block_hash)) {
         size_t budget = STORE_SYNC_RESPONSE_BYTES_MAX;
-        err = sync_add(s, txn, &blocks[0], arena, &budget, &request->block_hash);
+        err = sync_add(s, txn, &blocks[0], arena, &budget, &request->block_hash, true);
         out->count = err == SEQ_OK ? 1 : 0;
         if (err == SEQ_ERR_NOT_FOUND)
             err = SEQ_OK;
@@ -1690,15 +1719,22 @@ zero_out:
 
 /* ------------------------------------------------------------------- L1 */
 
-/* Keys of the l1 database: "cursor", and 'b' || index (u64 big-endian) for
- * the batches, so LMDB's order is the index order. */
+/* Keys of the l1 database: "cursor"; a kind letter || index (u64
+ * big-endian), so LMDB's order is the index order: 'b' for the batches on
+ * L1, 'a' for the node's own attestations. */
 static const char l1_cursor_key[] = "cursor";
-#define L1_BATCH_KEY_BYTES 9u
+#define L1_INDEX_KEY_BYTES 9u
+#define L1_BATCH_KEY_BYTES L1_INDEX_KEY_BYTES
+
+static void l1_index_key(uint8_t out[L1_INDEX_KEY_BYTES], uint8_t kind, uint64_t index)
+{
+    out[0] = kind;
+    store_u64_be(out + 1, index);
+}
 
 static void l1_batch_key(uint8_t out[L1_BATCH_KEY_BYTES], uint64_t index)
 {
-    out[0] = 'b';
-    store_u64_be(out + 1, index);
+    l1_index_key(out, 'b', index);
 }
 
 static seq_err l1_batch_read(const store *s, MDB_txn *txn, store_l1_batch *out, uint64_t index)
@@ -1866,6 +1902,94 @@ seq_err store_l1_last_batch(const store *s, store_l1_batch *out)
         err = SEQ_ERR_NOT_FOUND;
     if (err == SEQ_OK)
         err = l1_batch_read(s, txn, out, index);
+    mdb_txn_abort(txn);
+    if (err != SEQ_OK)
+        memset(out, 0, sizeof *out);
+    return err;
+}
+
+/* ----------------------------------------------------- own attestations */
+
+#define ATTESTATION_KEY_BYTES L1_INDEX_KEY_BYTES
+
+static void attestation_key(uint8_t out[ATTESTATION_KEY_BYTES], uint64_t index)
+{
+    l1_index_key(out, 'a', index);
+}
+
+static seq_err attestation_read(const store *s, MDB_txn *txn, wire_attestation *out, uint64_t index)
+{
+    uint8_t key[ATTESTATION_KEY_BYTES];
+    attestation_key(key, index);
+    MDB_val v;
+    seq_err err = get_raw(s, txn, STORE_DBI_L1, key, sizeof key, &v);
+    if (err == SEQ_OK &&
+        (store_attestation_decode(out, v.mv_data, v.mv_size) != SEQ_OK || out->stmt.index != index))
+        err = corrupt(STORE_DBI_L1, key, sizeof key, v.mv_size);
+    return err;
+}
+
+static bool attestations_equal(const wire_attestation *a, const wire_attestation *b)
+{
+    const seq_attestation_stmt *x = &a->stmt, *y = &b->stmt;
+    return x->l2_chain_id == y->l2_chain_id && x->index == y->index &&
+           seq_hash_equal(&x->prev_batch_hash, &y->prev_batch_hash) &&
+           seq_hash_equal(&x->data_hash, &y->data_hash) && x->first_height == y->first_height &&
+           x->last_height == y->last_height && x->forced_cursor == y->forced_cursor &&
+           seq_addr_equal(&a->signer, &b->signer) && memcmp(a->sig.b, b->sig.b, SEQ_SIG_BYTES) == 0;
+}
+
+seq_err store_attestation_put(store *s, const wire_attestation *a)
+{
+    SEQ_ASSERT(s != NULL && a != NULL);
+    if (a->stmt.first_height > a->stmt.last_height)
+        return refuse("attestation breaks a record rule", SEQ_ERR_INVALID_ARG);
+    /* s->record is written inside the write transaction only: LMDB's writer
+     * lock keeps the loop's store_apply and the L1 thread apart. */
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "txn_begin");
+    wire_attestation stored;
+    seq_err err = attestation_read(s, txn, &stored, a->stmt.index);
+    if (err == SEQ_OK) {
+        mdb_txn_abort(txn);
+        if (attestations_equal(&stored, a))
+            return SEQ_OK;
+        SEQ_LOG(SEQ_LOG_ERROR, "attestation_refused", SEQ_F_U64("index", a->stmt.index),
+                SEQ_F_STR("reason", "another attestation for this index is stored"),
+                SEQ_F_ERR(SEQ_ERR_EXISTS));
+        return SEQ_ERR_EXISTS;
+    }
+    if (err != SEQ_ERR_NOT_FOUND) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    uint8_t key[ATTESTATION_KEY_BYTES];
+    attestation_key(key, a->stmt.index);
+    size_t len;
+    err = store_attestation_encode(s->record, STORE_RECORD_BYTES_MAX, &len, a);
+    SEQ_ASSERT(err == SEQ_OK); /* checked above */
+    err = put_record(s, txn, STORE_DBI_L1, key, sizeof key, len, false);
+    if (err != SEQ_OK) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "txn_commit");
+    return SEQ_OK;
+}
+
+seq_err store_attestation_get(const store *s, wire_attestation *out, uint64_t index)
+{
+    SEQ_ASSERT(s != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    err = attestation_read(s, txn, out, index);
     mdb_txn_abort(txn);
     if (err != SEQ_OK)
         memset(out, 0, sizeof *out);

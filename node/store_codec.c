@@ -678,6 +678,31 @@ static void in_signed(rec_in *r, seq_addr *signer, seq_sig *sig)
     in_bytes(r, sig->b, SEQ_SIG_BYTES);
 }
 
+/* A signed BatchAttestation: its fields in EIP-712 order, signer, signature. */
+static void out_attestation(rec_out *w, const wire_attestation *a)
+{
+    out_u64(w, a->stmt.l2_chain_id);
+    out_u64(w, a->stmt.index);
+    out_bytes(w, a->stmt.prev_batch_hash.b, SEQ_HASH_BYTES);
+    out_bytes(w, a->stmt.data_hash.b, SEQ_HASH_BYTES);
+    out_u64(w, a->stmt.first_height);
+    out_u64(w, a->stmt.last_height);
+    out_u64(w, a->stmt.forced_cursor);
+    out_signed(w, &a->signer, &a->sig);
+}
+
+static void in_attestation(rec_in *r, wire_attestation *a)
+{
+    a->stmt.l2_chain_id = in_u64(r);
+    a->stmt.index = in_u64(r);
+    in_bytes(r, a->stmt.prev_batch_hash.b, SEQ_HASH_BYTES);
+    in_bytes(r, a->stmt.data_hash.b, SEQ_HASH_BYTES);
+    a->stmt.first_height = in_u64(r);
+    a->stmt.last_height = in_u64(r);
+    a->stmt.forced_cursor = in_u64(r);
+    in_signed(r, &a->signer, &a->sig);
+}
+
 static void out_statement(rec_out *w, wire_evidence_kind kind, const wire_evidence *e, bool second)
 {
     if (kind == WIRE_EVIDENCE_TIMEOUT) {
@@ -687,15 +712,7 @@ static void out_statement(rec_out *w, wire_evidence_kind kind, const wire_eviden
         out_u64(w, s->stmt.high_qc_view);
         out_signed(w, &s->signer, &s->sig);
     } else if (kind == WIRE_EVIDENCE_ATTESTATION) {
-        const wire_attestation *s = second ? &e->u.attestation.b : &e->u.attestation.a;
-        out_u64(w, s->stmt.l2_chain_id);
-        out_u64(w, s->stmt.index);
-        out_bytes(w, s->stmt.prev_batch_hash.b, SEQ_HASH_BYTES);
-        out_bytes(w, s->stmt.data_hash.b, SEQ_HASH_BYTES);
-        out_u64(w, s->stmt.first_height);
-        out_u64(w, s->stmt.last_height);
-        out_u64(w, s->stmt.forced_cursor);
-        out_signed(w, &s->signer, &s->sig);
+        out_attestation(w, second ? &e->u.attestation.b : &e->u.attestation.a);
     } else {
         const wire_block_statement *s = second ? &e->u.block.b : &e->u.block.a;
         out_u64(w, s->stmt.l2_chain_id);
@@ -715,15 +732,7 @@ static void in_statement(rec_in *r, wire_evidence_kind kind, wire_evidence *e, b
         s->stmt.high_qc_view = in_u64(r);
         in_signed(r, &s->signer, &s->sig);
     } else if (kind == WIRE_EVIDENCE_ATTESTATION) {
-        wire_attestation *s = second ? &e->u.attestation.b : &e->u.attestation.a;
-        s->stmt.l2_chain_id = in_u64(r);
-        s->stmt.index = in_u64(r);
-        in_bytes(r, s->stmt.prev_batch_hash.b, SEQ_HASH_BYTES);
-        in_bytes(r, s->stmt.data_hash.b, SEQ_HASH_BYTES);
-        s->stmt.first_height = in_u64(r);
-        s->stmt.last_height = in_u64(r);
-        s->stmt.forced_cursor = in_u64(r);
-        in_signed(r, &s->signer, &s->sig);
+        in_attestation(r, second ? &e->u.attestation.b : &e->u.attestation.a);
     } else {
         wire_block_statement *s = second ? &e->u.block.b : &e->u.block.a;
         s->stmt.l2_chain_id = in_u64(r);
@@ -879,6 +888,40 @@ seq_err store_l1_batch_decode(store_l1_batch *out, const uint8_t *in, size_t in_
     in_bytes(&r, out->l1_block_hash.b, SEQ_HASH_BYTES);
     in_bytes(&r, out->l1_tx_hash.b, SEQ_HASH_BYTES);
     if (!rec_done(&r) || !l1_batch_valid(out)) {
+        memset(out, 0, sizeof *out);
+        return SEQ_ERR_CORRUPT;
+    }
+    return SEQ_OK;
+}
+
+/* ----------------------------------------------------- own attestations */
+
+seq_err store_attestation_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                 const wire_attestation *a)
+{
+    SEQ_ASSERT(out_len != NULL && a != NULL);
+    *out_len = 0;
+    if (a->stmt.first_height > a->stmt.last_height)
+        return SEQ_ERR_INVALID_ARG;
+    rec_out w;
+    seq_err err =
+        rec_begin(&w, out, out_cap, out_len, STORE_KIND_ATTESTATION, ATTESTATION_STMT_BYTES);
+    if (err != SEQ_OK)
+        return err;
+    out_attestation(&w, a);
+    rec_end(&w, out_len);
+    return SEQ_OK;
+}
+
+seq_err store_attestation_decode(wire_attestation *out, const uint8_t *in, size_t in_len)
+{
+    SEQ_ASSERT(out != NULL);
+    memset(out, 0, sizeof *out);
+    rec_in r;
+    if (rec_open(&r, in, in_len, STORE_KIND_ATTESTATION) != SEQ_OK)
+        return SEQ_ERR_CORRUPT;
+    in_attestation(&r, out);
+    if (!rec_done(&r) || out->stmt.first_height > out->stmt.last_height) {
         memset(out, 0, sizeof *out);
         return SEQ_ERR_CORRUPT;
     }

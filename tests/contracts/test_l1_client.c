@@ -43,7 +43,7 @@
 #define FORCE_FEE_WEI    10000000000000000u
 #define TX_GAS           3000000u
 #define DATA_MAX         512u
-#define SIGS_MAX         6u
+#define SIGS_MAX         8u
 #define CALL_BYTES_MAX   (4u + 12u * 32u + DATA_MAX + SIGS_MAX * SEQ_SIG_BYTES + 64u)
 #define PATH_BYTES       256u
 #define OUT_BYTES        4096u
@@ -310,7 +310,8 @@ static void sign_by(seq_sig *sigs, const batch *b, const size_t *who, size_t n)
 
 static const size_t QUORUM[] = {0, 1, 2}; /* 3 of 4 equal weights */
 
-static void post_ok(const batch *b)
+/* Posts b with a quorum of signatures; returns the L1 tx hash. */
+static seq_hash post_ok(const batch *b)
 {
     seq_sig sigs[3];
     sign_by(sigs, b, QUORUM, 3);
@@ -327,6 +328,7 @@ static void post_ok(const batch *b)
     assert_true(rc.success);
     printf("gas postBatch index=%" PRIu64 " data=%zu signatures=3 gasUsed=%" PRIu64 "\n",
            b->att.index, b->data_len, rc.gas_used);
+    return rc.tx_hash;
 }
 
 static void post_rejected(const batch *b, const seq_sig *sigs, size_t n, const char *error_sig,
@@ -801,12 +803,13 @@ typedef struct {
     char err[OUT_BYTES];
 } outputs;
 
-static int seqctl(outputs *o, const char *const *args)
+/* seqctl COMMAND args..., in process. */
+static int seqctl_run(outputs *o, const char *command, const char *const *args)
 {
     char *argv[32];
     int argc = 0;
     argv[argc++] = (char *)"seqctl";
-    argv[argc++] = (char *)"l1";
+    argv[argc++] = (char *)command;
     for (size_t i = 0; args[i] != NULL; i++)
         argv[argc++] = (char *)args[i];
     argv[argc] = NULL;
@@ -823,6 +826,11 @@ static int seqctl(outputs *o, const char *const *args)
     free(ob);
     free(eb);
     return code;
+}
+
+static int seqctl(outputs *o, const char *const *args)
+{
+    return seqctl_run(o, "l1", args);
 }
 
 static void path_in_root(char out[PATH_BYTES], const char *name)
@@ -1121,6 +1129,143 @@ static void test_seqctl_bad_record(void **state)
     assert_int_equal(access(rec, F_OK), -1);
 }
 
+/* Gas per batch and per signer: committees of 4, 7 and 10 equal weights
+ * need 3, 5 and 7 signatures; the first batch on each (same data, same
+ * cold storage) costs more by a steady amount per extra signature (an
+ * ecrecover, 65 bytes of calldata, a weight lookup). */
+static void test_gas_per_signer(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {4, 7, 10};
+    uint64_t gas[3] = {0};
+    size_t quorum[3] = {0};
+    for (size_t k = 0; k < 3; k++) {
+        size_t n = sizes[k];
+        test_key keys[10];
+        for (size_t i = 0; i < n; i++) {
+            char label[96];
+            snprintf(label, sizeof label, "test_l1_client gas member %zu of %zu", i, n);
+            key_from_label(&keys[i], label);
+        }
+        for (size_t i = 1; i < n; i++) /* ascending addresses */
+            for (size_t j = i; j > 0 && seq_addr_compare(&keys[j - 1].addr, &keys[j].addr) > 0;
+                 j--) {
+                test_key t = keys[j];
+                keys[j] = keys[j - 1];
+                keys[j - 1] = t;
+            }
+        l1_deploy_params p = fx.params;
+        p.member_count = n;
+        for (size_t i = 0; i < n; i++) {
+            p.members[i] = keys[i].addr;
+            p.weights[i] = 1;
+        }
+        l1_deployment d;
+        char why[L1_DEPLOY_WHY_BYTES];
+        EXPECT_OK(l1_deploy(&d, why, fx.c, fx.dev.key, &p, NULL));
+        seq_hash domain, h, digest;
+        l1_eip712_domain_separator(&domain, L1_EIP712_NAME, L1_EIP712_VERSION, ANVIL_CHAIN_ID,
+                                   &d.committee);
+        batch b;
+        batch_make(&b, 0, NULL, 1, 10);
+        batch_hash(&h, &b);
+        l1_eip712_digest(&digest, &domain, &h);
+        quorum[k] = 2 * n / 3 + 1;
+        seq_sig sigs[SIGS_MAX];
+        assert_true(quorum[k] <= SIGS_MAX);
+        for (size_t i = 0; i < quorum[k]; i++)
+            assert_int_equal(l1_secp_sign(&sigs[i], keys[i].key, &digest), SEQ_OK);
+        static uint8_t data[CALL_BYTES_MAX];
+        size_t len = post_encode(data, &b, sigs, quorum[k]);
+        l1_rpc_tx_receipt rc;
+        send_from(&rc, &fx.dev, &d.inbox, 0, data, len);
+        assert_true(rc.success);
+        gas[k] = rc.gas_used;
+        printf("gas postBatch first members=%zu signatures=%zu data=%zu gasUsed=%" PRIu64 "\n", n,
+               quorum[k], b.data_len, gas[k]);
+    }
+    for (size_t k = 1; k < 3; k++) {
+        assert_true(gas[k] > gas[k - 1]);
+        uint64_t per = (gas[k] - gas[k - 1]) / (quorum[k] - quorum[k - 1]);
+        printf("gas per extra signer (%zu -> %zu signatures) %" PRIu64 "\n", quorum[k - 1],
+               quorum[k], per);
+        assert_true(per > 3000 && per < 15000); /* ecrecover alone is 3000 */
+    }
+}
+
+/* seqctl batch decode reads a batch of the node's format back from the
+ * postBatch transaction that put it on L1, as a rollup's derivation would;
+ * other transactions and unknown hashes are refused. */
+static void test_batch_decode_from_l1(void **state)
+{
+    (void)state;
+    static uint8_t tx_bytes[2][24];
+    seq_bytes txs[2];
+    l1_batch_block blocks[2];
+    memset(blocks, 0, sizeof blocks);
+    seq_hash parent = {{0}};
+    for (size_t i = 0; i < 2; i++) {
+        memset(tx_bytes[i], (int)('p' + i), sizeof tx_bytes[i]);
+        txs[i] = (seq_bytes){.ptr = tx_bytes[i], .len = sizeof tx_bytes[i]};
+        seq_hash leaf;
+        l1_keccak256(&leaf, tx_bytes[i], sizeof tx_bytes[i]);
+        blocks[i].header = (seq_block_header){
+            .l2_chain_id = L2_CHAIN_ID, .height = 1 + i, .view = 3 + i, .parent_hash = parent};
+        l1_merkle_root(&blocks[i].header.tx_root, &leaf, 1);
+        blocks[i].tx_count = 1;
+        blocks[i].txs = &txs[i];
+        l1_block_hash(&parent, &blocks[i].header);
+    }
+    static uint8_t payload[1024];
+    size_t plen = 0;
+    batch b;
+    batch_make(&b, 0, NULL, 1, 2);
+    assert_int_equal(l1_batch_payload_encode(payload, sizeof payload, &plen, blocks, 2), SEQ_OK);
+    assert_int_equal(l1_batch_compress(b.data, sizeof b.data, &b.data_len, payload, plen), SEQ_OK);
+    l1_keccak256(&b.att.data_hash, b.data, b.data_len);
+    seq_hash posted = post_ok(&b);
+
+    char hash[2 * SEQ_HASH_BYTES + 3];
+    assert_int_equal(l1_hex_encode(hash, sizeof hash, posted.b, SEQ_HASH_BYTES), SEQ_OK);
+    outputs o;
+    const char *json[] = {"decode", "--rpc", fx.node.url, "--tx", hash, "--json", NULL};
+    assert_int_equal(seqctl_run(&o, "batch", json), NODE_EXIT_OK);
+    json_t *j = json_loads(o.out, 0, NULL);
+    assert_non_null(j);
+    json_t *got = json_object_get(j, "blocks");
+    assert_int_equal(json_array_size(got), 2);
+    char want[2 * SEQ_HASH_BYTES + 3];
+    assert_int_equal(l1_hex_encode(want, sizeof want, parent.b, SEQ_HASH_BYTES), SEQ_OK);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(got, 1), "hash")), want);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(got, 0), "height")), 1);
+    assert_int_equal(json_integer_value(json_object_get(j, "dataBytes")), (json_int_t)b.data_len);
+    json_decref(j);
+    const char *text[] = {"decode", "--rpc", fx.node.url, "--tx", hash, NULL};
+    assert_int_equal(seqctl_run(&o, "batch", text), NODE_EXIT_OK);
+    assert_non_null(strstr(o.out, "heights 1..2, 2 blocks, 2 txs"));
+
+    /* Not a postBatch, and no such transaction. */
+    seq_hash acc;
+    (void)force_include(&acc, "not a batch");
+    char *block = rpc_json("eth_getBlockByNumber", "[\"latest\", false]");
+    json_t *blk = json_loads(block, 0, NULL);
+    const char *other = json_string_value(json_array_get(json_object_get(blk, "transactions"), 0));
+    assert_non_null(other);
+    const char *wrong[] = {"decode", "--rpc", fx.node.url, "--tx", other, NULL};
+    assert_int_equal(seqctl_run(&o, "batch", wrong), NODE_EXIT_FAILURE);
+    assert_non_null(strstr(o.err, "is not a postBatch call"));
+    json_decref(blk);
+    free(block);
+    const char *none[] = {"decode",
+                          "--rpc",
+                          fx.node.url,
+                          "--tx",
+                          "0x1111111111111111111111111111111111111111111111111111111111111111",
+                          NULL};
+    assert_int_equal(seqctl_run(&o, "batch", none), NODE_EXIT_FAILURE);
+    assert_non_null(strstr(o.err, "no transaction"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1130,6 +1275,8 @@ int main(void)
         cmocka_unit_test_setup(test_batch_rejections, from_snapshot),
         cmocka_unit_test_setup(test_forced_window, from_snapshot),
         cmocka_unit_test_setup(test_escape_hatch, from_snapshot),
+        cmocka_unit_test_setup(test_batch_decode_from_l1, from_snapshot),
+        cmocka_unit_test_setup(test_gas_per_signer, from_snapshot),
         cmocka_unit_test_setup(test_seqctl_deploy, from_snapshot),
         cmocka_unit_test_setup(test_seqctl_key_dir, from_snapshot),
         cmocka_unit_test_setup(test_seqctl_bad_record, from_snapshot),

@@ -42,6 +42,11 @@ void e2e_fail(const char *format, ...)
     vfprintf(stderr, format, ap);
     fputc('\n', stderr);
     va_end(ap);
+    if (c != NULL && c->on_fail != NULL) {
+        void (*hook)(void) = c->on_fail;
+        c->on_fail = NULL;
+        hook();
+    }
     if (c != NULL) {
         fprintf(stderr, "%s: node logs are in %s/log*\n", name, c->dir);
         e2e_stop_all(c, SIGKILL);
@@ -214,7 +219,11 @@ void e2e_node_start(e2e_committee *c, size_t i)
     char config[E2E_PATH_BYTES], log[E2E_PATH_BYTES];
     snprintf(config, sizeof config, "%s/node%zu.json", c->dir, i);
     snprintf(log, sizeof log, "%s/log%zu", c->dir, i);
-    char *argv[] = {(char *)c->seqd_path, "--config", config, NULL};
+    char *argv[] = {(char *)c->seqd_path, "--config", config, NULL, NULL, NULL};
+    if (c->log_level != NULL) {
+        argv[3] = "--log-level";
+        argv[4] = (char *)c->log_level;
+    }
     c->nodes[i].pid = spawn(c, argv, log);
 }
 
@@ -444,4 +453,30 @@ bool e2e_log_has(e2e_committee *c, size_t i, long offset, const char *fragment_a
 void e2e_tool(e2e_committee *c, char *const argv[])
 {
     run_tool(c, argv);
+}
+
+void e2e_json_set(e2e_committee *c, const char *name, const char *object, const char *key,
+                  json_t *value)
+{
+    char path[E2E_PATH_BYTES];
+    snprintf(path, sizeof path, "%s/%s", c->dir, name);
+    json_error_t error;
+    json_t *root = json_load_file(path, 0, &error);
+    E2E_CHECK(root != NULL, "%s: %s", path, error.text);
+    json_t *into = object != NULL ? json_object_get(root, object) : root;
+    E2E_CHECK(json_is_object(into), "%s: no object %s", path, object);
+    json_object_set_new(into, key, value);
+    E2E_CHECK(json_dump_file(root, path, JSON_INDENT(2)) == 0, "cannot write %s", path);
+    json_decref(root);
+}
+
+int64_t e2e_max_height(e2e_committee *c, unsigned mask)
+{
+    int64_t most = -1;
+    for (size_t i = 0; i < c->count; i++)
+        if ((mask >> i) & 1u) {
+            int64_t h = e2e_height(c, i);
+            most = h > most ? h : most;
+        }
+    return most;
 }

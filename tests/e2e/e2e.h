@@ -35,6 +35,13 @@ typedef struct {
     size_t count;
     e2e_node nodes[E2E_NODES_MAX];
     uint64_t rng; /* port choice */
+    /* NULL: each node logs at its config's level (info); else seqd gets
+     * --log-level log_level (set it after e2e_setup, before starting). */
+    const char *log_level;
+    /* NULL, or called once by e2e_fail before it stops the nodes, so that
+     * a test can report what it can still find out (it may call e2e_fail
+     * itself: the hook is cleared first). */
+    void (*on_fail)(void);
 } e2e_committee;
 
 extern e2e_committee *e2e_current; /* what e2e_fail stops */
@@ -65,6 +72,12 @@ void e2e_setup_timeouts(e2e_committee *c, const char *name, size_t count, uint32
  * unless it exits 0 in time. */
 void e2e_tool(e2e_committee *c, char *const argv[]);
 
+/* Sets key to value (a new reference, stolen) in the JSON file name of the
+ * test directory, inside its member object (NULL: at the top): how a test
+ * changes a node's config or the genesis after e2e_setup. */
+void e2e_json_set(e2e_committee *c, const char *name, const char *object, const char *key,
+                  json_t *value);
+
 void e2e_node_start(e2e_committee *c, size_t i);
 /* Sends signo and waits; with SIGTERM the node must exit 0. */
 void e2e_node_stop(e2e_committee *c, size_t i, int signo);
@@ -86,6 +99,8 @@ int e2e_seqctl(e2e_committee *c, char *out, size_t out_cap, char *const args[]);
 json_t *e2e_status(e2e_committee *c, size_t i);
 /* Its committed height, or -1. */
 int64_t e2e_height(e2e_committee *c, size_t i);
+/* The highest height any node in mask reports (-1 if none answers). */
+int64_t e2e_max_height(e2e_committee *c, unsigned mask);
 /* The lowest height of the nodes in mask (-1 if one does not answer). */
 int64_t e2e_min_height(e2e_committee *c, unsigned mask);
 /* Waits until every node in mask committed target; fails after ms. */

@@ -162,18 +162,6 @@ static void wait_payloads(unsigned ingress, unsigned mask, const char *phase)
 
 /* ------------------------------------------------------------- heights */
 
-/* The highest height any node in mask reports (-1 if none answers). */
-static int64_t max_height(unsigned mask)
-{
-    int64_t most = -1;
-    for (size_t i = 0; i < NODES; i++)
-        if ((mask >> i) & 1u) {
-            int64_t h = e2e_height(&committee, i);
-            most = h > most ? h : most;
-        }
-    return most;
-}
-
 static void check_all_agree(void)
 {
     int64_t top = e2e_min_height(&committee, ALL);
@@ -294,7 +282,7 @@ static void leader_kill(void)
     unsigned survivors = ALL & ~(1u << dead);
     /* What the survivors had committed when the leader died: a commit above
      * this is one the kill did not prevent. */
-    int64_t at_kill = max_height(survivors);
+    int64_t at_kill = e2e_max_height(&committee, survivors);
     E2E_CHECK(at_kill >= (int64_t)HEIGHT_WARM, "survivors answer after the kill");
     printf("%s: killed node %zu, the leader of view %llu (height %lld seen before, %lld after)\n",
            me, dead, (unsigned long long)view, (long long)height_seen, (long long)at_kill);
@@ -313,7 +301,7 @@ static void leader_kill(void)
             payload_send(next);
             next = (next + 1) % NODES;
         }
-        int64_t h = max_height(survivors);
+        int64_t h = e2e_max_height(&committee, survivors);
         if (h > at_kill && first_ms == 0)
             first_ms = test_now_ms() - t_kill;
         if (h >= at_kill + 3)
@@ -337,7 +325,7 @@ static void leader_kill(void)
     seqctl_queries(dead, survivors);
 
     e2e_node_start(&committee, dead);
-    int64_t target = max_height(survivors);
+    int64_t target = e2e_max_height(&committee, survivors);
     e2e_wait_heights(&committee, ALL, (uint64_t)target, PHASE_MS_MAX, "killed leader caught up");
     check_all_agree();
     /* Payloads sent to the leader just before it died may have died with it
@@ -360,7 +348,7 @@ static void no_quorum(void)
     e2e_node_signal(&committee, stopped, SIGSTOP);
     e2e_node_stop(&committee, killed, SIGKILL);
     test_sleep_ms(SETTLE_MS);
-    int64_t settled = max_height(left), views[NODES] = {0};
+    int64_t settled = e2e_max_height(&committee, left), views[NODES] = {0};
     uint64_t start = test_now_ms();
     unsigned polls = 0;
     while (test_now_ms() - start < QUIET_MS) {
@@ -390,12 +378,12 @@ static void no_quorum(void)
     uint64_t resumed = test_now_ms();
     e2e_node_signal(&committee, stopped, SIGCONT);
     e2e_node_start(&committee, killed);
-    int64_t top = max_height(ALL & ~(1u << killed));
+    int64_t top = e2e_max_height(&committee, ALL & ~(1u << killed));
     int64_t first = -1;
     while (first < 0) {
         E2E_CHECK(test_now_ms() - resumed < HANG_MS, "no commit in %u ms after quorum returned",
                   HANG_MS);
-        if (max_height(left | (1u << stopped)) > top)
+        if (e2e_max_height(&committee, left | (1u << stopped)) > top)
             first = (int64_t)(test_now_ms() - resumed);
         test_sleep_ms(FAST_POLL_MS);
     }

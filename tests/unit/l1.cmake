@@ -7,6 +7,7 @@ seq_unit_test(test_l1_secp SOURCES test_l1_secp.c DEPS seq_l1)
 seq_unit_test(test_l1_eip712 SOURCES test_l1_eip712.c DEPS seq_l1)
 seq_unit_test(test_l1_merkle SOURCES test_l1_merkle.c DEPS seq_l1)
 seq_unit_test(test_l1_events SOURCES test_l1_events.c DEPS seq_l1)
+seq_unit_test(test_l1_batch SOURCES test_l1_batch.c DEPS seq_l1)
 seq_unit_test(test_l1_malformed SOURCES test_l1_malformed.c DEPS seq_l1)
 seq_unit_test(test_l1_cast SOURCES test_l1_cast.c DEPS seq_l1 ENV SEQ_CAST=${SEQ_CAST})
 # EIP-1559 transactions, checked byte for byte against `cast mktx`.

@@ -192,9 +192,10 @@ static void test_seqctl_usage_errors(void **state)
     assert_non_null(strstr(r.out, "--inclusion-window-blocks"));
 }
 
-/* seqctl submit, tx and block: argument errors (exit 2, nothing sent) and
- * endpoints that cannot answer (exit 1). Against a running node they are
- * exercised by tests/e2e/test_faults.c. */
+/* seqctl submit, tx, block and evidence list: argument errors (exit 2,
+ * nothing sent) and endpoints that cannot answer (exit 1). Against a
+ * running node submit, tx and block are exercised by
+ * tests/e2e/test_faults.c. */
 static void test_seqctl_query_args(void **state)
 {
     (void)state;
@@ -262,6 +263,36 @@ static void test_seqctl_query_args(void **state)
          NODE_EXIT_USAGE,
          "argument '--raw'"},
         {{"seqctl", "block", "--rpc", dead, "0x10", "--txs"}, NODE_EXIT_FAILURE, "unavailable"},
+        {{"seqctl", "evidence"}, NODE_EXIT_USAGE, "a subcommand is required: list"},
+        {{"seqctl", "evidence", "show", "--rpc", dead}, NODE_EXIT_USAGE, "subcommand is required"},
+        {{"seqctl", "evidence", "--rpc", dead, "list"}, NODE_EXIT_USAGE, "subcommand is required"},
+        {{"seqctl", "evidence", "list"}, NODE_EXIT_USAGE, "--rpc URL is required"},
+        {{"seqctl", "evidence", "list", "--rpc", dead, "--validator", "0x12"},
+         NODE_EXIT_USAGE,
+         "--validator '0x12' is not an address"},
+        {{"seqctl", "evidence", "list", "--rpc", dead, "--validator",
+          "0xAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+         NODE_EXIT_USAGE,
+         "EIP-55"},
+        {{"seqctl", "evidence", "list", "--rpc", dead, "--validator"},
+         NODE_EXIT_USAGE,
+         "incomplete argument '--validator'"},
+        {{"seqctl", "evidence", "list", "--rpc", dead, "--validator",
+          "0x1111111111111111111111111111111111111111", "--validator",
+          "0x1111111111111111111111111111111111111111"},
+         NODE_EXIT_USAGE,
+         "repeated or incomplete argument '--validator'"},
+        {{"seqctl", "evidence", "list", "--rpc", dead, "0x10"}, NODE_EXIT_USAGE, "argument '0x10'"},
+        {{"seqctl", "evidence", "list", "--rpc", dead, "--txs"}, NODE_EXIT_USAGE, "'--txs'"},
+        {{"seqctl", "submit", "--rpc", dead, "--validator",
+          "0x1111111111111111111111111111111111111111"},
+         NODE_EXIT_USAGE,
+         "argument '--validator'"},
+        {{"seqctl", "evidence", "list", "--rpc", dead}, NODE_EXIT_FAILURE, "unavailable"},
+        {{"seqctl", "evidence", "list", "--rpc", dead, "--json", "--validator",
+          "0x1111111111111111111111111111111111111111"},
+         NODE_EXIT_FAILURE,
+         "seq_getEvidence"},
     };
     run_result r;
     for (size_t i = 0; i < SEQ_ARRAY_LEN(cases); i++) {
@@ -284,6 +315,10 @@ static void test_seqctl_query_args(void **state)
         snprintf(want, sizeof want, "usage: seqctl %s --rpc URL", helps[i]);
         assert_non_null(strstr(r.out, want));
     }
+    char *evidence_help[] = {"seqctl", "evidence", "list", "--help", NULL};
+    run(&r, node_seqctl_main, 4, evidence_help);
+    assert_int_equal(r.code, NODE_EXIT_OK);
+    assert_non_null(strstr(r.out, "usage: seqctl evidence list --rpc URL [--validator ADDR]"));
     char *overview[] = {"seqctl", "help", NULL};
     run(&r, node_seqctl_main, 2, overview);
     for (size_t i = 0; i < SEQ_ARRAY_LEN(helps); i++) {
@@ -291,6 +326,7 @@ static void test_seqctl_query_args(void **state)
         snprintf(want, sizeof want, "  %s ", helps[i]);
         assert_non_null(strstr(r.out, want));
     }
+    assert_non_null(strstr(r.out, "  evidence "));
 }
 
 /* Runs a shell command with stderr folded into stdout. */

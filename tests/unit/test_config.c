@@ -376,7 +376,7 @@ static void test_resolve_l1(void **state)
     free(r);
 }
 
-static void test_l1_poll_ms(void **state)
+static void test_numbers(void **state)
 {
     (void)state;
     char path[TF_PATH_BYTES];
@@ -393,6 +393,25 @@ static void test_l1_poll_ms(void **state)
     assert_non_null(strstr(why.text, "l1_poll_ms"));
     config_file(path, "poll.json", "{\"version\": 1, \"l1_poll_ms\": \"fast\"}");
     assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_MALFORMED);
+
+    /* The pool's caps: absent is 0 (the mempool's defaults), each bounded. */
+    config_file(path, "pool.json",
+                "{\"version\": 1, \"mempool_txs_max\": 2000, \"mempool_bytes_max\": 1048576, "
+                "\"mempool_sender_txs_max\": 16}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_OK);
+    assert_int_equal(c.mempool_txs_max, 2000);
+    assert_int_equal(c.mempool_bytes_max, 1048576);
+    assert_int_equal(c.mempool_sender_txs_max, 16);
+    config_file(path, "pool.json", "{\"version\": 1}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_OK);
+    assert_int_equal(c.mempool_txs_max, 0);
+    config_file(path, "pool.json", "{\"version\": 1, \"mempool_txs_max\": 0}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_INVALID_ARG);
+    assert_non_null(strstr(why.text, "mempool_txs_max"));
+    config_file(path, "pool.json", "{\"version\": 1, \"mempool_bytes_max\": 1000}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_INVALID_ARG);
+    config_file(path, "pool.json", "{\"version\": 1, \"mempool_sender_txs_max\": 5000}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_INVALID_ARG);
 }
 
 typedef enum {
@@ -498,7 +517,7 @@ int main(void)
         cmocka_unit_test(test_load_full),      cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_flags),          cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_resolve_errors), cmocka_unit_test(test_resolve_l1),
-        cmocka_unit_test(test_l1_poll_ms),
+        cmocka_unit_test(test_numbers),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -241,8 +241,8 @@ static void test_envelope(void **state)
         "{\"jsonrpc\":\"2.0\",\"result\":\"0x1\"}",
         "{\"jsonrpc\":\"2.0\",\"id\":null,\"result\":\"0x1\"}",
         "{\"jsonrpc\":\"2.0\",\"id\":7}",
-        "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x1\",\"error\":{\"code\":1,\"message\":\"x\"}"
-        "}",
+        ("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x1\","
+         "\"error\":{\"code\":1,\"message\":\"x\"}}"),
         "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x1\",\"result\":\"0x2\"}", /* duplicate */
         "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x1\"} trailing",
         "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":\"0x1\"",

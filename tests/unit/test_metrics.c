@@ -1,8 +1,10 @@
 /* node_metrics_render: a status snapshot in the Prometheus text format.
  * Every line is checked against the format (HELP and TYPE once per family,
  * before its samples; sample names of the family; label values quoted;
- * integer values), the values against the snapshot, and a buffer too small
- * against SEQ_ERR_NO_SPACE. */
+ * integer values, decimal ones for histograms and timestamps), the values
+ * against the snapshot, and a buffer too small against SEQ_ERR_NO_SPACE.
+ * Also the commit accounting the runtime feeds it: node_validators_commit
+ * (leader slots) and node_commit_latency_observe (the histogram). */
 /* cmocka needs these headers before its own, in this order. */
 /* clang-format off */
 #include <stdarg.h>
@@ -45,6 +47,17 @@ static node_status *snapshot(bool with_l1)
     s->txpool.pool.rejected[1] = 5;
     s->net.closed[0] = 2;
     s->uptime_ms = 61500;
+    for (size_t i = 0; i < 4; i++) {
+        memset(s->validators[i].address.b, (int)(0xa0 + i), SEQ_ADDR_BYTES);
+        s->validators[i].proposed_committed = 10 + i;
+        s->validators[i].slots_missed = i;
+    }
+    s->slots_from_view = 12;
+    node_commit_latency_observe(&s->commit_latency, 0);
+    node_commit_latency_observe(&s->commit_latency, 7);
+    node_commit_latency_observe(&s->commit_latency, 2500);
+    node_commit_latency_observe(&s->commit_latency, 60000);
+    s->last_commit_ms = 1767323045678;
     if (with_l1) {
         s->l1.enabled = true;
         s->l1.ok = true;
@@ -91,28 +104,37 @@ static size_t check_format(const char *text)
         if (strncmp(line, "# TYPE ", 7) == 0) {
             assert_int_equal(sscanf(line, "# TYPE %127s %31s", name, type), 2);
             assert_string_equal(name, family);
-            assert_true(strcmp(type, "gauge") == 0 || strcmp(type, "counter") == 0);
+            assert_true(strcmp(type, "gauge") == 0 || strcmp(type, "counter") == 0 ||
+                        strcmp(type, "histogram") == 0);
             if (strcmp(type, "counter") == 0)
                 assert_non_null(strstr(name, "_total"));
             continue;
         }
-        /* A sample: the family's name, optional {k="v",...}, a space, an
-         * unsigned integer. */
+        /* A sample: the family's name (a histogram's with _bucket, _sum or
+         * _count), optional {k="v",...}, a space, an unsigned integer or
+         * a decimal without trailing zeros. */
         size_t flen = strlen(family);
         assert_true(flen > 0 && strncmp(line, family, flen) == 0);
         const char *q = line + flen;
+        const char *suffixes[] = {"_bucket", "_sum", "_count"};
+        for (size_t i = 0; i < 3 && strstr(family, "latency_seconds") != NULL; i++)
+            if (strncmp(q, suffixes[i], strlen(suffixes[i])) == 0)
+                q += strlen(suffixes[i]);
         if (*q == '{') {
             const char *close = strchr(q, '}');
             assert_non_null(close);
             for (const char *c = q + 1; c < close; c++)
-                assert_true(isalnum((unsigned char)*c) || strchr("_=\",", *c) != NULL);
+                assert_true(isalnum((unsigned char)*c) || strchr("_=\",.+", *c) != NULL);
             q = close + 1;
         }
         assert_true(*q == ' ');
         q++;
-        assert_true(*q != '\0');
+        assert_true(isdigit((unsigned char)*q));
+        const char *dot = strchr(q, '.');
         for (; *q != '\0'; q++)
-            assert_true(isdigit((unsigned char)*q));
+            assert_true(isdigit((unsigned char)*q) || q == dot);
+        if (dot != NULL)
+            assert_true(dot[1] != '\0' && q[-1] != '0');
         samples++;
     }
     return samples;
@@ -153,8 +175,113 @@ static void test_render(void **state)
     assert_non_null(strstr(out, "\nseq_l1_last_ok_age_seconds 3\n"));
     assert_non_null(strstr(out, "seq_l1_events_total{event=\"BatchPosted\"} 4\n"));
     assert_non_null(strstr(out, "\nseq_l1_forced_queue_length 2\n"));
+    /* Per validator, self included; the histogram is cumulative. */
+    assert_non_null(strstr(out, "\nseq_leader_slots_from_view 12\n"));
+    assert_non_null(strstr(out, "seq_leader_slots_missed_total{validator=\""
+                                "0xa3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3\"} 3\n"));
+    assert_non_null(strstr(out, "seq_blocks_proposed_committed_total{validator=\""
+                                "0xa1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1\"} 11\n"));
+    assert_non_null(strstr(out, "# TYPE seq_commit_latency_seconds histogram\n"
+                                "seq_commit_latency_seconds_bucket{le=\"0.001\"} 1\n"
+                                "seq_commit_latency_seconds_bucket{le=\"0.002\"} 1\n"
+                                "seq_commit_latency_seconds_bucket{le=\"0.005\"} 1\n"
+                                "seq_commit_latency_seconds_bucket{le=\"0.01\"} 2\n"));
+    assert_non_null(strstr(out, "seq_commit_latency_seconds_bucket{le=\"2.5\"} 3\n"
+                                "seq_commit_latency_seconds_bucket{le=\"5\"} 3\n"
+                                "seq_commit_latency_seconds_bucket{le=\"10\"} 3\n"
+                                "seq_commit_latency_seconds_bucket{le=\"+Inf\"} 4\n"
+                                "seq_commit_latency_seconds_sum 62.507\n"
+                                "seq_commit_latency_seconds_count 4\n"));
+    assert_non_null(strstr(out, "\nseq_last_commit_timestamp_seconds 1767323045.678\n"));
     free(out);
     free(s);
+}
+
+/* Bucket i holds latencies in (bound(i-1), bound(i)]; the last is +Inf. */
+static void test_commit_latency(void **state)
+{
+    (void)state;
+    assert_int_equal(node_commit_latency_bound_ms(0), 1);
+    assert_int_equal(node_commit_latency_bound_ms(NODE_COMMIT_LATENCY_BUCKETS - 1), 10000);
+    for (size_t i = 1; i < NODE_COMMIT_LATENCY_BUCKETS; i++)
+        assert_true(node_commit_latency_bound_ms(i) > node_commit_latency_bound_ms(i - 1));
+    node_commit_latency h;
+    memset(&h, 0, sizeof h);
+    for (size_t i = 0; i < NODE_COMMIT_LATENCY_BUCKETS; i++) {
+        uint64_t bound = node_commit_latency_bound_ms(i);
+        node_commit_latency_observe(&h, bound); /* on the bound: this bucket */
+        assert_int_equal(h.buckets[i], 1);
+        node_commit_latency_observe(&h, bound + 1); /* just above: the next one */
+        assert_int_equal(h.buckets[i + 1], 1);
+        memset(&h, 0, sizeof h);
+    }
+    node_commit_latency_observe(&h, 0);
+    node_commit_latency_observe(&h, UINT64_MAX / 2);
+    assert_int_equal(h.buckets[0], 1);
+    assert_int_equal(h.buckets[NODE_COMMIT_LATENCY_BUCKETS], 1);
+    assert_int_equal(h.count, 2);
+    assert_true(h.sum_ms == UINT64_MAX / 2);
+}
+
+/* Missed slots as the definition reads, one view at a time. */
+static void slots_brute(node_validator_status *v, const cons_committee *c, uint64_t view_prev,
+                        uint64_t view)
+{
+    for (uint64_t w = view_prev + 1; w < view; w++)
+        v[cons_committee_leader(c, w)].slots_missed++;
+}
+
+static void test_validators_commit(void **state)
+{
+    (void)state;
+    cons_validator members[4];
+    for (size_t i = 0; i < 4; i++)
+        members[i] = (cons_validator){.weight = (uint32_t)(1 + i % 3)}; /* 1, 2, 3, 1 */
+    for (size_t i = 0; i < 4; i++)
+        memset(members[i].addr.b, (int)(0x10 + i), SEQ_ADDR_BYTES);
+    cons_committee *c = malloc(sizeof *c);
+    assert_non_null(c);
+    assert_int_equal(cons_committee_init(c, members, 4), SEQ_OK);
+    node_validator_status got[4], want[4];
+    memset(got, 0, sizeof got);
+    memset(want, 0, sizeof want);
+
+    /* Consecutive views: the proposer counts, nobody missed a slot. */
+    node_validators_commit(got, c, 4, 5, &members[2].addr);
+    assert_int_equal(got[2].proposed_committed, 1);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(got[i].slots_missed, 0);
+    /* View 7 after view 5: view 6's leader missed its slot. */
+    node_validators_commit(got, c, 5, 7, &members[0].addr);
+    assert_int_equal(got[cons_committee_leader(c, 6)].slots_missed, 1);
+    assert_int_equal(got[0].proposed_committed, 1);
+    /* A proposer outside the committee only counts missed slots; a view
+     * not above the previous one counts none. */
+    seq_addr stranger;
+    memset(stranger.b, 0xee, SEQ_ADDR_BYTES);
+    memset(got, 0, sizeof got);
+    node_validators_commit(got, c, 9, 9, &stranger);
+    node_validators_commit(got, c, 9, 3, &stranger);
+    assert_memory_equal(got, want, sizeof got);
+    /* Gaps of every size up to a few rounds, and a huge one (whole rounds
+     * counted at once), agree with the view-by-view count. */
+    for (uint64_t gap = 0; gap < 3u * c->weight_total + 2; gap++) {
+        memset(got, 0, sizeof got);
+        memset(want, 0, sizeof want);
+        node_validators_commit(got, c, 100 + gap, 100 + 2 * gap + 1, &stranger);
+        slots_brute(want, c, 100 + gap, 100 + 2 * gap + 1);
+        assert_memory_equal(got, want, sizeof got);
+    }
+    memset(got, 0, sizeof got);
+    node_validators_commit(got, c, 3, 3 + 1000003, &stranger);
+    memset(want, 0, sizeof want);
+    slots_brute(want, c, 3, 3 + 1000003);
+    assert_memory_equal(got, want, sizeof got);
+    uint64_t total = 0;
+    for (size_t i = 0; i < 4; i++)
+        total += got[i].slots_missed;
+    assert_int_equal(total, 1000002);
+    free(c);
 }
 
 static void test_without_l1(void **state)
@@ -199,6 +326,8 @@ int main(void)
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_without_l1),
         cmocka_unit_test(test_space),
+        cmocka_unit_test(test_commit_latency),
+        cmocka_unit_test(test_validators_commit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1108,6 +1108,27 @@ static void test_sync_answers(void **state)
     range = (wire_sync_request){.from_height = 1, .max_blocks = 3};
     assert_int_equal(store_sync_answer(s, &resp, &a, &range), SEQ_ERR_NO_SPACE);
     assert_int_equal(resp.count, 0);
+
+    /* Block 7 has no stored QC, but the safety state's highQc certifies it
+     * (learned and persisted, then a crash before the block came with its
+     * QC): asked by hash, the block is served with that QC. Ranges still
+     * stop at a block without a stored QC. */
+    cons_safety *safe = malloc(sizeof *safe);
+    assert_non_null(safe);
+    safety_of(safe, 20, &b[6].qc);
+    cons_update su = {.safety = safe};
+    assert_int_equal(store_apply(s, &su), SEQ_OK);
+    free(safe);
+    by_hash.block_hash = b[6].block.hash;
+    seq_arena_reset(&f->arena);
+    assert_int_equal(store_sync_answer(s, &resp, &f->arena, &by_hash), SEQ_OK);
+    assert_int_equal(resp.count, 1);
+    assert_qc_equal(&resp.blocks[0].qc, &b[6].qc);
+    assert_wire_valid(&resp);
+    by_hash.block_hash = b[3].block.hash; /* no QC anywhere */
+    assert_int_equal(answer(f, s, &by_hash), 0);
+    range = (wire_sync_request){.from_height = 1, .max_blocks = WIRE_SYNC_BLOCKS_MAX};
+    assert_int_equal(answer(f, s, &range), 3);
     store_close(s);
     chain_free(b, 7);
 }

@@ -1,9 +1,8 @@
-/* The store's L1 records: the follower's cursor and the batches the Inbox
- * accepted. Round trips of both codecs with every corruption refused;
- * store_l1_apply adding batches in index order, refusing gaps, repeats and
- * batches above the cursor with nothing written; rewinds (an L1 reorg)
- * dropping exactly the batches above the ancestor; and everything surviving
- * a reopen. */
+/* The store's L1 records: the follower's cursor, the batches the Inbox
+ * accepted, and the node's own batch attestations (one per index, ever). Round trips of both codecs
+ * with every corruption refused; store_l1_apply adding batches in index order, refusing gaps,
+ * repeats and batches above the cursor with nothing written; rewinds (an L1 reorg) dropping exactly
+ * the batches above the ancestor; and everything surviving a reopen. */
 /* cmocka needs these headers before its own, in this order. */
 /* clang-format off */
 #include <stdarg.h>
@@ -242,6 +241,76 @@ static void test_rewind(void **state)
     expect_cursor(f, 9);
 }
 
+/* ------------------------------------------------------- attestations */
+
+static wire_attestation attestation_at(uint64_t index, uint8_t data)
+{
+    wire_attestation a;
+    memset(&a, 0, sizeof a);
+    a.stmt = (seq_attestation_stmt){.l2_chain_id = 901,
+                                    .index = index,
+                                    .first_height = 10 * index + 1,
+                                    .last_height = 10 * index + 10,
+                                    .forced_cursor = 1};
+    memset(a.stmt.prev_batch_hash.b, 0x21, SEQ_HASH_BYTES);
+    memset(a.stmt.data_hash.b, data, SEQ_HASH_BYTES);
+    memset(a.signer.b, 0x5a, SEQ_ADDR_BYTES);
+    memset(a.sig.b, 0x0c, SEQ_SIG_BYTES);
+    return a;
+}
+
+static void test_attestation_codec(void **state)
+{
+    (void)state;
+    uint8_t rec[STORE_RECORD_BYTES_MAX];
+    size_t len;
+    wire_attestation a = attestation_at(4, 0xd4), back;
+    assert_int_equal(store_attestation_encode(rec, sizeof rec, &len, &a), SEQ_OK);
+    assert_int_equal(rec[1], STORE_KIND_ATTESTATION);
+    assert_int_equal(store_attestation_decode(&back, rec, len), SEQ_OK);
+    assert_memory_equal(&back, &a, sizeof a);
+    for (size_t i = 0; i < len; i += 5) {
+        rec[i] ^= 0x10;
+        assert_int_equal(store_attestation_decode(&back, rec, len), SEQ_ERR_CORRUPT);
+        rec[i] ^= 0x10;
+    }
+    a.stmt.first_height = a.stmt.last_height + 1;
+    assert_int_equal(store_attestation_encode(rec, sizeof rec, &len, &a), SEQ_ERR_INVALID_ARG);
+}
+
+/* One attestation per index, ever: the same again is fine, another is
+ * refused with nothing written, and a reopen keeps them. */
+static void test_attestation_once(void **state)
+{
+    fixture *f = *state;
+    wire_attestation a = attestation_at(3, 0xaa), b = attestation_at(3, 0xbb), got;
+    assert_int_equal(store_attestation_get(f->s, &got, 3), SEQ_ERR_NOT_FOUND);
+    assert_int_equal(store_attestation_put(f->s, &a), SEQ_OK);
+    assert_int_equal(store_attestation_put(f->s, &a), SEQ_OK);
+    assert_int_equal(store_attestation_put(f->s, &b), SEQ_ERR_EXISTS);
+    b = a;
+    b.sig.b[0] ^= 1; /* another signature over the same statement */
+    assert_int_equal(store_attestation_put(f->s, &b), SEQ_ERR_EXISTS);
+    wire_attestation next = attestation_at(4, 0xbb);
+    assert_int_equal(store_attestation_put(f->s, &next), SEQ_OK);
+    /* Attestations and batches share the l1 database without mixing. */
+    store_l1_batch batch = batch_at(0, 3);
+    assert_int_equal(apply(f, &batch, 1, 5), SEQ_OK);
+    expect_last(f, true, 0);
+    store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(store_open(&f->s, f->dir, &f->genesis, NULL), SEQ_OK);
+    assert_int_equal(store_attestation_get(f->s, &got, 3), SEQ_OK);
+    assert_memory_equal(&got, &a, sizeof a);
+    assert_int_equal(store_attestation_get(f->s, &got, 4), SEQ_OK);
+    assert_int_equal(got.stmt.data_hash.b[0], 0xbb);
+    assert_int_equal(store_attestation_put(f->s, &b), SEQ_ERR_EXISTS);
+    wire_attestation bad = attestation_at(5, 1);
+    bad.stmt.last_height = 0;
+    assert_int_equal(store_attestation_put(f->s, &bad), SEQ_ERR_INVALID_ARG);
+    assert_int_equal(store_attestation_get(f->s, &got, 5), SEQ_ERR_NOT_FOUND);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -253,6 +322,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batches_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_batch_index_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rewind, setup, teardown),
+        cmocka_unit_test(test_attestation_codec),
+        cmocka_unit_test_setup_teardown(test_attestation_once, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
