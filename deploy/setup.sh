@@ -17,6 +17,7 @@ packages=(
   libprotobuf-c-dev protobuf-c-compiler
   libcurl4-openssl-dev libjansson-dev libzstd-dev libcmocka-dev
   nodejs npm ca-certificates curl
+  iproute2 nftables
 )
 
 check_platform() {

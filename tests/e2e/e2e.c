@@ -277,8 +277,12 @@ void e2e_teardown(e2e_committee *c)
         l1_rpc_free(c->nodes[i].rpc);
         c->nodes[i].rpc = NULL;
     }
-    E2E_CHECK(nftw(c->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0, "cannot remove %s",
-              c->dir);
+    const char *keep = getenv("SEQ_E2E_KEEP");
+    if (keep != NULL && keep[0] != '\0' && strcmp(keep, "0") != 0)
+        printf("%s: kept %s (SEQ_E2E_KEEP)\n", c->name, c->dir);
+    else
+        E2E_CHECK(nftw(c->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) == 0, "cannot remove %s",
+                  c->dir);
     e2e_current = NULL;
 }
 

@@ -85,7 +85,8 @@ void e2e_node_stop(e2e_committee *c, size_t i, int signo);
 void e2e_node_signal(e2e_committee *c, size_t i, int signo);
 void e2e_stop_all(e2e_committee *c, int signo);
 /* Stops every node with SIGTERM (each must exit 0), frees the clients and
- * removes the directory. */
+ * removes the directory (kept, and named, when SEQ_E2E_KEEP is set and not
+ * "0": the logs of a passing run, for a closer look). */
 void e2e_teardown(e2e_committee *c);
 
 /* Runs the seqctl binary with args (NULL-terminated, at most
