@@ -178,6 +178,8 @@ static int data_from_l1(uint8_t *out, size_t *len, const batch_args *a, FILE *er
     }
     json_t *tx = json_loads(result, 0, NULL);
     const char *input = json_string_value(json_object_get(tx, "input"));
+    if (input != NULL && strlen(input) < 2)
+        input = NULL; /* not even "0x": treated as no transaction */
     if (input == NULL)
         fprintf(err, "seqctl batch decode: no transaction %s on %s\n", a->tx, a->rpc);
     size_t call_len = input != NULL ? (strlen(input) - 2) / 2 : 0;
