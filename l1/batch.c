@@ -87,13 +87,14 @@ static void header_get(seq_block_header *h, const uint8_t in[HEADER_BYTES])
 }
 
 _Static_assert(144 + SEQ_ADDR_BYTES == HEADER_BYTES, "the header fills its bytes");
+_Static_assert(HEADER_BYTES + 4 == L1_BATCH_BLOCK_HEAD_BYTES, "a block's head: header, tx count");
 
 size_t l1_batch_block_bytes(const l1_batch_block *b)
 {
     SEQ_ASSERT(b != NULL && (b->txs != NULL || b->tx_count == 0));
-    size_t n = HEADER_BYTES + 4;
+    size_t n = L1_BATCH_BLOCK_HEAD_BYTES;
     for (size_t i = 0; i < b->tx_count; i++)
-        n += 4 + b->txs[i].len;
+        n += L1_BATCH_TX_PREFIX_BYTES + b->txs[i].len;
     return n;
 }
 
@@ -119,22 +120,29 @@ size_t l1_batch_payload_bytes(const l1_batch_block *blocks, size_t count)
     return n;
 }
 
-size_t l1_batch_cut(bool *closed, const size_t *block_bytes, size_t count, uint32_t max_blocks,
-                    uint32_t max_bytes)
+size_t l1_batch_cut(bool *closed, const size_t *block_bytes, const uint64_t *timestamps_ms,
+                    size_t count, const l1_batch_bounds *bounds)
 {
-    SEQ_ASSERT(closed != NULL && (block_bytes != NULL || count == 0));
-    SEQ_ASSERT(max_blocks >= 1);
+    SEQ_ASSERT(closed != NULL && bounds != NULL && bounds->max_blocks >= 1);
+    SEQ_ASSERT((block_bytes != NULL && timestamps_ms != NULL) || count == 0);
     *closed = false;
-    size_t bytes = 4, n = 0; /* the block count field */
-    while (n < count && n < max_blocks) {
-        if (n > 0 && bytes + block_bytes[n] > max_bytes) {
+    size_t bytes = L1_BATCH_COUNT_BYTES, n = 0;
+    while (n < count && n < bounds->max_blocks) {
+        if (n > 0 && bytes + block_bytes[n] > bounds->max_bytes) {
             *closed = true; /* the next block exists and does not fit */
             return n;
         }
         bytes += block_bytes[n];
         n++;
+        /* Timestamps only grow along a chain (the validity rule); a block
+         * claiming an earlier time than the first simply spans nothing. */
+        if (timestamps_ms[n - 1] >= timestamps_ms[0] &&
+            timestamps_ms[n - 1] - timestamps_ms[0] >= bounds->max_span_ms) {
+            *closed = true;
+            return n;
+        }
     }
-    *closed = n == max_blocks || (n > 0 && bytes >= max_bytes);
+    *closed = n == bounds->max_blocks || (n > 0 && bytes >= bounds->max_bytes);
     return n;
 }
 

@@ -960,6 +960,12 @@ bool l1_event_from_inbox(l1_event_kind kind);
 #define L1_BATCH_BLOCK_TXS_MAX      16384u
 #define L1_BATCH_BLOCK_TX_BYTES_MAX (2u << 20)
 
+/* Payload sizes: the block count, a block's header and tx count, a tx's
+ * length prefix. */
+#define L1_BATCH_COUNT_BYTES        4u
+#define L1_BATCH_BLOCK_HEAD_BYTES   (164u + 4u)
+#define L1_BATCH_TX_PREFIX_BYTES    4u
+
 typedef struct {
     seq_block_header header;
     size_t tx_count;
@@ -978,17 +984,28 @@ typedef struct {
 size_t l1_batch_block_bytes(const l1_batch_block *b);
 size_t l1_batch_payload_bytes(const l1_batch_block *blocks, size_t count);
 
+/* Where a batch ends (genesis `batch`): at most max_blocks (>= 1) blocks,
+ * at most max_bytes payload bytes, and closed as soon as the timestamps
+ * of its first and last block are max_span_ms apart. */
+typedef struct {
+    uint32_t max_blocks;
+    uint32_t max_bytes;
+    uint64_t max_span_ms;
+} l1_batch_bounds;
+
 /* Batch boundaries (deterministic: every node cuts the committed chain
- * alike). Given the payload sizes (l1_batch_block_bytes) of the committed
- * blocks from the batch's first block on, block_bytes[0..count), returns
- * how many go into the batch: the longest run of at most max_blocks
- * blocks whose payload stays within max_bytes, and always the first block
- * (a block larger than max_bytes is a batch of its own). *closed tells
- * whether that is final: max_blocks reached, max_bytes reached, or the
- * next block is known and does not fit; otherwise later blocks may still
- * join and the batch waits. */
-size_t l1_batch_cut(bool *closed, const size_t *block_bytes, size_t count, uint32_t max_blocks,
-                    uint32_t max_bytes);
+ * alike, from what the blocks say). Given the payload sizes
+ * (l1_batch_block_bytes) and header timestamps of the committed blocks
+ * from the batch's first block on, block_bytes[0..count) and
+ * timestamps_ms[0..count), returns how many go into the batch: the
+ * longest run of at most max_blocks blocks whose payload stays within
+ * max_bytes, ending at the first block whose timestamp is max_span_ms or
+ * more after the first block's, and always the first block (a block
+ * larger than max_bytes is a batch of its own). *closed tells whether
+ * that is final: a bound reached, or the next block is known and does not
+ * fit; otherwise later blocks may still join and the batch waits. */
+size_t l1_batch_cut(bool *closed, const size_t *block_bytes, const uint64_t *timestamps_ms,
+                    size_t count, const l1_batch_bounds *bounds);
 
 /* The payload of blocks[0..count) into out[0..out_cap). SEQ_ERR_INVALID_ARG
  * (no blocks, too many, a tx empty or over a cap), SEQ_ERR_TOO_LARGE

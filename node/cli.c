@@ -424,6 +424,7 @@ static void genesis_usage(FILE *f)
           "                      [--fetch-retry-ms MS] [--blocks-max N] [--block-tx-bytes-max N]\n"
           "                      [--block-txs-max N] [--ordering fifo|priority]\n"
           "                      [--batch-max-blocks N] [--batch-max-bytes N]\n"
+          "                      [--batch-max-span-ms MS] [--poster-timeout-ms MS]\n"
           "                      [--committee-address ADDR] [--inbox-address ADDR]\n"
           "                      [--confirmations N] [--inclusion-window-blocks N]\n"
           "\n"
@@ -475,6 +476,8 @@ static int genesis_take_number(node_genesis *g, genesis_args *a, int argc, char 
         {"--block-txs-max", &g->consensus.block_txs_max, true},
         {"--batch-max-blocks", &g->batch.max_blocks, true},
         {"--batch-max-bytes", &g->batch.max_bytes, true},
+        {"--batch-max-span-ms", &g->batch.max_span_ms, true},
+        {"--poster-timeout-ms", &g->batch.poster_timeout_ms, true},
         {"--confirmations", &g->l1.confirmations, true},
         {"--inclusion-window-blocks", &g->l1.inclusion_window_blocks, false},
     };

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "l1.h"
 
@@ -107,6 +108,22 @@ bool node_genesis_endpoint_valid(const char *endpoint)
 
 /* ------------------------------------------------------------ defaults */
 
+_Static_assert(ZSTD_COMPRESSBOUND(NODE_GENESIS_BATCH_BYTES_MAX) + 1u <= L1_BATCH_DATA_BYTES_MAX,
+               "a batch of max_bytes payload compresses into what the Inbox takes");
+_Static_assert(NODE_GENESIS_BLOCK_TX_BYTES_DEFAULT + NODE_GENESIS_BLOCK_TXS_DEFAULT *
+                       L1_BATCH_TX_PREFIX_BYTES +
+                       L1_BATCH_BLOCK_HEAD_BYTES + L1_BATCH_COUNT_BYTES <=
+                   NODE_GENESIS_BATCH_BYTES_DEFAULT,
+               "the default block fits the default batch");
+
+uint64_t node_genesis_block_payload_bytes_max(const node_genesis *g)
+{
+    SEQ_ASSERT(g != NULL);
+    return (uint64_t)L1_BATCH_BLOCK_HEAD_BYTES +
+           (uint64_t)g->consensus.block_txs_max * L1_BATCH_TX_PREFIX_BYTES +
+           g->consensus.block_tx_bytes_max;
+}
+
 void node_genesis_defaults(node_genesis *out)
 {
     SEQ_ASSERT(out != NULL);
@@ -115,11 +132,13 @@ void node_genesis_defaults(node_genesis *out)
     out->consensus.timeout_ms_max = NODE_GENESIS_TIMEOUT_MS_MAX_DEFAULT;
     out->consensus.fetch_retry_ms = NODE_GENESIS_FETCH_RETRY_MS_DEFAULT;
     out->consensus.blocks_max = CONS_BLOCKS_DEFAULT;
-    out->consensus.block_tx_bytes_max = WIRE_BLOCK_TX_BYTES_MAX;
-    out->consensus.block_txs_max = WIRE_BLOCK_TXS_MAX;
+    out->consensus.block_tx_bytes_max = NODE_GENESIS_BLOCK_TX_BYTES_DEFAULT;
+    out->consensus.block_txs_max = NODE_GENESIS_BLOCK_TXS_DEFAULT;
     out->mempool.ordering = MEMPOOL_POLICY_FIFO;
     out->batch.max_blocks = NODE_GENESIS_BATCH_BLOCKS_DEFAULT;
     out->batch.max_bytes = NODE_GENESIS_BATCH_BYTES_DEFAULT;
+    out->batch.max_span_ms = NODE_GENESIS_BATCH_SPAN_MS_DEFAULT;
+    out->batch.poster_timeout_ms = NODE_GENESIS_POSTER_TIMEOUT_MS_DEFAULT;
     out->l1.confirmations = NODE_GENESIS_CONFIRMATIONS_DEFAULT;
     out->l1.inclusion_window_blocks = NODE_GENESIS_INCLUSION_WINDOW_DEFAULT;
 }
@@ -148,6 +167,9 @@ static seq_err genesis_validate_ranges(node_diag *why, const char *name, const n
         {"consensus.block_txs_max", g->consensus.block_txs_max, 1, WIRE_BLOCK_TXS_MAX},
         {"batch.max_blocks", g->batch.max_blocks, 1, NODE_GENESIS_BATCH_BLOCKS_MAX},
         {"batch.max_bytes", g->batch.max_bytes, 1, NODE_GENESIS_BATCH_BYTES_MAX},
+        {"batch.max_span_ms", g->batch.max_span_ms, 1, NODE_GENESIS_TIMER_MS_MAX},
+        {"batch.poster_timeout_ms", g->batch.poster_timeout_ms, NODE_GENESIS_TIMER_MS_MIN,
+         NODE_GENESIS_TIMER_MS_MAX},
         {"l1.confirmations", g->l1.confirmations, 0, NODE_GENESIS_CONFIRMATIONS_MAX},
         {"l1.inclusion_window_blocks", g->l1.inclusion_window_blocks, 1,
          NODE_GENESIS_INCLUSION_WINDOW_MAX},
@@ -163,6 +185,16 @@ static seq_err genesis_validate_ranges(node_diag *why, const char *name, const n
             why, SEQ_ERR_INVALID_ARG,
             "%s: consensus.timeout_ms_max: %u is below consensus.timeout_ms_base %u", name,
             g->consensus.timeout_ms_max, g->consensus.timeout_ms_base);
+    /* Every block must fit one batch, or the chain could not be posted. */
+    uint64_t block_bytes = node_genesis_block_payload_bytes_max(g);
+    if (block_bytes + L1_BATCH_COUNT_BYTES > g->batch.max_bytes)
+        return node_diag_set(why, SEQ_ERR_INVALID_ARG,
+                             "%s: batch.max_bytes: %u cannot hold a full block (%llu bytes in a "
+                             "batch with consensus.block_tx_bytes_max %u and "
+                             "consensus.block_txs_max %u); raise it or lower those",
+                             name, g->batch.max_bytes,
+                             (unsigned long long)(block_bytes + L1_BATCH_COUNT_BYTES),
+                             g->consensus.block_tx_bytes_max, g->consensus.block_txs_max);
     if (g->mempool.ordering != MEMPOOL_POLICY_FIFO &&
         g->mempool.ordering != MEMPOOL_POLICY_PRIORITY)
         return node_diag_set(why, SEQ_ERR_INVALID_ARG, "%s: mempool.ordering: not fifo or priority",
@@ -340,7 +372,8 @@ static seq_err genesis_read_mempool_batch(node_genesis *g, const node_config_jso
                                           const json_t *root)
 {
     static const char *const mempool_names[] = {"ordering"};
-    static const char *const batch_names[] = {"max_blocks", "max_bytes"};
+    static const char *const batch_names[] = {"max_blocks", "max_bytes", "max_span_ms",
+                                              "poster_timeout_ms"};
     const json_t *m, *b;
     const char *ordering = NULL;
     seq_err err = genesis_object(&m, j, root, "mempool", mempool_names, 1);
@@ -351,12 +384,18 @@ static seq_err genesis_read_mempool_batch(node_genesis *g, const node_config_jso
                              "%s: mempool.ordering: \"%.40s\" is not fifo or priority", j->file,
                              ordering);
     if (err == SEQ_OK)
-        err = genesis_object(&b, j, root, "batch", batch_names, 2);
+        err = genesis_object(&b, j, root, "batch", batch_names, SEQ_ARRAY_LEN(batch_names));
     if (err == SEQ_OK)
         err =
             node_config_json_u32(j, &g->batch.max_blocks, b, "batch", "max_blocks", 0, UINT32_MAX);
     if (err == SEQ_OK)
         err = node_config_json_u32(j, &g->batch.max_bytes, b, "batch", "max_bytes", 0, UINT32_MAX);
+    if (err == SEQ_OK)
+        err = node_config_json_u32(j, &g->batch.max_span_ms, b, "batch", "max_span_ms", 0,
+                                   UINT32_MAX);
+    if (err == SEQ_OK)
+        err = node_config_json_u32(j, &g->batch.poster_timeout_ms, b, "batch",
+                                   "poster_timeout_ms", 0, UINT32_MAX);
     return err;
 }
 
@@ -487,7 +526,8 @@ static char *genesis_format(const node_genesis *g)
     const char *ordering = mempool_policy_name(g->mempool.ordering);
     json_t *root = json_pack(
         "{s:i, s:I, s:I, s:I, s:o, "
-        "s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:{s:s}, s:{s:i, s:i}, s:{s:o, s:o, s:i, s:I}}",
+        "s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:{s:s}, s:{s:i, s:i, s:i, s:i}, "
+        "s:{s:o, s:o, s:i, s:I}}",
         "version", (int)NODE_GENESIS_FORMAT_VERSION, "l2_chain_id", (json_int_t)g->l2_chain_id,
         "l1_chain_id", (json_int_t)g->l1_chain_id, "timestamp_ms", (json_int_t)g->timestamp_ms,
         "committee", genesis_committee_json(g), "consensus", "timeout_ms_base",
@@ -495,7 +535,9 @@ static char *genesis_format(const node_genesis *g)
         "fetch_retry_ms", (int)g->consensus.fetch_retry_ms, "blocks_max",
         (int)g->consensus.blocks_max, "block_tx_bytes_max", (int)g->consensus.block_tx_bytes_max,
         "block_txs_max", (int)g->consensus.block_txs_max, "mempool", "ordering", ordering, "batch",
-        "max_blocks", (int)g->batch.max_blocks, "max_bytes", (int)g->batch.max_bytes, "l1",
+        "max_blocks", (int)g->batch.max_blocks, "max_bytes", (int)g->batch.max_bytes,
+        "max_span_ms", (int)g->batch.max_span_ms, "poster_timeout_ms",
+        (int)g->batch.poster_timeout_ms, "l1",
         "committee_address",
         json_addr_or_null(g->l1.has_committee_address, &g->l1.committee_address), "inbox_address",
         json_addr_or_null(g->l1.has_inbox_address, &g->l1.inbox_address), "confirmations",
@@ -608,6 +650,8 @@ void node_genesis_hash(seq_hash *out, const node_genesis *g)
                                                                : GENESIS_ORDERING_FIFO);
     hash_u32(&k, g->batch.max_blocks);
     hash_u32(&k, g->batch.max_bytes);
+    hash_u32(&k, g->batch.max_span_ms);
+    hash_u32(&k, g->batch.poster_timeout_ms);
     hash_addr_opt(&k, g->l1.has_committee_address, &g->l1.committee_address);
     hash_addr_opt(&k, g->l1.has_inbox_address, &g->l1.inbox_address);
     hash_u32(&k, g->l1.confirmations);

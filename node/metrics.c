@@ -95,6 +95,26 @@ void node_commit_latency_observe(node_commit_latency *h, uint64_t latency_ms)
     h->sum_ms += latency_ms;
 }
 
+static const uint64_t post_lag_bounds_ms[NODE_POST_LAG_BUCKETS] = {
+    250, 500, 1000, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000, 60000, 120000, 600000};
+
+uint64_t node_post_lag_bound_ms(size_t i)
+{
+    SEQ_ASSERT(i < NODE_POST_LAG_BUCKETS);
+    return post_lag_bounds_ms[i];
+}
+
+void node_post_lag_observe(node_post_lag *h, uint64_t lag_ms, uint64_t count)
+{
+    SEQ_ASSERT(h != NULL);
+    size_t i = 0;
+    while (i < NODE_POST_LAG_BUCKETS && lag_ms > post_lag_bounds_ms[i])
+        i++;
+    h->buckets[i] += count;
+    h->count += count;
+    h->sum_ms += lag_ms * count;
+}
+
 void node_validators_commit(node_validator_status *v, const cons_committee *c, uint64_t view_prev,
                             uint64_t view, const seq_addr *proposer)
 {

@@ -720,8 +720,11 @@ void node_key_free(node_keys *keys);
 #define NODE_GENESIS_TIMER_MS_MIN     10u
 #define NODE_GENESIS_TIMER_MS_MAX     600000u
 #define NODE_GENESIS_BATCH_BLOCKS_MAX 65536u
-/* The Inbox contract refuses batch data above 128 KiB (MAX_BATCH_BYTES). */
-#define NODE_GENESIS_BATCH_BYTES_MAX      (128u << 10)
+/* The Inbox contract refuses batch data above 128 KiB (MAX_BATCH_BYTES).
+ * Boundaries are measured on the uncompressed payload, and zstd may expand
+ * incompressible input by 1/256: 127 KiB of payload always fits (genesis.c
+ * checks the bound at compile time). */
+#define NODE_GENESIS_BATCH_BYTES_MAX      (127u << 10)
 #define NODE_GENESIS_CONFIRMATIONS_MAX    1024u
 #define NODE_GENESIS_INCLUSION_WINDOW_MAX 1000000u /* L1 blocks, about 139 days */
 
@@ -729,8 +732,12 @@ void node_key_free(node_keys *keys);
 #define NODE_GENESIS_TIMEOUT_MS_BASE_DEFAULT  1000u
 #define NODE_GENESIS_TIMEOUT_MS_MAX_DEFAULT   30000u
 #define NODE_GENESIS_FETCH_RETRY_MS_DEFAULT   500u
-#define NODE_GENESIS_BATCH_BLOCKS_DEFAULT     64u
+#define NODE_GENESIS_BLOCK_TX_BYTES_DEFAULT   (100u << 10)
+#define NODE_GENESIS_BLOCK_TXS_DEFAULT        4096u
+#define NODE_GENESIS_BATCH_BLOCKS_DEFAULT     1024u
 #define NODE_GENESIS_BATCH_BYTES_DEFAULT      (120u << 10)
+#define NODE_GENESIS_BATCH_SPAN_MS_DEFAULT    2000u
+#define NODE_GENESIS_POSTER_TIMEOUT_MS_DEFAULT 10000u
 #define NODE_GENESIS_CONFIRMATIONS_DEFAULT    1u
 #define NODE_GENESIS_INCLUSION_WINDOW_DEFAULT 32u
 
@@ -762,8 +769,16 @@ typedef struct {
         mempool_policy ordering;
     } mempool;
     struct {
+        /* Boundaries (l1_batch_cut): a batch closes at max_blocks blocks,
+         * at max_bytes payload bytes, or once its blocks' timestamps span
+         * max_span_ms, whichever comes first. */
         uint32_t max_blocks;
         uint32_t max_bytes;
+        uint32_t max_span_ms;
+        /* Posting: validator (index + attempt) mod n posts batch index;
+         * the attempt moves on every poster_timeout_ms that the batch is
+         * not on L1 (node/README.md "Batches"). */
+        uint32_t poster_timeout_ms;
     } batch;
     struct {
         bool has_committee_address; /* JSON null when false */
@@ -778,6 +793,11 @@ typedef struct {
 /* Fills *out with no validators, chain ids 0 (not yet valid) and every
  * parameter at its default. */
 void node_genesis_defaults(node_genesis *out);
+
+/* The most payload bytes one block can take in a batch
+ * (l1_batch_block_bytes of a block at both consensus caps). Validation
+ * requires batch.max_bytes to hold it, so every block can be posted. */
+uint64_t node_genesis_block_payload_bytes_max(const node_genesis *g);
 
 /* Checks every rule node_genesis_load applies to the values: ranges
  * (against the WIRE_ and CONS_ limits and the NODE_GENESIS_ ones above),
@@ -1233,6 +1253,56 @@ void net_free(net *n);
 
 typedef struct node_l1link node_l1link;
 
+/* Posting lag: from a block's timestamp to this node seeing the batch that
+ * holds it on L1 at confirmation depth, counted once per tx (a block
+ * without txs counts once). Bucket i < NODE_POST_LAG_BUCKETS holds lags up
+ * to node_post_lag_bound_ms(i); the last bucket is +Inf. */
+#define NODE_POST_LAG_BUCKETS 14u
+typedef struct {
+    uint64_t buckets[NODE_POST_LAG_BUCKETS + 1]; /* per bucket, not cumulative */
+    uint64_t count;
+    uint64_t sum_ms;
+} node_post_lag;
+
+/* The upper bound (ms, inclusive) of posting lag bucket i, for i <
+ * NODE_POST_LAG_BUCKETS: 250 ms .. 10 min. */
+uint64_t node_post_lag_bound_ms(size_t i);
+/* Adds count observations of lag_ms to *h. */
+void node_post_lag_observe(node_post_lag *h, uint64_t lag_ms, uint64_t count);
+
+/* The batcher (node/batcher.c, node/README.md "Batches"), run by the L1
+ * link: forms batch k from the committed chain once batch k-1 is on L1,
+ * attests it, collects the committee's attestations and, in its turn,
+ * posts it. Counters are since start. */
+typedef struct {
+    bool enabled; /* this node attests and posts (it has an L1) */
+    /* The batch in hand: formed, attested, waiting for L1. */
+    bool has_batch;
+    uint64_t index, first_height, last_height, forced_cursor;
+    uint64_t block_count, tx_count, payload_bytes, data_bytes;
+    uint32_t attestations;  /* matching ones held, own included */
+    uint64_t attested_weight, quorum_weight; /* quorum: weight needed (> 2/3) */
+    uint32_t poster;        /* the validator (genesis order) whose turn it is */
+    uint64_t attempt;       /* poster_timeout_ms periods since the batch was ready */
+    uint64_t waiting_ms;    /* since it was ready */
+    /* This node's work. */
+    uint64_t batches_formed, attestations_signed;
+    uint64_t attestations_received, attestations_rejected;
+    uint64_t posts_sent;     /* postBatch transactions stored by the tx manager */
+    uint64_t posts_refused;  /* estimateGas reverted: not sent (e.g. already posted) */
+    uint64_t posts_failed;   /* the tx manager or the RPC failed */
+    uint64_t posts_reverted; /* mined but reverted (a lost race) */
+    uint64_t posts_failover; /* sent when it was not the first poster's turn */
+    uint64_t gas_used;       /* by this node's mined postBatch transactions */
+    /* Every batch seen on L1 at confirmation depth, whoever posted it. */
+    uint64_t batches_seen, forced_batches_seen; /* the latter: forceAdvance */
+    uint64_t failovers_seen; /* posted by another than validator index mod n */
+    uint64_t blocks_posted, txs_posted, payload_bytes_posted, data_bytes_posted;
+    uint64_t posted_height; /* the last block height on L1; 0: none */
+    node_post_lag post_lag;
+    char last_error[NODE_L1LINK_ERROR_BYTES]; /* why the last step stopped; "" if fine */
+} node_batcher_status;
+
 typedef struct {
     bool enabled;      /* false: no l1_rpc configured; the rest is zero */
     bool ok;           /* the last poll succeeded */
@@ -1250,6 +1320,9 @@ typedef struct {
     store_l1_batch last_batch; /* the newest batch the Inbox accepted */
     bool has_inbox_head;       /* the Inbox's own counters, read at latest */
     uint64_t inbox_next_index, forced_consumed, forced_count;
+    bool has_finalized;
+    uint64_t finalized; /* L1's `finalized` block number, as its node reports it */
+    node_batcher_status batcher;
     char url[NODE_CONFIG_URL_BYTES_MAX];
     char last_error[NODE_L1LINK_ERROR_BYTES]; /* "" after a success */
 } node_l1link_status;

@@ -779,6 +779,8 @@ static seq_err txpool_setup(node_runtime *rt, node_diag *why)
     mempool_config mc;
     mempool_config_default(&mc, g->l2_chain_id);
     mc.policy = g->mempool.ordering;
+    /* A tx larger than a block could never be ordered: refuse it. */
+    mc.tx_bytes_max = SEQ_MIN(mc.tx_bytes_max, g->consensus.block_tx_bytes_max);
     mc.gossip_delay_ms = NODE_RUNTIME_GOSSIP_DELAY_MS;
     const node_config *c = &rt->resolved.config; /* caps checked by node_config_load */
     if (c->mempool_txs_max > 0)

@@ -16,7 +16,7 @@
 #include "test_files.h"
 
 /* node_genesis_hash of test_hash_encoding's genesis, pinned. */
-#define GENESIS_HASH_VECTOR "0x976337a54b3d1bbe98526444bc9a41481492a38205505686ce9cccf4c157c3a6"
+#define GENESIS_HASH_VECTOR "0xb10ab66fe86e418de3d9d150ffe1941a1c309f3f6cc982a1314a176694f4ef90"
 
 /* A committee of n deterministic validators on loopback ports. */
 static void make_genesis(node_genesis *g, size_t n)
@@ -171,7 +171,7 @@ static void test_hash_covers_values(void **state)
     make_genesis(base, 3);
     seq_hash h0, h;
     node_genesis_hash(&h0, base);
-    for (int change = 0; change < 20; change++) {
+    for (int change = 0; change < 22; change++) {
         *g = *base;
         switch (change) {
         case 0:
@@ -235,6 +235,12 @@ static void test_hash_covers_values(void **state)
         case 19:
             g->l1.inclusion_window_blocks++;
             break;
+        case 20:
+            g->batch.max_span_ms++;
+            break;
+        case 21:
+            g->batch.poster_timeout_ms++;
+            break;
         }
         node_genesis_hash(&h, g);
         if (memcmp(&h, &h0, sizeof h) == 0)
@@ -293,11 +299,13 @@ static void test_hash_encoding(void **state)
     put_u32(&p, 30000);
     put_u32(&p, 500);
     put_u32(&p, 256);
-    put_u32(&p, 2u << 20);
-    put_u32(&p, 16384);
+    put_u32(&p, 100u << 10);
+    put_u32(&p, 4096);
     *p++ = 1; /* fifo */
-    put_u32(&p, 64);
+    put_u32(&p, 1024);
     put_u32(&p, 120u << 10);
+    put_u32(&p, 2000);
+    put_u32(&p, 10000);
     *p++ = 1;
     put_bytes(&p, g->l1.committee_address.b, 20);
     *p++ = 0;
@@ -305,7 +313,7 @@ static void test_hash_encoding(void **state)
     p += 20;
     put_u32(&p, 1);
     put_u64(&p, 32);
-    assert_int_equal(p - buf, 12 + 4 + 24 + 4 + 2 * 56 + 24 + 1 + 8 + 42 + 12);
+    assert_int_equal(p - buf, 12 + 4 + 24 + 4 + 2 * 56 + 24 + 1 + 16 + 42 + 12);
     seq_hash want, got;
     l1_keccak256(&want, buf, (size_t)(p - buf));
     node_genesis_hash(&got, g);
@@ -426,8 +434,14 @@ static const invalid_case INVALID[] = {
     {"mempool.extra", "1", SEQ_ERR_MALFORMED, "mempool.extra: unknown field"},
     {"batch.max_blocks", "0", SEQ_ERR_INVALID_ARG, "batch.max_blocks"},
     {"batch.max_blocks", "65537", SEQ_ERR_INVALID_ARG, "batch.max_blocks"},
-    {"batch.max_bytes", "131073", SEQ_ERR_INVALID_ARG,
-     "batch.max_bytes: 131073 is outside 1..131072"},
+    {"batch.max_bytes", "130049", SEQ_ERR_INVALID_ARG,
+     "batch.max_bytes: 130049 is outside 1..130048"},
+    {"batch.max_bytes", "118955", SEQ_ERR_INVALID_ARG,
+     "batch.max_bytes: 118955 cannot hold a full block (118956 bytes"},
+    {"batch.max_span_ms", "0", SEQ_ERR_INVALID_ARG, "batch.max_span_ms: 0 is outside"},
+    {"batch.max_span_ms", NULL, SEQ_ERR_MALFORMED, "batch.max_span_ms: missing"},
+    {"batch.poster_timeout_ms", "9", SEQ_ERR_INVALID_ARG, "batch.poster_timeout_ms: 9"},
+    {"batch.poster_timeout_ms", NULL, SEQ_ERR_MALFORMED, "batch.poster_timeout_ms: missing"},
     {"l1.committee_address", "\"0x0000000000000000000000000000000000000000\"", SEQ_ERR_INVALID_ARG,
      "l1.committee_address: the zero address (use null)"},
     {"l1.inbox_address", "\"nope\"", SEQ_ERR_MALFORMED, "l1.inbox_address"},

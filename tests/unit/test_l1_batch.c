@@ -315,6 +315,15 @@ static void test_data_refused(void **state)
     assert_int_equal(l1_batch_decode(&b, &arena, data_buf, n), SEQ_ERR_NO_SPACE);
 }
 
+static size_t cut(bool *closed, const size_t *sizes, size_t count, uint32_t max_blocks,
+                  uint32_t max_bytes)
+{
+    static const uint64_t flat[BLOCKS + 8] = {0}; /* one timestamp: no span */
+    SEQ_ASSERT(count <= SEQ_ARRAY_LEN(flat));
+    l1_batch_bounds b = {.max_blocks = max_blocks, .max_bytes = max_bytes, .max_span_ms = 1000};
+    return l1_batch_cut(closed, sizes, flat, count, &b);
+}
+
 /* Boundaries: by count, by bytes, a block too large alone, and not yet. */
 static void test_cut(void **state)
 {
@@ -322,27 +331,27 @@ static void test_cut(void **state)
     bool closed = true;
     const size_t sizes[] = {100, 100, 100, 100, 100};
     /* 4 + 100 k bytes: three blocks fit in 320, the fourth would not. */
-    assert_int_equal(l1_batch_cut(&closed, sizes, 5, 64, 320), 3);
+    assert_int_equal(cut(&closed, sizes, 5, 64, 320), 3);
     assert_true(closed);
     /* Only two blocks known so far, room for more: wait. */
-    assert_int_equal(l1_batch_cut(&closed, sizes, 2, 64, 320), 2);
+    assert_int_equal(cut(&closed, sizes, 2, 64, 320), 2);
     assert_false(closed);
     /* Exactly full counts as closed. */
-    assert_int_equal(l1_batch_cut(&closed, sizes, 3, 64, 304), 3);
+    assert_int_equal(cut(&closed, sizes, 3, 64, 304), 3);
     assert_true(closed);
     /* The block count bound. */
-    assert_int_equal(l1_batch_cut(&closed, sizes, 5, 2, 100000), 2);
+    assert_int_equal(cut(&closed, sizes, 5, 2, 100000), 2);
     assert_true(closed);
-    assert_int_equal(l1_batch_cut(&closed, sizes, 1, 2, 100000), 1);
+    assert_int_equal(cut(&closed, sizes, 1, 2, 100000), 1);
     assert_false(closed);
     /* A block above max_bytes is a batch of its own, closed. */
     const size_t big[] = {5000, 10};
-    assert_int_equal(l1_batch_cut(&closed, big, 2, 64, 320), 1);
+    assert_int_equal(cut(&closed, big, 2, 64, 320), 1);
     assert_true(closed);
-    assert_int_equal(l1_batch_cut(&closed, big, 1, 64, 320), 1);
+    assert_int_equal(cut(&closed, big, 1, 64, 320), 1);
     assert_true(closed);
     /* Nothing committed yet. */
-    assert_int_equal(l1_batch_cut(&closed, sizes, 0, 64, 320), 0);
+    assert_int_equal(cut(&closed, sizes, 0, 64, 320), 0);
     assert_false(closed);
     /* The sizes are the payload's: a cut batch encodes within max_bytes. */
     chain c;
@@ -351,9 +360,40 @@ static void test_cut(void **state)
     for (size_t i = 0; i < BLOCKS; i++)
         each[i] = l1_batch_block_bytes(&c.blocks[i]);
     size_t limit = 4 + each[0] + each[1];
-    assert_int_equal(l1_batch_cut(&closed, each, BLOCKS, 64, (uint32_t)limit), 2);
+    assert_int_equal(cut(&closed, each, BLOCKS, 64, (uint32_t)limit), 2);
     assert_true(closed);
     assert_int_equal(l1_batch_payload_bytes(c.blocks, 2), limit);
+}
+
+/* The time bound: a batch closes at the first block max_span_ms after its
+ * first; before that it waits; other bounds still apply first. */
+static void test_cut_span(void **state)
+{
+    (void)state;
+    bool closed = false;
+    const size_t sizes[] = {100, 100, 100, 100, 100};
+    const uint64_t ts[] = {1000, 1400, 1999, 2000, 2600};
+    l1_batch_bounds b = {.max_blocks = 64, .max_bytes = 100000, .max_span_ms = 1000};
+    /* Block 3 is exactly 1000 ms after block 0: it closes the batch. */
+    assert_int_equal(l1_batch_cut(&closed, sizes, ts, 5, &b), 4);
+    assert_true(closed);
+    /* Up to block 2 only 999 ms: wait for more. */
+    assert_int_equal(l1_batch_cut(&closed, sizes, ts, 3, &b), 3);
+    assert_false(closed);
+    /* A zero span closes after every block. */
+    b.max_span_ms = 0;
+    assert_int_equal(l1_batch_cut(&closed, sizes, ts, 5, &b), 1);
+    assert_true(closed);
+    /* Bytes bind before the span. */
+    b.max_span_ms = 1000;
+    b.max_bytes = 204;
+    assert_int_equal(l1_batch_cut(&closed, sizes, ts, 5, &b), 2);
+    assert_true(closed);
+    /* A timestamp before the first spans nothing. */
+    const uint64_t back[] = {5000, 10, 20};
+    b.max_bytes = 100000;
+    assert_int_equal(l1_batch_cut(&closed, sizes, back, 3, &b), 3);
+    assert_false(closed);
 }
 
 int main(void)
@@ -362,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_layout),
         cmocka_unit_test(test_payload_refused), cmocka_unit_test(test_encode_refused),
         cmocka_unit_test(test_data_refused),    cmocka_unit_test(test_cut),
+        cmocka_unit_test(test_cut_span),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
