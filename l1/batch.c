@@ -146,6 +146,36 @@ size_t l1_batch_cut(bool *closed, const size_t *block_bytes, const uint64_t *tim
     return n;
 }
 
+/* One block's part of the payload at p (l1_batch_block_bytes(b) bytes). */
+static uint8_t *block_put(uint8_t *p, const l1_batch_block *b)
+{
+    header_put(p, &b->header);
+    p += HEADER_BYTES;
+    put_u32(p, (uint32_t)b->tx_count);
+    p += 4;
+    for (size_t t = 0; t < b->tx_count; t++) {
+        put_u32(p, (uint32_t)b->txs[t].len);
+        memcpy(p + 4, b->txs[t].ptr, b->txs[t].len);
+        p += 4 + b->txs[t].len;
+    }
+    return p;
+}
+
+seq_err l1_batch_block_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                              const l1_batch_block *block)
+{
+    SEQ_ASSERT(out_len != NULL && block != NULL);
+    *out_len = 0;
+    if (!block_within_caps(block))
+        return SEQ_ERR_INVALID_ARG;
+    size_t need = l1_batch_block_bytes(block);
+    if (out == NULL || out_cap < need)
+        return SEQ_ERR_NO_SPACE;
+    SEQ_ASSERT((size_t)(block_put(out, block) - out) == need);
+    *out_len = need;
+    return SEQ_OK;
+}
+
 seq_err l1_batch_payload_encode(uint8_t *out, size_t out_cap, size_t *out_len,
                                 const l1_batch_block *blocks, size_t count)
 {
@@ -165,21 +195,17 @@ seq_err l1_batch_payload_encode(uint8_t *out, size_t out_cap, size_t *out_len,
     uint8_t *p = out;
     put_u32(p, (uint32_t)count);
     p += 4;
-    for (size_t i = 0; i < count; i++) {
-        const l1_batch_block *b = &blocks[i];
-        header_put(p, &b->header);
-        p += HEADER_BYTES;
-        put_u32(p, (uint32_t)b->tx_count);
-        p += 4;
-        for (size_t t = 0; t < b->tx_count; t++) {
-            put_u32(p, (uint32_t)b->txs[t].len);
-            memcpy(p + 4, b->txs[t].ptr, b->txs[t].len);
-            p += 4 + b->txs[t].len;
-        }
-    }
+    for (size_t i = 0; i < count; i++)
+        p = block_put(p, &blocks[i]);
     SEQ_ASSERT((size_t)(p - out) == need);
     *out_len = need;
     return SEQ_OK;
+}
+
+void l1_batch_count_put(uint8_t out[L1_BATCH_COUNT_BYTES], uint32_t count)
+{
+    SEQ_ASSERT(out != NULL);
+    put_u32(out, count);
 }
 
 seq_err l1_batch_compress(uint8_t *out, size_t out_cap, size_t *out_len, const uint8_t *payload,
@@ -364,4 +390,54 @@ seq_err l1_batch_decode(l1_batch *out, seq_arena *arena, const uint8_t *data, si
     if (err == SEQ_OK)
         err = l1_batch_payload_decode(out, arena, payload, len);
     return err;
+}
+
+/* ------------------------------------------------------------- posting */
+
+static size_t pad32(size_t n)
+{
+    return (n + 31u) / 32u * 32u;
+}
+
+size_t l1_batch_post_calldata_bytes(size_t data_len, size_t sig_count)
+{
+    /* selector, 8 header words, 2 offsets, then each bytes: length word
+     * and padded contents. */
+    return 4u + 10u * 32u + 32u + pad32(data_len) + 32u + pad32(sig_count * SEQ_SIG_BYTES);
+}
+
+seq_err l1_batch_post_calldata(uint8_t *out, size_t out_cap, size_t *out_len,
+                               const l1_batch_header *h, const uint8_t *data, size_t data_len,
+                               const seq_sig *sigs, size_t sig_count)
+{
+    SEQ_ASSERT(out_len != NULL && h != NULL && (data != NULL || data_len == 0));
+    SEQ_ASSERT(sigs != NULL || sig_count == 0);
+    *out_len = 0;
+    size_t need = l1_batch_post_calldata_bytes(data_len, sig_count);
+    if (out == NULL || out_cap < need)
+        return SEQ_ERR_NO_SPACE;
+    memset(out, 0, need);
+    l1_abi_selector(out, L1_BATCH_POST_SIGNATURE);
+    uint8_t *w = out + 4;
+    const seq_attestation_stmt *s = &h->stmt;
+    l1_abi_u64(w, s->l2_chain_id);
+    l1_abi_u64(w + 32, s->index);
+    memcpy(w + 64, s->prev_batch_hash.b, SEQ_HASH_BYTES);
+    memcpy(w + 96, s->data_hash.b, SEQ_HASH_BYTES);
+    l1_abi_u64(w + 128, s->first_height);
+    l1_abi_u64(w + 160, s->last_height);
+    l1_abi_u64(w + 192, s->forced_cursor);
+    memcpy(w + 224, h->forced_acc.b, SEQ_HASH_BYTES);
+    size_t data_at = 10u * 32u; /* offsets count from the arguments' start */
+    size_t sigs_at = data_at + 32u + pad32(data_len);
+    l1_abi_u64(w + 256, data_at);
+    l1_abi_u64(w + 288, sigs_at);
+    l1_abi_u64(w + data_at, data_len);
+    if (data_len > 0)
+        memcpy(w + data_at + 32, data, data_len);
+    l1_abi_u64(w + sigs_at, sig_count * SEQ_SIG_BYTES);
+    for (size_t i = 0; i < sig_count; i++)
+        memcpy(w + sigs_at + 32 + i * SEQ_SIG_BYTES, sigs[i].b, SEQ_SIG_BYTES);
+    *out_len = need;
+    return SEQ_OK;
 }

@@ -962,9 +962,9 @@ bool l1_event_from_inbox(l1_event_kind kind);
 
 /* Payload sizes: the block count, a block's header and tx count, a tx's
  * length prefix. */
-#define L1_BATCH_COUNT_BYTES        4u
-#define L1_BATCH_BLOCK_HEAD_BYTES   (164u + 4u)
-#define L1_BATCH_TX_PREFIX_BYTES    4u
+#define L1_BATCH_COUNT_BYTES      4u
+#define L1_BATCH_BLOCK_HEAD_BYTES (164u + 4u)
+#define L1_BATCH_TX_PREFIX_BYTES  4u
 
 typedef struct {
     seq_block_header header;
@@ -1013,6 +1013,15 @@ size_t l1_batch_cut(bool *closed, const size_t *block_bytes, const uint64_t *tim
  * check that the blocks chain; the decoder does. */
 SEQ_MUST_USE seq_err l1_batch_payload_encode(uint8_t *out, size_t out_cap, size_t *out_len,
                                              const l1_batch_block *blocks, size_t count);
+/* A payload built block by block, for a caller that reads blocks one at
+ * a time: the count (l1_batch_count_put) followed by each block's part
+ * (l1_batch_block_encode, l1_batch_block_bytes(block) bytes) is byte for
+ * byte what l1_batch_payload_encode writes. SEQ_ERR_INVALID_ARG (a tx
+ * empty or over a cap), SEQ_ERR_NO_SPACE. */
+SEQ_MUST_USE seq_err l1_batch_block_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                           const l1_batch_block *block);
+void l1_batch_count_put(uint8_t out[L1_BATCH_COUNT_BYTES], uint32_t count);
+
 /* version || zstd(payload), deterministically. SEQ_ERR_NO_SPACE if it does
  * not fit out_cap (ZSTD_compressBound(len) + 1 always does),
  * SEQ_ERR_TOO_LARGE, SEQ_ERR_NO_MEMORY. */
@@ -1038,6 +1047,29 @@ SEQ_MUST_USE seq_err l1_batch_payload_decode(l1_batch *out, seq_arena *arena, co
 /* l1_batch_decompress into arena, then l1_batch_payload_decode. */
 SEQ_MUST_USE seq_err l1_batch_decode(l1_batch *out, seq_arena *arena, const uint8_t *data,
                                      size_t data_len);
+
+/* Inbox.postBatch(BatchHeader h, bytes data, bytes signatures) calldata:
+ * the selector, the header as a static tuple (8 words: the attested
+ * statement, then forcedAcc), the offsets of data and signatures, then
+ * each as its length and zero-padded words. signatures are 65-byte
+ * r || s || v, signers in ascending address order (Committee.verifyQuorum). */
+#define L1_BATCH_POST_SIGNATURE \
+    "postBatch((uint64,uint64,bytes32,bytes32,uint64,uint64,uint64,bytes32),bytes,bytes)"
+
+typedef struct {
+    seq_attestation_stmt stmt;
+    seq_hash forced_acc; /* the Inbox's acc at stmt.forced_cursor (not signed) */
+} l1_batch_header;
+
+/* The calldata length for data_len bytes of data and sig_count
+ * signatures. */
+size_t l1_batch_post_calldata_bytes(size_t data_len, size_t sig_count);
+
+/* Writes the calldata into out[0..out_cap). SEQ_ERR_NO_SPACE if it does
+ * not fit (l1_batch_post_calldata_bytes tells the size). */
+SEQ_MUST_USE seq_err l1_batch_post_calldata(uint8_t *out, size_t out_cap, size_t *out_len,
+                                            const l1_batch_header *h, const uint8_t *data,
+                                            size_t data_len, const seq_sig *sigs, size_t sig_count);
 
 /* ------------------------------------------------------------ deployment */
 

@@ -110,11 +110,27 @@ bool node_genesis_endpoint_valid(const char *endpoint)
 
 _Static_assert(ZSTD_COMPRESSBOUND(NODE_GENESIS_BATCH_BYTES_MAX) + 1u <= L1_BATCH_DATA_BYTES_MAX,
                "a batch of max_bytes payload compresses into what the Inbox takes");
-_Static_assert(NODE_GENESIS_BLOCK_TX_BYTES_DEFAULT + NODE_GENESIS_BLOCK_TXS_DEFAULT *
-                       L1_BATCH_TX_PREFIX_BYTES +
+_Static_assert(NODE_GENESIS_BLOCK_TX_BYTES_DEFAULT +
+                       NODE_GENESIS_BLOCK_TXS_DEFAULT * L1_BATCH_TX_PREFIX_BYTES +
                        L1_BATCH_BLOCK_HEAD_BYTES + L1_BATCH_COUNT_BYTES <=
                    NODE_GENESIS_BATCH_BYTES_DEFAULT,
                "the default block fits the default batch");
+
+/* Worst case postBatch calldata of a batch of payload_bytes with every
+ * validator's signature. */
+static size_t post_calldata_bytes_max(uint64_t payload_bytes, uint32_t validators)
+{
+    return l1_batch_post_calldata_bytes(ZSTD_COMPRESSBOUND(payload_bytes) + 1u, validators);
+}
+
+uint32_t node_genesis_batch_bytes_limit(const node_genesis *g)
+{
+    SEQ_ASSERT(g != NULL);
+    uint32_t x = NODE_GENESIS_BATCH_BYTES_MAX;
+    while (x > 0 && post_calldata_bytes_max(x, g->validator_count) > L1_TX_DATA_BYTES_MAX)
+        x -= SEQ_MIN(x, 64u);
+    return x;
+}
 
 uint64_t node_genesis_block_payload_bytes_max(const node_genesis *g)
 {
@@ -185,6 +201,14 @@ static seq_err genesis_validate_ranges(node_diag *why, const char *name, const n
             why, SEQ_ERR_INVALID_ARG,
             "%s: consensus.timeout_ms_max: %u is below consensus.timeout_ms_base %u", name,
             g->consensus.timeout_ms_max, g->consensus.timeout_ms_base);
+    /* A batch must fit one L1 transaction, with every signature. */
+    uint32_t limit = node_genesis_batch_bytes_limit(g);
+    if (g->batch.max_bytes > limit)
+        return node_diag_set(why, SEQ_ERR_INVALID_ARG,
+                             "%s: batch.max_bytes: %u is above %u, the most whose compressed "
+                             "data and %u signatures fit one L1 transaction (%u bytes of data)",
+                             name, g->batch.max_bytes, limit, g->validator_count,
+                             L1_TX_DATA_BYTES_MAX);
     /* Every block must fit one batch, or the chain could not be posted. */
     uint64_t block_bytes = node_genesis_block_payload_bytes_max(g);
     if (block_bytes + L1_BATCH_COUNT_BYTES > g->batch.max_bytes)
@@ -394,8 +418,8 @@ static seq_err genesis_read_mempool_batch(node_genesis *g, const node_config_jso
         err = node_config_json_u32(j, &g->batch.max_span_ms, b, "batch", "max_span_ms", 0,
                                    UINT32_MAX);
     if (err == SEQ_OK)
-        err = node_config_json_u32(j, &g->batch.poster_timeout_ms, b, "batch",
-                                   "poster_timeout_ms", 0, UINT32_MAX);
+        err = node_config_json_u32(j, &g->batch.poster_timeout_ms, b, "batch", "poster_timeout_ms",
+                                   0, UINT32_MAX);
     return err;
 }
 
@@ -535,9 +559,8 @@ static char *genesis_format(const node_genesis *g)
         "fetch_retry_ms", (int)g->consensus.fetch_retry_ms, "blocks_max",
         (int)g->consensus.blocks_max, "block_tx_bytes_max", (int)g->consensus.block_tx_bytes_max,
         "block_txs_max", (int)g->consensus.block_txs_max, "mempool", "ordering", ordering, "batch",
-        "max_blocks", (int)g->batch.max_blocks, "max_bytes", (int)g->batch.max_bytes,
-        "max_span_ms", (int)g->batch.max_span_ms, "poster_timeout_ms",
-        (int)g->batch.poster_timeout_ms, "l1",
+        "max_blocks", (int)g->batch.max_blocks, "max_bytes", (int)g->batch.max_bytes, "max_span_ms",
+        (int)g->batch.max_span_ms, "poster_timeout_ms", (int)g->batch.poster_timeout_ms, "l1",
         "committee_address",
         json_addr_or_null(g->l1.has_committee_address, &g->l1.committee_address), "inbox_address",
         json_addr_or_null(g->l1.has_inbox_address, &g->l1.inbox_address), "confirmations",

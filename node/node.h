@@ -729,17 +729,17 @@ void node_key_free(node_keys *keys);
 #define NODE_GENESIS_INCLUSION_WINDOW_MAX 1000000u /* L1 blocks, about 139 days */
 
 /* What `seqctl genesis` writes unless told otherwise. */
-#define NODE_GENESIS_TIMEOUT_MS_BASE_DEFAULT  1000u
-#define NODE_GENESIS_TIMEOUT_MS_MAX_DEFAULT   30000u
-#define NODE_GENESIS_FETCH_RETRY_MS_DEFAULT   500u
-#define NODE_GENESIS_BLOCK_TX_BYTES_DEFAULT   (100u << 10)
-#define NODE_GENESIS_BLOCK_TXS_DEFAULT        4096u
-#define NODE_GENESIS_BATCH_BLOCKS_DEFAULT     1024u
-#define NODE_GENESIS_BATCH_BYTES_DEFAULT      (120u << 10)
-#define NODE_GENESIS_BATCH_SPAN_MS_DEFAULT    2000u
+#define NODE_GENESIS_TIMEOUT_MS_BASE_DEFAULT   1000u
+#define NODE_GENESIS_TIMEOUT_MS_MAX_DEFAULT    30000u
+#define NODE_GENESIS_FETCH_RETRY_MS_DEFAULT    500u
+#define NODE_GENESIS_BLOCK_TX_BYTES_DEFAULT    (100u << 10)
+#define NODE_GENESIS_BLOCK_TXS_DEFAULT         4096u
+#define NODE_GENESIS_BATCH_BLOCKS_DEFAULT      1024u
+#define NODE_GENESIS_BATCH_BYTES_DEFAULT       (120u << 10)
+#define NODE_GENESIS_BATCH_SPAN_MS_DEFAULT     2000u
 #define NODE_GENESIS_POSTER_TIMEOUT_MS_DEFAULT 10000u
-#define NODE_GENESIS_CONFIRMATIONS_DEFAULT    1u
-#define NODE_GENESIS_INCLUSION_WINDOW_DEFAULT 32u
+#define NODE_GENESIS_CONFIRMATIONS_DEFAULT     1u
+#define NODE_GENESIS_INCLUSION_WINDOW_DEFAULT  32u
 
 /* The first bytes of the genesis hash preimage. */
 #define NODE_GENESIS_HASH_TAG "seqd-genesis"
@@ -798,6 +798,12 @@ void node_genesis_defaults(node_genesis *out);
  * (l1_batch_block_bytes of a block at both consensus caps). Validation
  * requires batch.max_bytes to hold it, so every block can be posted. */
 uint64_t node_genesis_block_payload_bytes_max(const node_genesis *g);
+
+/* The largest batch.max_bytes (a multiple of 64) whose postBatch
+ * transaction fits L1's transaction size limit (L1_TX_DATA_BYTES_MAX of
+ * calldata) with zstd's worst-case expansion and a signature from each of
+ * g's validators. Validation requires batch.max_bytes to stay within it. */
+uint32_t node_genesis_batch_bytes_limit(const node_genesis *g);
 
 /* Checks every rule node_genesis_load applies to the values: ranges
  * (against the WIRE_ and CONS_ limits and the NODE_GENESIS_ ones above),
@@ -1280,11 +1286,11 @@ typedef struct {
     bool has_batch;
     uint64_t index, first_height, last_height, forced_cursor;
     uint64_t block_count, tx_count, payload_bytes, data_bytes;
-    uint32_t attestations;  /* matching ones held, own included */
+    uint32_t attestations;                   /* matching ones held, own included */
     uint64_t attested_weight, quorum_weight; /* quorum: weight needed (> 2/3) */
-    uint32_t poster;        /* the validator (genesis order) whose turn it is */
-    uint64_t attempt;       /* poster_timeout_ms periods since the batch was ready */
-    uint64_t waiting_ms;    /* since it was ready */
+    uint32_t poster;                         /* the validator (genesis order) whose turn it is */
+    uint64_t attempt;    /* poster_timeout_ms periods since the batch was ready */
+    uint64_t waiting_ms; /* since it was ready */
     /* This node's work. */
     uint64_t batches_formed, attestations_signed;
     uint64_t attestations_received, attestations_rejected;
@@ -1296,7 +1302,7 @@ typedef struct {
     uint64_t gas_used;       /* by this node's mined postBatch transactions */
     /* Every batch seen on L1 at confirmation depth, whoever posted it. */
     uint64_t batches_seen, forced_batches_seen; /* the latter: forceAdvance */
-    uint64_t failovers_seen; /* posted by another than validator index mod n */
+    uint64_t failovers_seen;                    /* posted by another than validator index mod n */
     uint64_t blocks_posted, txs_posted, payload_bytes_posted, data_bytes_posted;
     uint64_t posted_height; /* the last block height on L1; 0: none */
     node_post_lag post_lag;

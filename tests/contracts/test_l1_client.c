@@ -268,36 +268,16 @@ static void batch_sign(seq_sig *sig, const batch *b, const test_key *k)
     assert_int_equal(l1_secp_sign(sig, k->key, &digest), SEQ_OK);
 }
 
-/* postBatch((uint64,uint64,bytes32,bytes32,uint64,uint64,uint64,bytes32),
- * bytes,bytes): the tuple is static (eight words in place), then the two
- * offsets, then each bytes as length and zero-padded words. */
+/* postBatch calldata through the library's encoder, which the contract
+ * then accepts or refuses in the tests below. */
 static size_t post_encode(uint8_t *out, const batch *b, const seq_sig *sigs, size_t n)
 {
-    size_t data_words = (b->data_len + 31) / 32, sig_bytes = n * SEQ_SIG_BYTES;
-    size_t sig_words = (sig_bytes + 31) / 32;
-    size_t len = 4 + 10 * 32 + 32 + data_words * 32 + 32 + sig_words * 32;
-    assert_true(len <= CALL_BYTES_MAX);
-    memset(out, 0, len);
-    l1_abi_selector(out, "postBatch((uint64,uint64,bytes32,bytes32,uint64,uint64,uint64,bytes32),"
-                         "bytes,bytes)");
-    uint8_t *w = out + 4;
-    l1_abi_u64(w, b->att.l2_chain_id);
-    l1_abi_u64(w + 32, b->att.index);
-    memcpy(w + 64, b->att.prev_batch_hash.b, 32);
-    memcpy(w + 96, b->att.data_hash.b, 32);
-    l1_abi_u64(w + 128, b->att.first_height);
-    l1_abi_u64(w + 160, b->att.last_height);
-    l1_abi_u64(w + 192, b->att.forced_cursor);
-    memcpy(w + 224, b->forced_acc.b, 32);
-    l1_abi_u64(w + 256, 10 * 32);
-    l1_abi_u64(w + 288, 10 * 32 + 32 + data_words * 32);
-    uint8_t *d = w + 320;
-    l1_abi_u64(d, b->data_len);
-    memcpy(d + 32, b->data, b->data_len);
-    uint8_t *s = d + 32 + data_words * 32;
-    l1_abi_u64(s, sig_bytes);
-    for (size_t i = 0; i < n; i++)
-        memcpy(s + 32 + i * SEQ_SIG_BYTES, sigs[i].b, SEQ_SIG_BYTES);
+    size_t len = 0;
+    l1_batch_header h = {.stmt = b->att, .forced_acc = b->forced_acc};
+    assert_int_equal(
+        l1_batch_post_calldata(out, CALL_BYTES_MAX, &len, &h, b->data, b->data_len, sigs, n),
+        SEQ_OK);
+    assert_int_equal(len, l1_batch_post_calldata_bytes(b->data_len, n));
     return len;
 }
 

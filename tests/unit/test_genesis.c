@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include <zstd.h>
+
 #include "l1.h"
 #include "node.h"
 #include "test_files.h"
@@ -663,6 +665,49 @@ static void test_core_inputs(void **state)
     free(g);
 }
 
+/* Batch sizes: a full block must fit a batch, and a batch with every
+ * signature must fit one L1 transaction; the limit shrinks as the
+ * committee grows. */
+static void test_batch_limits(void **state)
+{
+    (void)state;
+    node_genesis *g = malloc(sizeof(*g));
+    assert_non_null(g);
+    make_genesis(g, 4);
+    uint32_t limit4 = node_genesis_batch_bytes_limit(g);
+    assert_true(limit4 >= NODE_GENESIS_BATCH_BYTES_DEFAULT);
+    assert_true(limit4 <= NODE_GENESIS_BATCH_BYTES_MAX);
+    assert_true(l1_batch_post_calldata_bytes(ZSTD_COMPRESSBOUND(limit4) + 1, 4) <=
+                L1_TX_DATA_BYTES_MAX);
+    if (limit4 < NODE_GENESIS_BATCH_BYTES_MAX)
+        assert_true(l1_batch_post_calldata_bytes(ZSTD_COMPRESSBOUND(limit4 + 64) + 1, 4) >
+                    L1_TX_DATA_BYTES_MAX);
+    node_diag why;
+    assert_int_equal(node_genesis_validate(&why, g), SEQ_OK);
+    g->batch.max_bytes = limit4 + 1;
+    if (limit4 < NODE_GENESIS_BATCH_BYTES_MAX) {
+        assert_int_equal(node_genesis_validate(&why, g), SEQ_ERR_INVALID_ARG);
+        assert_non_null(strstr(why.text, "fit one L1 transaction"));
+    }
+    /* 200 signatures take 13 KB of the transaction: a smaller limit. */
+    g->validator_count = 200;
+    uint32_t limit200 = node_genesis_batch_bytes_limit(g);
+    assert_true(limit200 < limit4);
+    assert_true(l1_batch_post_calldata_bytes(ZSTD_COMPRESSBOUND(limit200) + 1, 200) <=
+                L1_TX_DATA_BYTES_MAX);
+    /* The block bound: header, tx count, a prefix per tx, the tx bytes. */
+    make_genesis(g, 4);
+    g->consensus.block_txs_max = 10;
+    g->consensus.block_tx_bytes_max = 1000;
+    assert_int_equal(node_genesis_block_payload_bytes_max(g), 168 + 40 + 1000);
+    g->batch.max_bytes = 4 + 168 + 40 + 1000;
+    assert_int_equal(node_genesis_validate(&why, g), SEQ_OK);
+    g->batch.max_bytes--;
+    assert_int_equal(node_genesis_validate(&why, g), SEQ_ERR_INVALID_ARG);
+    assert_non_null(strstr(why.text, "cannot hold a full block"));
+    free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +715,7 @@ int main(void)
         cmocka_unit_test(test_hash_covers_values), cmocka_unit_test(test_hash_encoding),
         cmocka_unit_test(test_invalid_fields),     cmocka_unit_test(test_invalid_text),
         cmocka_unit_test(test_endpoints),          cmocka_unit_test(test_core_inputs),
+        cmocka_unit_test(test_batch_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

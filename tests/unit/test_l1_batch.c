@@ -365,6 +365,96 @@ static void test_cut(void **state)
     assert_int_equal(l1_batch_payload_bytes(c.blocks, 2), limit);
 }
 
+/* Block by block, the payload is byte for byte l1_batch_payload_encode's;
+ * a short buffer and a block over a cap are refused. */
+static void test_block_by_block(void **state)
+{
+    (void)state;
+    chain c;
+    chain_make(&c);
+    size_t plen = encode(&c, BLOCKS);
+    static uint8_t built[DATA_CAP];
+    l1_batch_count_put(built, BLOCKS);
+    size_t pos = L1_BATCH_COUNT_BYTES;
+    for (size_t i = 0; i < BLOCKS; i++) {
+        size_t n = 0;
+        assert_int_equal(l1_batch_block_encode(built + pos, sizeof built - pos, &n, &c.blocks[i]),
+                         SEQ_OK);
+        assert_int_equal(n, l1_batch_block_bytes(&c.blocks[i]));
+        pos += n;
+    }
+    assert_int_equal(pos, plen);
+    assert_memory_equal(built, payload_buf, plen);
+    size_t n = 1;
+    size_t need = l1_batch_block_bytes(&c.blocks[0]);
+    assert_int_equal(l1_batch_block_encode(built, need - 1, &n, &c.blocks[0]), SEQ_ERR_NO_SPACE);
+    assert_int_equal(n, 0);
+    seq_bytes empty = {.ptr = built, .len = 0};
+    l1_batch_block bad = c.blocks[0];
+    bad.tx_count = 1;
+    bad.txs = &empty;
+    assert_int_equal(l1_batch_block_encode(built, sizeof built, &n, &bad), SEQ_ERR_INVALID_ARG);
+}
+
+/* postBatch calldata: selector, header words, offsets, padded bytes; too
+ * small a buffer is refused. The contract tests (test_l1_client) post it. */
+static void test_post_calldata(void **state)
+{
+    (void)state;
+    l1_batch_header h = {.stmt = {.l2_chain_id = 901,
+                                  .index = 7,
+                                  .first_height = 10,
+                                  .last_height = 20,
+                                  .forced_cursor = 3}};
+    memset(h.stmt.prev_batch_hash.b, 0xaa, SEQ_HASH_BYTES);
+    memset(h.stmt.data_hash.b, 0xbb, SEQ_HASH_BYTES);
+    memset(h.forced_acc.b, 0xcc, SEQ_HASH_BYTES);
+    const uint8_t data[33] = {1, [32] = 2};
+    seq_sig sigs[2];
+    memset(sigs[0].b, 0x11, SEQ_SIG_BYTES);
+    memset(sigs[1].b, 0x22, SEQ_SIG_BYTES);
+    size_t need = l1_batch_post_calldata_bytes(sizeof data, 2);
+    assert_int_equal(need, 4 + 320 + 32 + 64 + 32 + 160);
+    static uint8_t out[1024];
+    size_t len = 1;
+    assert_int_equal(l1_batch_post_calldata(out, need - 1, &len, &h, data, sizeof data, sigs, 2),
+                     SEQ_ERR_NO_SPACE);
+    assert_int_equal(len, 0);
+    memset(out, 0xee, sizeof out);
+    assert_int_equal(l1_batch_post_calldata(out, sizeof out, &len, &h, data, sizeof data, sigs, 2),
+                     SEQ_OK);
+    assert_int_equal(len, need);
+    uint8_t sel[4];
+    l1_abi_selector(sel, L1_BATCH_POST_SIGNATURE);
+    assert_memory_equal(out, sel, 4);
+    const uint8_t *w = out + 4;
+    uint8_t word[32];
+    l1_abi_u64(word, 901);
+    assert_memory_equal(w, word, 32);
+    l1_abi_u64(word, 7);
+    assert_memory_equal(w + 32, word, 32);
+    assert_memory_equal(w + 64, h.stmt.prev_batch_hash.b, 32);
+    assert_memory_equal(w + 96, h.stmt.data_hash.b, 32);
+    l1_abi_u64(word, 3);
+    assert_memory_equal(w + 192, word, 32);
+    assert_memory_equal(w + 224, h.forced_acc.b, 32);
+    l1_abi_u64(word, 320); /* data's offset */
+    assert_memory_equal(w + 256, word, 32);
+    l1_abi_u64(word, 320 + 32 + 64); /* signatures' offset */
+    assert_memory_equal(w + 288, word, 32);
+    l1_abi_u64(word, 33);
+    assert_memory_equal(w + 320, word, 32);
+    assert_memory_equal(w + 352, data, 33);
+    for (size_t i = 33; i < 64; i++) /* zero padding */
+        assert_int_equal(w[352 + i], 0);
+    l1_abi_u64(word, 130);
+    assert_memory_equal(w + 416, word, 32);
+    assert_memory_equal(w + 448, sigs[0].b, 65);
+    assert_memory_equal(w + 448 + 65, sigs[1].b, 65);
+    for (size_t i = 130; i < 160; i++)
+        assert_int_equal(w[448 + i], 0);
+}
+
 /* The time bound: a batch closes at the first block max_span_ms after its
  * first; before that it waits; other bounds still apply first. */
 static void test_cut_span(void **state)
@@ -402,7 +492,8 @@ int main(void)
         cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_layout),
         cmocka_unit_test(test_payload_refused), cmocka_unit_test(test_encode_refused),
         cmocka_unit_test(test_data_refused),    cmocka_unit_test(test_cut),
-        cmocka_unit_test(test_cut_span),
+        cmocka_unit_test(test_cut_span),        cmocka_unit_test(test_block_by_block),
+        cmocka_unit_test(test_post_calldata),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
