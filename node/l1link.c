@@ -37,6 +37,9 @@ struct node_l1link {
     l1_rpc *rpc;
     l1_follow *follow;
     bool verified;
+    node_batcher *batcher; /* NULL: follow only */
+    uint64_t batcher_failures;
+    uint64_t head; /* the last head read, for telling live batches */
     /* The range being delivered: its batches wait for the CURSOR event. */
     store_l1_batch *pending; /* STORE_L1_BATCHES_PER_CHANGE_MAX */
     size_t pending_count;
@@ -48,6 +51,7 @@ struct node_l1link {
     nng_mtx *mtx;
     nng_cv *cv;
     bool stopping;             /* mtx */
+    bool woken;                /* mtx: an attestation arrived */
     node_l1link_status status; /* mtx */
 };
 
@@ -55,6 +59,13 @@ static uint64_t monotonic_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
@@ -127,6 +138,16 @@ static seq_err on_cursor(node_l1link *l, uint64_t number, const seq_hash *hash)
     bool has_last = l->pending_count > 0;
     if (has_last)
         last = l->pending[l->pending_count - 1];
+    if (l->batcher != NULL) {
+        uint64_t wall = wall_ms();
+        for (size_t i = 0; i < l->pending_count; i++) {
+            /* Live: in the blocks just confirmed, not replayed from long ago. */
+            bool live =
+                l->pending[i].l1_block + l->genesis.l1.confirmations + NODE_L1LINK_LIVE_BLOCKS >=
+                l->head;
+            node_batcher_seen(l->batcher, &l->pending[i], live, wall);
+        }
+    }
     nng_mtx_lock(l->mtx);
     node_l1link_status *s = &l->status;
     s->has_cursor = true;
@@ -231,11 +252,20 @@ static seq_err inbox_head(node_l1link *l)
         err = SEQ_ERR_MALFORMED;
     if (err != SEQ_OK)
         return err;
+    /* L1's finalized block, for the third clock; a node without one
+     * (NOT_FOUND) just has no finality to report yet. */
+    l1_rpc_block fin;
+    seq_err ferr = l1_rpc_block_by_tag(l->rpc, &fin, L1_TAG_FINALIZED);
+    if (ferr != SEQ_OK && ferr != SEQ_ERR_NOT_FOUND)
+        return ferr;
     nng_mtx_lock(l->mtx);
     l->status.has_inbox_head = true;
     l->status.inbox_next_index = word_u64(out);
     l->status.forced_consumed = word_u64(out + 64);
     l->status.forced_count = word_u64(out + 96);
+    l->status.has_finalized = ferr == SEQ_OK;
+    if (ferr == SEQ_OK)
+        l->status.finalized = fin.number;
     nng_mtx_unlock(l->mtx);
     return SEQ_OK;
 }
@@ -251,6 +281,7 @@ static seq_err turn(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES])
         snprintf(why, NODE_L1LINK_ERROR_BYTES, "%s", l1_rpc_last_error(l->rpc));
         return err;
     }
+    l->head = head;
     nng_mtx_lock(l->mtx);
     l->status.head = head;
     nng_mtx_unlock(l->mtx);
@@ -269,19 +300,23 @@ static seq_err turn(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES])
     }
     err = inbox_head(l);
     if (err != SEQ_OK)
-        snprintf(why, NODE_L1LINK_ERROR_BYTES, "Inbox.status(): %s", l1_rpc_last_error(l->rpc));
+        snprintf(why, NODE_L1LINK_ERROR_BYTES, "Inbox.status() or the finalized block: %s",
+                 l1_rpc_last_error(l->rpc));
     return err;
 }
 
 /* ------------------------------------------------------------- thread */
 
-/* Waits up to ms or until stopped; true when stopped. */
-static bool pause_ms(node_l1link *l, uint64_t ms)
+/* Waits until the monotonic time until, a wake or a stop; true when
+ * stopped. */
+static bool pause_until(node_l1link *l, uint64_t until)
 {
-    nng_time until = nng_clock() + (nng_time)ms;
+    uint64_t now = monotonic_ms();
+    nng_time deadline = nng_clock() + (nng_time)(until > now ? until - now : 0);
     nng_mtx_lock(l->mtx);
-    while (!l->stopping && nng_cv_until(l->cv, until) != NNG_ETIMEDOUT) {
+    while (!l->stopping && !l->woken && nng_cv_until(l->cv, deadline) != NNG_ETIMEDOUT) {
     }
+    l->woken = false;
     bool stopping = l->stopping;
     nng_mtx_unlock(l->mtx);
     return stopping;
@@ -306,33 +341,66 @@ static void report(node_l1link *l, seq_err err, const char *why, uint64_t failur
     nng_mtx_unlock(l->mtx);
 }
 
+/* One batcher step (and, after a turn, the tx manager's round), with its
+ * status published. Only while L1 answers: posting needs it, and forming
+ * waits for what L1 accepted anyway. */
+static void batcher_run(node_l1link *l, bool after_turn)
+{
+    uint64_t now = monotonic_ms();
+    seq_err err = after_turn ? node_batcher_poll(l->batcher, now) : SEQ_OK;
+    if (err == SEQ_OK)
+        err = node_batcher_step(l->batcher, now);
+    if (err == SEQ_OK) {
+        l->batcher_failures = 0;
+    } else {
+        uint64_t n = ++l->batcher_failures;
+        if ((n & (n - 1)) == 0) /* the first failure, then powers of two */
+            SEQ_LOG(SEQ_LOG_WARN, "batcher_failed", SEQ_F_U64("failures", n), SEQ_F_ERR(err));
+    }
+    nng_mtx_lock(l->mtx);
+    node_batcher_status_get(l->batcher, &l->status.batcher);
+    nng_mtx_unlock(l->mtx);
+}
+
 static void link_thread(void *arg)
 {
     node_l1link *l = arg;
-    uint64_t failures = 0;
+    uint64_t failures = 0, next_turn = 0;
+    bool ok = false;
     for (;;) {
-        char why[NODE_L1LINK_ERROR_BYTES] = "";
-        seq_err err = turn(l, why);
-        if (err == SEQ_OK) {
-            if (failures > 0)
-                SEQ_LOG(SEQ_LOG_INFO, "l1_recovered", SEQ_F_U64("failures", failures));
-            failures = 0;
-        } else {
-            /* Logged on the first failure and then at every power of two,
-             * so a long outage does not flood the log. */
-            failures++;
-            if ((failures & (failures - 1)) == 0)
-                SEQ_LOG(SEQ_LOG_WARN, "l1_poll_failed", SEQ_F_U64("failures", failures),
-                        SEQ_F_STR("why", why), SEQ_F_ERR(err));
-            /* A new connection may be another L1 node: check it again. */
-            if (err != SEQ_ERR_MALFORMED && err != SEQ_ERR_NO_SPACE)
-                l->verified = false;
+        bool turned = false;
+        if (monotonic_ms() >= next_turn) {
+            char why[NODE_L1LINK_ERROR_BYTES] = "";
+            seq_err err = turn(l, why);
+            if (err == SEQ_OK) {
+                if (failures > 0)
+                    SEQ_LOG(SEQ_LOG_INFO, "l1_recovered", SEQ_F_U64("failures", failures));
+                failures = 0;
+            } else {
+                /* Logged on the first failure and then at every power of
+                 * two, so a long outage does not flood the log. */
+                failures++;
+                if ((failures & (failures - 1)) == 0)
+                    SEQ_LOG(SEQ_LOG_WARN, "l1_poll_failed", SEQ_F_U64("failures", failures),
+                            SEQ_F_STR("why", why), SEQ_F_ERR(err));
+                /* A new connection may be another L1 node: check it again. */
+                if (err != SEQ_ERR_MALFORMED && err != SEQ_ERR_NO_SPACE)
+                    l->verified = false;
+            }
+            report(l, err, why, failures);
+            ok = err == SEQ_OK;
+            turned = true;
+            uint64_t wait = l->poll_ms;
+            for (uint64_t i = 1; i < failures && wait < NODE_L1LINK_BACKOFF_MS_MAX; i++)
+                wait *= 2;
+            next_turn = monotonic_ms() + SEQ_MIN(wait, (uint64_t)NODE_L1LINK_BACKOFF_MS_MAX);
         }
-        report(l, err, why, failures);
-        uint64_t wait = l->poll_ms;
-        for (uint64_t i = 1; i < failures && wait < NODE_L1LINK_BACKOFF_MS_MAX; i++)
-            wait *= 2;
-        if (pause_ms(l, SEQ_MIN(wait, (uint64_t)NODE_L1LINK_BACKOFF_MS_MAX)))
+        uint64_t until = next_turn;
+        if (ok && l->batcher != NULL) {
+            batcher_run(l, turned);
+            until = SEQ_MIN(until, node_batcher_next_ms(l->batcher, monotonic_ms()));
+        }
+        if (pause_until(l, until))
             return;
     }
 }
@@ -408,6 +476,27 @@ seq_err node_l1link_start(node_l1link **out, node_diag *why, const node_l1link_c
         node_l1link_free(l);
         return node_diag_set(why, err, "L1 follower: %s", seq_strerror(err));
     }
+    if (config->key != NULL && !config->genesis->l1.has_committee_address) {
+        /* Attestations are signed under the Committee's EIP-712 domain: a
+         * genesis that does not name it cannot post. Follow only. */
+        SEQ_LOG(SEQ_LOG_WARN, "batches_disabled",
+                SEQ_F_STR("why", "the genesis names no l1.committee_address"));
+    } else if (config->key != NULL) {
+        node_batcher_config bc = {.genesis = config->genesis,
+                                  .record = config->record,
+                                  .store = config->store,
+                                  .net = config->net,
+                                  .rpc = l->rpc,
+                                  .key = config->key,
+                                  .self_index = config->self_index,
+                                  .txmgr_dir = config->txmgr_dir};
+        err = node_batcher_new(&l->batcher, why, &bc);
+        if (err != SEQ_OK) {
+            node_l1link_free(l);
+            return err;
+        }
+        node_batcher_status_get(l->batcher, &l->status.batcher);
+    }
     if (nng_thread_create(&l->thread, link_thread, l) != 0) {
         err = SEQ_ERR_INTERNAL;
         goto free_link;
@@ -417,6 +506,18 @@ seq_err node_l1link_start(node_l1link **out, node_diag *why, const node_l1link_c
 free_link:
     node_l1link_free(l);
     return node_diag_set(why, err, "L1 link: %s", seq_strerror(err));
+}
+
+void node_l1link_offer_attestation(node_l1link *l, uint32_t from, const wire_attestation *a)
+{
+    SEQ_ASSERT(a != NULL);
+    if (l == NULL || l->batcher == NULL)
+        return;
+    node_batcher_offer(l->batcher, from, a);
+    nng_mtx_lock(l->mtx);
+    l->woken = true;
+    nng_cv_wake(l->cv);
+    nng_mtx_unlock(l->mtx);
 }
 
 void node_l1link_status_get(node_l1link *l, node_l1link_status *out)
@@ -442,6 +543,7 @@ void node_l1link_free(node_l1link *l)
         nng_mtx_unlock(l->mtx);
         nng_thread_destroy(l->thread); /* joins */
     }
+    node_batcher_free(l->batcher); /* before the client it borrows */
     l1_follow_free(l->follow);
     l1_rpc_free(l->rpc);
     if (l->cv != NULL)

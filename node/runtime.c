@@ -515,8 +515,15 @@ static void dispatch(node_runtime *rt, uint32_t from, size_t len)
         if (node_txpool_receive(rt->txpool, &msg.u.tx_batch, monotonic_ms()) > 0)
             atomic_store(&rt->txs_arrived, true);
         return;
+    case WIRE_ATTESTATION:
+        if (rt->l1 != NULL) {
+            node_l1link_offer_attestation(rt->l1, from, &msg.u.attestation);
+            return;
+        }
+        rt->counters.messages_ignored++; /* no L1: nothing to post */
+        return;
     default:
-        /* Evidence gossip and attestations: later work. */
+        /* Evidence gossip: later work. */
         rt->counters.messages_ignored++;
         return;
     }
@@ -820,11 +827,18 @@ static seq_err runtime_setup(node_runtime *rt, node_diag *why, const node_config
     if ((err = txpool_setup(rt, why)) != SEQ_OK)
         return err;
     if (rt->resolved.has_l1) {
+        char txmgr_dir[NODE_CONFIG_PATH_BYTES_MAX + sizeof NODE_BATCHER_TXMGR_DIR];
+        snprintf(txmgr_dir, sizeof txmgr_dir, "%s/%s", rt->resolved.config.data_dir,
+                 NODE_BATCHER_TXMGR_DIR);
         node_l1link_config lc = {.rpc_url = rt->resolved.config.l1_rpc,
                                  .record = &rt->resolved.l1,
                                  .genesis = &rt->resolved.genesis,
                                  .store = rt->store,
-                                 .poll_ms = rt->resolved.config.l1_poll_ms};
+                                 .poll_ms = rt->resolved.config.l1_poll_ms,
+                                 .key = rt->resolved.keys.secrets->validator,
+                                 .self_index = rt->resolved.self_index,
+                                 .net = rt->net,
+                                 .txmgr_dir = txmgr_dir};
         if ((err = node_l1link_start(&rt->l1, why, &lc)) != SEQ_OK)
             return err;
     }
