@@ -549,6 +549,62 @@ void node_seqctl_status_usage(FILE *f);
 SEQ_MUST_USE seq_err node_ctl_call(json_t **out, char *why, size_t why_len, const char *url,
                                    const char *method, const char *params_json);
 
+/* -------------------------------------------------------------- batcher */
+
+/* Batch posting (batcher.c, node/README.md "Batches"): run by the L1
+ * link's thread, which owns it; node_batcher_offer alone may be called
+ * from any thread. */
+
+#define NODE_BATCHER_INBOX_MAX       256u  /* peer attestations queued between steps */
+#define NODE_BATCHER_REBROADCAST_MS  2000u /* own attestation again while not on L1 */
+#define NODE_BATCHER_RETRY_MS        1000u /* after a refused or failed post */
+#define NODE_BATCHER_OPEN_POSTS_MAX  16u   /* own posts whose outcome is watched */
+#define NODE_BATCHER_RECENT_MAX      16u   /* formed batches remembered for counters */
+#define NODE_BATCHER_MSG_BYTES       1024u /* one encoded attestation message */
+#define NODE_BATCHER_SCRATCH_BYTES   (16u << 10)
+#define NODE_BATCHER_TXMGR_DIR       "l1-tx" /* in the data dir */
+
+typedef struct node_batcher node_batcher;
+
+typedef struct {
+    const node_genesis *genesis;  /* copied; must name the Committee address */
+    const node_l1_record *record; /* copied */
+    store *store;                 /* must outlive the batcher */
+    net *net;                     /* attestations go out here; NULL sends nothing */
+    l1_rpc *rpc;                  /* the link's client; must outlive the batcher */
+    const uint8_t *key;           /* the validator's secp256k1 key (32 bytes), copied */
+    size_t self_index;            /* this validator in the genesis committee */
+    const char *txmgr_dir;        /* the tx manager's LMDB environment */
+} node_batcher_config;
+
+/* Opens the tx manager and sets up. SEQ_ERR_INVALID_ARG (no Committee
+ * address in the genesis, a key that is not self_index's), the tx
+ * manager's errors, SEQ_ERR_NO_MEMORY; with *why. */
+SEQ_MUST_USE seq_err node_batcher_new(node_batcher **out, node_diag *why,
+                                      const node_batcher_config *config);
+void node_batcher_free(node_batcher *b);
+
+/* Queues a peer's attestation for the next step (any thread; dropped and
+ * counted when the queue is full: peers send theirs again). */
+void node_batcher_offer(node_batcher *b, uint32_t from, const wire_attestation *a);
+
+/* One step: takes queued attestations, forms and attests the next batch
+ * once the one before is on L1, and posts it in this node's turn with a
+ * quorum (RPC calls only then). Store errors are returned (and kept in
+ * the status); L1 refusals are counted and retried. */
+SEQ_MUST_USE seq_err node_batcher_step(node_batcher *b, uint64_t now_ms);
+/* The tx manager's round over own posts, and their outcome (gas,
+ * reverts). RPC errors. */
+SEQ_MUST_USE seq_err node_batcher_poll(node_batcher *b, uint64_t now_ms);
+/* When the next step is due without news (a rebroadcast, the next
+ * poster's turn, a retry); UINT64_MAX if nothing waits. */
+uint64_t node_batcher_next_ms(const node_batcher *b, uint64_t now_ms);
+/* A batch the link stored from L1: counters, and the posting lag of its
+ * blocks when live (seen as it happened, not replayed after a restart). */
+void node_batcher_seen(node_batcher *b, const store_l1_batch *batch, bool live,
+                       uint64_t now_wall_ms);
+void node_batcher_status_get(const node_batcher *b, node_batcher_status *out);
+
 /* seqctl submit, tx and block (ctl_query.c): arguments, output and exit
  * codes as node_seqctl_main. */
 int node_seqctl_submit(int argc, char **argv, FILE *out, FILE *err);
@@ -570,5 +626,12 @@ void node_seqctl_batch_usage(FILE *f);
 void node_l1_record_params(l1_deploy_params *out, const node_l1_record *r, const node_genesis *g);
 int node_seqctl_l1(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_l1_usage(FILE *f);
+
+/* seqctl status's table (ctl_status.c): the header line, and the row of
+ * the node at url from its seq_status answer s. Any JSON value is fine:
+ * missing or mistyped members print as 0, "?" or "-" (an older node
+ * without l1.batcher gets "-" under BATCHES). */
+void node_ctl_status_header(FILE *out);
+void node_ctl_status_row(FILE *out, const json_t *s, const char *url);
 
 #endif /* SEQ_NODE_INTERNAL_H */

@@ -371,6 +371,21 @@ SEQ_MUST_USE seq_err store_l1_apply(store *s, const store_l1_change *c);
 SEQ_MUST_USE seq_err store_l1_get_cursor(const store *s, uint64_t *number, seq_hash *hash);
 /* The batch with index; SEQ_ERR_NOT_FOUND if none. */
 SEQ_MUST_USE seq_err store_l1_get_batch(const store *s, store_l1_batch *out, uint64_t index);
+/* The committee batch holding L2 block height (first_height <= height <=
+ * last_height; never a forceAdvance batch, which holds no block), read in
+ * one read transaction. SEQ_ERR_NOT_FOUND if none: height 0 (genesis),
+ * a height not posted yet, or one whose batch a rewind dropped.
+ * SEQ_ERR_CORRUPT (logged) for an unreadable batch or a missing index
+ * below the last; LMDB errors. *out is zeroed on failure.
+ * Relies on what the Inbox enforces: committee batches hold contiguous,
+ * ascending height ranges in index order, with forceAdvance batches
+ * (0, 0) anywhere between them. A binary search over the indexes
+ * [0, last]: a probe on a forceAdvance batch steps down to the nearest
+ * committee batch, and every batch it steps over leaves the search
+ * range, so it reads O(log n) batches plus at most one per forceAdvance
+ * batch. */
+SEQ_MUST_USE seq_err store_l1_batch_at_height(const store *s, store_l1_batch *out,
+                                              uint64_t height);
 /* The batch with the highest index; SEQ_ERR_NOT_FOUND if none. */
 SEQ_MUST_USE seq_err store_l1_last_batch(const store *s, store_l1_batch *out);
 
@@ -1254,6 +1269,9 @@ void net_free(net *n);
  * consensus: the link retries with backoff and says why in its status. */
 
 #define NODE_L1LINK_BACKOFF_MS_MAX 10000u /* between failed polls, at most */
+/* A batch counts for the posting lag when its L1 block is within this many
+ * blocks of head - confirmations as the link sees it (not a replay). */
+#define NODE_L1LINK_LIVE_BLOCKS 4u
 #define NODE_L1LINK_ERROR_BYTES    320u
 #define NODE_L1LINK_EVENT_KINDS    8u /* >= L1_EVENT_KIND_COUNT_ (l1.h) */
 
@@ -1339,6 +1357,14 @@ typedef struct {
     const node_genesis *genesis;  /* copied */
     store *store;                 /* must outlive the link */
     uint32_t poll_ms;
+    /* Batch posting (node/README.md "Batches"): with a key, the link also
+     * runs the batcher as committee member self_index, sends attestations
+     * on net and keeps its L1 transactions in txmgr_dir. NULL key: follow
+     * only. */
+    const uint8_t *key; /* the validator's secp256k1 key (32 bytes), copied */
+    size_t self_index;
+    net *net; /* must outlive the link */
+    const char *txmgr_dir;
 } node_l1link_config;
 
 /* Starts the link's thread. SEQ_ERR_INVALID_ARG (a URL the client
@@ -1346,6 +1372,10 @@ typedef struct {
  * *out NULL on failure. Nothing is sent to L1 before the thread runs. */
 SEQ_MUST_USE seq_err node_l1link_start(node_l1link **out, node_diag *why,
                                        const node_l1link_config *config);
+/* A peer's BatchAttestation for the batcher (any thread); ignored without
+ * one. Wakes the link's thread. */
+void node_l1link_offer_attestation(node_l1link *l, uint32_t from, const wire_attestation *a);
+
 /* Copies the current status; any thread. */
 void node_l1link_status_get(node_l1link *l, node_l1link_status *out);
 /* Stops the thread (within one RPC timeout) and frees l; NULL is fine. */
