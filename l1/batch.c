@@ -120,6 +120,15 @@ size_t l1_batch_payload_bytes(const l1_batch_block *blocks, size_t count)
     return n;
 }
 
+bool l1_batch_time_closes(const l1_batch_bounds *bounds, uint64_t first_ms, uint64_t ts_ms)
+{
+    SEQ_ASSERT(bounds != NULL);
+    /* Timestamps only grow along a chain (the validity rule); a block
+     * claiming an earlier time than the first simply spans nothing. */
+    return ts_ms >= first_ms && ts_ms - first_ms >= bounds->max_span_ms &&
+           ts_ms >= bounds->until_ms;
+}
+
 size_t l1_batch_cut(bool *closed, const size_t *block_bytes, const uint64_t *timestamps_ms,
                     size_t count, const l1_batch_bounds *bounds)
 {
@@ -134,10 +143,7 @@ size_t l1_batch_cut(bool *closed, const size_t *block_bytes, const uint64_t *tim
         }
         bytes += block_bytes[n];
         n++;
-        /* Timestamps only grow along a chain (the validity rule); a block
-         * claiming an earlier time than the first simply spans nothing. */
-        if (timestamps_ms[n - 1] >= timestamps_ms[0] &&
-            timestamps_ms[n - 1] - timestamps_ms[0] >= bounds->max_span_ms) {
+        if (l1_batch_time_closes(bounds, timestamps_ms[0], timestamps_ms[n - 1])) {
             *closed = true;
             return n;
         }

@@ -985,13 +985,22 @@ size_t l1_batch_block_bytes(const l1_batch_block *b);
 size_t l1_batch_payload_bytes(const l1_batch_block *blocks, size_t count);
 
 /* Where a batch ends (genesis `batch`): at most max_blocks (>= 1) blocks,
- * at most max_bytes payload bytes, and closed as soon as the timestamps
- * of its first and last block are max_span_ms apart. */
+ * at most max_bytes payload bytes, and closed by time at the first block
+ * timestamped at least max_span_ms after the batch's first block and at or
+ * after until_ms. The node sets until_ms to the L1 time of the previous
+ * batch, so a backlog (blocks made while L1 was away) goes out in the
+ * largest batches the other bounds allow instead of max_span_ms at a
+ * time; 0 means no such bound. */
 typedef struct {
     uint32_t max_blocks;
     uint32_t max_bytes;
     uint64_t max_span_ms;
+    uint64_t until_ms;
 } l1_batch_bounds;
+
+/* Whether a block timestamped ts_ms closes a batch whose first block is
+ * timestamped first_ms, by time (see l1_batch_bounds). */
+bool l1_batch_time_closes(const l1_batch_bounds *bounds, uint64_t first_ms, uint64_t ts_ms);
 
 /* Batch boundaries (deterministic: every node cuts the committed chain
  * alike, from what the blocks say). Given the payload sizes
@@ -999,8 +1008,8 @@ typedef struct {
  * from the batch's first block on, block_bytes[0..count) and
  * timestamps_ms[0..count), returns how many go into the batch: the
  * longest run of at most max_blocks blocks whose payload stays within
- * max_bytes, ending at the first block whose timestamp is max_span_ms or
- * more after the first block's, and always the first block (a block
+ * max_bytes, ending at the first block that closes it by time
+ * (l1_batch_time_closes), and always the first block (a block
  * larger than max_bytes is a batch of its own). *closed tells whether
  * that is final: a bound reached, or the next block is known and does not
  * fit; otherwise later blocks may still join and the batch waits. */

@@ -42,6 +42,9 @@ typedef struct {
     seq_hash prev;
     uint64_t first_height;
     uint64_t forced_cursor; /* the last batch's: the next may not go below */
+    uint64_t l1_block;      /* where the last batch is on L1; 0: none */
+    seq_hash l1_block_hash;
+    uint64_t until_ms; /* the L1 time of that block (l1_batch_bounds.until_ms) */
 } batch_target;
 
 /* The latest valid attestation each validator sent. */
@@ -163,7 +166,9 @@ static seq_err target_read(node_batcher *b, batch_target *t)
     *t = (batch_target){.index = last.index + 1,
                         .prev = last.batch_hash,
                         .first_height = 1,
-                        .forced_cursor = last.forced_cursor};
+                        .forced_cursor = last.forced_cursor,
+                        .l1_block = last.l1_block,
+                        .l1_block_hash = last.l1_block_hash};
     for (uint64_t i = last.index + 1; i-- > 0;) {
         store_l1_batch x = last;
         if (i != last.index && (err = store_l1_get_batch(b->store, &x, i)) != SEQ_OK)
@@ -179,7 +184,32 @@ static seq_err target_read(node_batcher *b, batch_target *t)
 static bool target_equal(const batch_target *x, const batch_target *y)
 {
     return x->index == y->index && seq_hash_equal(&x->prev, &y->prev) &&
-           x->first_height == y->first_height && x->forced_cursor == y->forced_cursor;
+           x->first_height == y->first_height && x->forced_cursor == y->forced_cursor &&
+           x->l1_block == y->l1_block && seq_hash_equal(&x->l1_block_hash, &y->l1_block_hash);
+}
+
+/* The L1 time of the block holding the last batch, which every node reads
+ * alike: a batch runs at least up to it, so a backlog drains in full
+ * batches. Kept while the target stays; SEQ_ERR_NOT_FOUND if that block
+ * is no longer canonical (the follower will rewind). */
+static seq_err target_until(node_batcher *b, batch_target *t)
+{
+    if (t->index == 0) {
+        t->until_ms = 0;
+        return SEQ_OK;
+    }
+    if (target_equal(t, &b->target)) {
+        t->until_ms = b->target.until_ms;
+        return SEQ_OK;
+    }
+    l1_rpc_block block;
+    seq_err err = l1_rpc_block_by_number(b->rpc, &block, t->l1_block);
+    if (err != SEQ_OK)
+        return err;
+    if (!seq_hash_equal(&block.hash, &t->l1_block_hash))
+        return SEQ_ERR_NOT_FOUND;
+    t->until_ms = block.timestamp * 1000u;
+    return SEQ_OK;
 }
 
 /* --------------------------------------------------------------- form */
@@ -200,7 +230,8 @@ static seq_err form(node_batcher *b, bool *closed)
         return SEQ_OK;
     l1_batch_bounds bounds = {.max_blocks = b->genesis.batch.max_blocks,
                               .max_bytes = b->genesis.batch.max_bytes,
-                              .max_span_ms = b->genesis.batch.max_span_ms};
+                              .max_span_ms = b->genesis.batch.max_span_ms,
+                              .until_ms = t->until_ms};
     size_t n = 0, pos = L1_BATCH_COUNT_BYTES, txs = 0;
     uint64_t last_cursor = 0;
     for (uint64_t h = t->first_height; h <= tip.height && n < bounds.max_blocks; h++) {
@@ -227,8 +258,7 @@ static seq_err form(node_batcher *b, bool *closed)
         txs += blk.tx_count;
         last_cursor = blk.header.forced_cursor;
         if (pos >= bounds.max_bytes ||
-            (blk.header.timestamp_ms >= b->stamps[0] &&
-             blk.header.timestamp_ms - b->stamps[0] >= bounds.max_span_ms))
+            l1_batch_time_closes(&bounds, b->stamps[0], blk.header.timestamp_ms))
             break;
     }
     size_t count = l1_batch_cut(closed, b->sizes, b->stamps, n, &bounds);
@@ -582,6 +612,11 @@ seq_err node_batcher_step(node_batcher *b, uint64_t now_ms)
     if (b->formed && !target_equal(&t, &b->target))
         drop_batch(b); /* on L1 now, or L1 moved otherwise */
     if (!b->formed) {
+        if ((err = target_until(b, &t)) != SEQ_OK) {
+            set_error(b, "cannot read the L1 block of batch %llu: %s",
+                      (unsigned long long)t.index - 1, seq_strerror(err));
+            return SEQ_OK; /* an L1 matter: retried at the next step */
+        }
         if (!target_equal(&t, &b->target))
             b->tip_seen = 0;
         b->target = t;

@@ -479,6 +479,20 @@ static void test_cut_span(void **state)
     b.max_bytes = 204;
     assert_int_equal(l1_batch_cut(&closed, sizes, ts, 5, &b), 2);
     assert_true(closed);
+    /* until_ms holds the batch open past the span: a backlog goes out in
+     * one batch up to the first block at or after it. */
+    b.max_bytes = 100000;
+    b.until_ms = 2600;
+    assert_int_equal(l1_batch_cut(&closed, sizes, ts, 5, &b), 5);
+    assert_true(closed);
+    assert_int_equal(l1_batch_cut(&closed, sizes, ts, 4, &b), 4);
+    assert_false(closed);
+    assert_false(l1_batch_time_closes(&b, 1000, 2599));
+    assert_true(l1_batch_time_closes(&b, 1000, 2600));
+    b.until_ms = 500; /* in the past: the span alone decides */
+    assert_true(l1_batch_time_closes(&b, 1000, 2000));
+    assert_false(l1_batch_time_closes(&b, 1000, 1999));
+    b.until_ms = 0;
     /* A timestamp before the first spans nothing. */
     const uint64_t back[] = {5000, 10, 20};
     b.max_bytes = 100000;
