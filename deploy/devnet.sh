@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The local devnet: an anvil L1 on 127.0.0.1 with the seqd contracts
 # deployed, plus a committee of N seqd nodes on loopback ordering
-# transactions and following the contracts (plaintext devnet keys; the
-# nodes do not post batches to L1 yet).
+# transactions, following the contracts and posting batches to the Inbox
+# (plaintext devnet keys). Each validator posts from the Ethereum address
+# of its validator key, which `up` funds with 100 ETH from anvil's first
+# account.
 #
-#   deploy/devnet.sh up [-n N] [--port PORT]   install, build, start
-#   deploy/devnet.sh status                     what is running
+#   deploy/devnet.sh up [-n N] [--port PORT] [--no-demo]
+#                                               install, build, start; then
+#                                               20 demo payloads unless --no-demo
+#   deploy/devnet.sh status                     what is running, batches on L1
 #   deploy/devnet.sh down [--clean]             stop exactly what `up` started;
 #                                               --clean also deletes keys and data
 #
@@ -35,8 +39,13 @@ seqctl="$root/build/release/node/seqctl"
 peer_port_base="${SEQ_DEVNET_PEER_PORT_BASE:-27000}"
 rpc_port_base="${SEQ_DEVNET_RPC_PORT_BASE:-27100}"
 # anvil's first funded account (a well-known devnet key): deploys the
-# contracts and owns the Committee.
+# contracts, owns the Committee and funds the validators' posting accounts.
 deployer_key=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+# Each validator's L1 account gets fund_eth from the deployer unless it
+# holds fund_min_eth already (so `up` after `down` sends nothing).
+fund_eth=100
+fund_min_eth=10
+demo_payloads=20
 
 # The committee size of the existing devnet state, or empty.
 devnet_size() { [ -f "$state/nodes" ] && cat "$state/nodes"; }
@@ -106,6 +115,59 @@ JSON
     || log "deployed Committee $committee and Inbox $inbox (record: $state/l1-deployment.json)"
 }
 
+# A member of the genesis file, or of each committee entry, one per line:
+# genesis_get l1.inbox_address, genesis_get committee.address. Node.js
+# parses the JSON (setup.sh installs it; jq is not a dependency).
+genesis_get() {
+  node -e '
+    const g = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const [a, b] = process.argv[2].split(".");
+    if (a === "committee") for (const v of g.committee) console.log(v[b]);
+    else console.log(g[a][b]);
+  ' "$state/genesis.json" "$1"
+}
+
+# Funds every validator's L1 account (the address of its validator key),
+# from which it posts batches, with fund_eth unless it holds fund_min_eth.
+committee_fund() {
+  local rpc addr balance funded=0 kept=0
+  rpc="$(cat "$state/rpc")"
+  while read -r addr; do
+    balance="$("$cast" balance --ether "$addr" --rpc-url "$rpc")" \
+      || die "cast balance $addr failed"
+    if awk -v b="$balance" -v min="$fund_min_eth" 'BEGIN { exit !(b + 0 >= min + 0) }'; then
+      kept=$((kept + 1))
+      continue
+    fi
+    "$cast" send --private-key "$deployer_key" --rpc-url "$rpc" --value "${fund_eth}ether" \
+      "$addr" >/dev/null || die "funding validator $addr on L1 failed"
+    funded=$((funded + 1))
+  done < <(genesis_get committee.address)
+  [ $((funded + kept)) -eq "$(devnet_size)" ] \
+    || die "could not read the $(devnet_size) validator addresses from $state/genesis.json"
+  log "validator L1 accounts: funded $funded with $fund_eth ETH, $kept already held >= $fund_min_eth ETH"
+}
+
+# The "result" of a JSON-RPC answer when it is a string (a tx hash), else nothing.
+rpc_result() { sed -n 's/.*"result":"\([^"]*\)".*/\1/p'; }
+
+# demo_payloads opaque payloads (namespace 1) to node 0; records the hash
+# of the last one in $state/demo-tx.
+demo_load() {
+  local url="http://127.0.0.1:$rpc_port_base/" i hex hash sent=0
+  for ((i = 0; i < demo_payloads; i++)); do
+    # "seqd devnet demo I at NANOSECONDS": unique, so a second `up` sends new txs.
+    hex="$(printf 'seqd devnet demo %d at %s' "$i" "$(date +%s%N)" | od -An -tx1 | tr -d ' \n')"
+    hash="$(curl -s --max-time 5 -d "{\"jsonrpc\":\"2.0\",\"id\":$i,\"method\":\"seq_sendPayload\",\"params\":[1,\"0x$hex\"]}" "$url" | rpc_result)" || hash=""
+    if [ -n "$hash" ]; then
+      sent=$((sent + 1))
+      echo "$hash" >"$state/demo-tx"
+    fi
+  done
+  [ "$sent" -eq "$demo_payloads" ] || log "warning: node 0 accepted only $sent of $demo_payloads demo payloads"
+  log "demo load: $sent payloads sent to node 0 (last: $(cat "$state/demo-tx" 2>/dev/null || echo none))"
+}
+
 committee_start() {
   local n i
   n="$(devnet_size)"
@@ -130,18 +192,21 @@ committee_start() {
 }
 
 cmd_up() {
-  local n=4 port=8545
+  local n=4 port=8545 demo=true
   while [ $# -gt 0 ]; do
     case "$1" in
       -n) n="$2"; shift 2 ;;
       --port) port="$2"; shift 2 ;;
+      --no-demo) demo=false; shift ;;
       *) die "unknown option $1" ;;
     esac
   done
   [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || die "-n needs a committee size >= 1"
   "$here/setup.sh"
-  log "building (release preset)"
-  (cd "$root" && cmake --preset release >/dev/null && cmake --build --preset release >/dev/null)
+  log "building seqd and seqctl (release preset)"
+  (cd "$root" && cmake --preset release >/dev/null \
+    && cmake --build --preset release --target seqd seqctl >/dev/null) \
+    || die "the release build failed; run: cmake --build --preset release --target seqd seqctl"
   mkdir -p "$state"
   if [ "$with_l1" = 0 ]; then
     : # no L1
@@ -149,8 +214,10 @@ cmd_up() {
     log "anvil already running (pid $(cat "$state/anvil.pid"))"
   else
     # --state keeps the chain (and the contracts) across down and up.
+    # --slots-in-an-epoch 4: L1's `finalized` block trails the head by two
+    # epochs, 8 blocks (8 s), instead of 64, so the L1-final clock moves.
     "$anvil" --host 127.0.0.1 --port "$port" --chain-id 31337 --block-time 1 \
-      --state "$state/anvil-state.json" >"$state/anvil.log" 2>&1 &
+      --slots-in-an-epoch 4 --state "$state/anvil-state.json" >"$state/anvil.log" 2>&1 &
     echo $! >"$state/anvil.pid"
     echo "http://127.0.0.1:$port" >"$state/rpc"
     for _ in $(seq 50); do
@@ -162,7 +229,9 @@ cmd_up() {
     log "anvil started (pid $(cat "$state/anvil.pid"))"
   fi
   committee_init "$n"
+  [ "$with_l1" = 0 ] || committee_fund
   committee_start
+  [ "$with_l1" = 0 ] || ! $demo || demo_load
   cmd_status
   log "next:"
   log "  $seqctl status $(rpc_args | tr '\n' ' ')"
@@ -170,7 +239,46 @@ cmd_up() {
   log "  curl -s -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_sendPayload\",\"params\":[1,\"0x68656c6c6f\"]}' http://127.0.0.1:$rpc_port_base/"
   log "  curl -s -d '{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_getTransactionStatus\",\"params\":[\"0x<hash>\"]}' http://127.0.0.1:$((rpc_port_base + 1))/"
   log "  tail -f $state/node0/seqd.log"
+  if [ "$with_l1" = 1 ]; then
+    log "watch batches (BATCHES: N @h H = N batches on L1, up to L2 height H):"
+    log "  watch -n 2 $seqctl status $(rpc_args | tr '\n' ' ')"
+    log "  $seqctl tx --rpc http://127.0.0.1:$rpc_port_base $(cat "$state/demo-tx" 2>/dev/null || echo '0x<hash>')   # posted: once its batch is on L1"
+    log "  $seqctl batch decode --rpc $(cat "$state/rpc") --tx $(last_batch_tx || echo '0x<l1.lastBatch.l1TxHash of seqctl status --json>')"
+    log "  $self status                                    # Inbox batch count"
+  fi
   log "  $self down [--clean]"
+}
+
+# The newest batch on L1 that node 0 has stored (seq_status l1.lastBatch):
+# with "tx" its L1 tx hash, else one line describing it; fails if none.
+last_batch() {
+  local out
+  out="$("$seqctl" status --rpc "http://127.0.0.1:$rpc_port_base" --json 2>/dev/null | node -e '
+    const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    const b = s.l1 && s.l1.lastBatch;
+    if (!b || !b.l1TxHash) process.exit(0);
+    if (process.argv[1] === "tx") console.log(b.l1TxHash);
+    else console.log(`batch ${b.index}, L2 heights ${b.firstHeight}..${b.lastHeight}, ` +
+                     `L1 block ${b.l1Block}, tx ${b.l1TxHash}`);
+  ' "${1:-}" 2>/dev/null)" || return 1
+  [ -n "$out" ] && echo "$out"
+}
+last_batch_tx() { last_batch tx; }
+
+# The Inbox's own view at L1 head: status() is (nextIndex, lastBatchHash,
+# forcedConsumed, forcedCount, nextHeight).
+inbox_status() {
+  local rpc inbox out
+  rpc="$(cat "$state/rpc")"
+  inbox="$(genesis_get l1.inbox_address 2>/dev/null)" || return 0
+  [ -n "$inbox" ] && [ "$inbox" != null ] || return 0
+  if out="$("$cast" call --rpc-url "$rpc" "$inbox" "status()(uint64,bytes32,uint64,uint64,uint64)" 2>&1)"; then
+    awk -v inbox="$inbox" -v name="$name" '{ v[NR] = $1 } END {
+      printf "%s: L1 Inbox %s: %d batches on L1, next L2 height %d, forced txs consumed %d of %d\n",
+        name, inbox, v[1], v[5], v[3], v[4] }' <<<"$out"
+  else
+    log "L1 Inbox $inbox: status() failed: $out"
+  fi
 }
 
 cmd_status() {
@@ -179,7 +287,8 @@ cmd_status() {
   elif alive "$state/anvil.pid"; then
     local rpc
     rpc="$(cat "$state/rpc")"
-    log "L1 anvil: pid $(cat "$state/anvil.pid"), rpc $rpc, chain id $("$cast" chain-id --rpc-url "$rpc"), block $("$cast" block-number --rpc-url "$rpc")"
+    log "L1 anvil: pid $(cat "$state/anvil.pid"), rpc $rpc, chain id $("$cast" chain-id --rpc-url "$rpc"), block $("$cast" block-number --rpc-url "$rpc"), finalized $("$cast" block finalized --field number --rpc-url "$rpc" 2>/dev/null || echo '?')"
+    if [ -f "$state/genesis.json" ]; then inbox_status; fi
   else
     log "L1 anvil: not running"
   fi
@@ -195,6 +304,15 @@ cmd_status() {
     fi
   done
   [ "$running" -eq 0 ] || "$seqctl" status $(rpc_args) || true
+  if [ "$with_l1" = 1 ] && [ "$running" -gt 0 ] && alive "$state/node0/seqd.pid"; then
+    local last
+    if last="$(last_batch)"; then
+      log "newest batch node 0 stored: $last"
+      log "  decode it: $seqctl batch decode --rpc $(cat "$state/rpc" 2>/dev/null) --tx $(last_batch_tx)"
+    else
+      log "newest batch node 0 stored: none yet"
+    fi
+  fi
 }
 
 stop_pid() { # pidfile name
@@ -227,5 +345,5 @@ case "${1:-}" in
   up) shift; cmd_up "$@" ;;
   status) cmd_status ;;
   down) shift; cmd_down "$@" ;;
-  *) echo "usage: $self up [-n N] [--port PORT] | status | down [--clean]" >&2; exit 2 ;;
+  *) echo "usage: $self up [-n N] [--port PORT] [--no-demo] | status | down [--clean]" >&2; exit 2 ;;
 esac

@@ -90,6 +90,61 @@ static uint64_t monotonic_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The batcher (node/README.md "Batches"): the batch in hand and the
+ * counters; null when this node does not post. */
+static json_t *batcher_json(const node_batcher_status *b)
+{
+    if (!b->enabled)
+        return json_null();
+    json_t *o = json_object();
+    const struct {
+        const char *name;
+        uint64_t value;
+    } n[] = {
+        {"index", b->index},
+        {"firstHeight", b->first_height},
+        {"lastHeight", b->last_height},
+        {"forcedCursor", b->forced_cursor},
+        {"blocks", b->block_count},
+        {"txs", b->tx_count},
+        {"payloadBytes", b->payload_bytes},
+        {"dataBytes", b->data_bytes},
+        {"attestations", b->attestations},
+        {"attestedWeight", b->attested_weight},
+        {"quorumWeight", b->quorum_weight},
+        {"poster", b->poster},
+        {"attempt", b->attempt},
+        {"waitingMs", b->waiting_ms},
+        {"batchesFormed", b->batches_formed},
+        {"attestationsSigned", b->attestations_signed},
+        {"attestationsReceived", b->attestations_received},
+        {"attestationsRejected", b->attestations_rejected},
+        {"attestationsDropped", b->attestations_dropped},
+        {"postsSent", b->posts_sent},
+        {"postsRefused", b->posts_refused},
+        {"postsFailed", b->posts_failed},
+        {"postsReverted", b->posts_reverted},
+        {"postsFailover", b->posts_failover},
+        {"gasUsed", b->gas_used},
+        {"batchesSeen", b->batches_seen},
+        {"forcedBatchesSeen", b->forced_batches_seen},
+        {"failoversSeen", b->failovers_seen},
+        {"blocksPosted", b->blocks_posted},
+        {"txsPosted", b->txs_posted},
+        {"payloadBytesPosted", b->payload_bytes_posted},
+        {"dataBytesPosted", b->data_bytes_posted},
+        {"postedHeight", b->posted_height},
+    };
+    json_object_set_new(o, "enabled", json_true());
+    json_object_set_new(o, "hasBatch", json_boolean(b->has_batch));
+    for (size_t i = 0; o != NULL && i < SEQ_ARRAY_LEN(n); i++)
+        json_object_set_new(o, n[i].name, json_u64(n[i].value));
+    json_object_set_new(o, "postLagCount", json_u64(b->post_lag.count));
+    json_object_set_new(o, "postLagSumMs", json_u64(b->post_lag.sum_ms));
+    json_object_set_new(o, "lastError", json_string(b->last_error));
+    return o;
+}
+
 /* The L1 link: where it follows, how far, the newest batch on L1 and the
  * Inbox's counters, and whether the last poll worked (and why not). */
 static json_t *l1_json(const node_l1link_status *l, uint64_t now_ms)
@@ -112,7 +167,7 @@ static json_t *l1_json(const node_l1link_status *l, uint64_t now_ms)
     json_t *events = json_object();
     for (int k = L1_EVENT_UNKNOWN + 1; events != NULL && k < L1_EVENT_KIND_COUNT_; k++)
         json_object_set_new(events, l1_event_name((l1_event_kind)k), json_u64(l->events[k]));
-    return json_pack(
+    json_t *o = json_pack(
         "{s:b,s:s,s:o,s:o,s:o,s:b,s:b,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:s}", "enabled",
         true, "rpc", l->url, "chainId", json_u64(l->chain_id), "committee",
         json_addr(&l->committee), "inbox", json_addr(&l->inbox), "ok", l->ok, "verified",
@@ -123,6 +178,12 @@ static json_t *l1_json(const node_l1link_status *l, uint64_t now_ms)
         json_u64(l->failures_consecutive), "reorgs", json_u64(l->reorgs), "lastOkAgoMs",
         l->last_ok_ms > 0 ? json_u64(now_ms - SEQ_MIN(l->last_ok_ms, now_ms)) : json_null(),
         "events", events, "lastBatch", batch, "inboxStatus", inbox, "lastError", l->last_error);
+    if (o != NULL) {
+        json_object_set_new(o, "finalized",
+                            l->has_finalized ? json_u64(l->finalized) : json_null());
+        json_object_set_new(o, "batcher", batcher_json(&l->batcher));
+    }
+    return o;
 }
 
 /* Per committee member: committed blocks proposed and leader slots missed
@@ -210,6 +271,81 @@ static json_t *block_json(const seq_hash *hash, const seq_block_header *h, size_
         json_u64(tx_count), "qcSigners", (json_int_t)qc_signers, "qcView", (json_int_t)qc_view);
 }
 
+/* ------------------------------------------------------------ L1 clocks */
+
+/* Where a block's batch is on L1: seq_getTransactionStatus's and
+ * seq_getBlockByHeight's "posted". */
+static json_t *posted_json(const store_l1_batch *b)
+{
+    return json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "batchIndex", json_u64(b->index), "batchHash",
+        json_hex(b->batch_hash.b, SEQ_HASH_BYTES), "l1Block", json_u64(b->l1_block), "l1BlockHash",
+        json_hex(b->l1_block_hash.b, SEQ_HASH_BYTES), "l1TxHash",
+        json_hex(b->l1_tx_hash.b, SEQ_HASH_BYTES), "poster", json_addr(&b->poster), "firstHeight",
+        json_u64(b->first_height), "lastHeight", json_u64(b->last_height));
+}
+
+/* The L1 clocks of the committed block at height: *posted (the batch
+ * holding it, from the store) and *final (that batch's L1 block is at or
+ * below the L1 link's finalized block), each JSON null while not reached.
+ * The status source is read only for a posted block. Store errors (not
+ * SEQ_ERR_NOT_FOUND: not posted yet), SEQ_ERR_NO_MEMORY; both NULL on
+ * failure. */
+static seq_err l1_clocks(const node_rpc *rpc, json_t **posted, json_t **final, uint64_t height)
+{
+    *posted = NULL;
+    *final = NULL;
+    store_l1_batch batch;
+    seq_err err = store_l1_batch_at_height(rpc->store, &batch, height);
+    if (err == SEQ_ERR_NOT_FOUND) {
+        *posted = json_null();
+        *final = json_null();
+        return SEQ_OK;
+    }
+    if (err != SEQ_OK)
+        return err;
+    node_status *s = malloc(sizeof *s);
+    if (s == NULL)
+        return SEQ_ERR_NO_MEMORY;
+    rpc->status(rpc->status_ctx, s);
+    bool is_final = s->l1.has_finalized && s->l1.finalized >= batch.l1_block;
+    *final = is_final
+                 ? json_pack("{s:o,s:o,s:o}", "batchIndex", json_u64(batch.index), "l1Block",
+                             json_u64(batch.l1_block), "l1Finalized", json_u64(s->l1.finalized))
+                 : json_null();
+    free(s);
+    *posted = posted_json(&batch);
+    if (*posted == NULL || *final == NULL) {
+        json_decref(*posted);
+        json_decref(*final);
+        *posted = NULL;
+        *final = NULL;
+        return SEQ_ERR_NO_MEMORY;
+    }
+    return SEQ_OK;
+}
+
+/* Adds "posted" and "final" (l1_clocks) to b, the block object of the
+ * committed block at height. */
+static seq_err block_clocks(const node_rpc *rpc, json_t *b, uint64_t height)
+{
+    json_t *posted, *final;
+    seq_err err = l1_clocks(rpc, &posted, &final, height);
+    if (err != SEQ_OK)
+        return err;
+    json_object_set_new(b, "posted", posted);
+    json_object_set_new(b, "final", final);
+    return SEQ_OK;
+}
+
+/* The furthest clock a committed tx has reached. */
+static const char *clock_status(const json_t *posted, const json_t *final)
+{
+    if (!json_is_null(final))
+        return "final";
+    return json_is_null(posted) ? "softConfirmed" : "posted";
+}
+
 /* ---------------------------------------------------------- JSON-RPC */
 
 static json_t *rpc_error(json_t *id, int code, const char *message)
@@ -271,6 +407,8 @@ static json_t *get_block(const node_rpc *rpc, json_t *id, uint64_t height, bool 
         json_t *b = block_json(&hash, &rpc->genesis, 0, 0, 0);
         if (with_txs)
             json_object_set_new(b, "transactions", json_array());
+        json_object_set_new(b, "posted", json_null()); /* genesis is in no batch */
+        json_object_set_new(b, "final", json_null());
         return rpc_result(id, b);
     }
     json_t *reply = NULL;
@@ -295,7 +433,11 @@ static json_t *get_block(const node_rpc *rpc, json_t *id, uint64_t height, bool 
             block_json(&hash, &block.block.header, block.block.tx_count, qc.sig_count, qc.view);
         if (b != NULL && with_txs)
             json_object_set_new(b, "transactions", tx_hashes_json(&block.block));
-        reply = rpc_result(id, b);
+        err = b != NULL ? block_clocks(rpc, b, height) : SEQ_ERR_NO_MEMORY;
+        if (err == SEQ_OK)
+            reply = rpc_result(id, b);
+        else
+            json_decref(b);
     }
 fail:
     free(buf);
@@ -392,8 +534,9 @@ static json_t *send_payload(const node_rpc *rpc, json_t *id, json_t *params)
 }
 
 /* seq_getTransactionStatus ["0x" + 64 hex]: the three clocks. Soft
- * confirmation is a commit by the committee; posted and final (L1) are
- * null until batches are posted. */
+ * confirmation is a commit by the committee; posted is the batch on L1
+ * (at confirmation depth) holding its block, final once L1 finalized
+ * that batch's block (l1_clocks); "status" names the furthest reached. */
 static json_t *tx_status(const node_rpc *rpc, json_t *id, json_t *params)
 {
     seq_hash hash;
@@ -422,6 +565,9 @@ static json_t *tx_status(const node_rpc *rpc, json_t *id, json_t *params)
     seq_arena_init(&arena, buf, STORE_BLOCK_ARENA_BYTES);
     cons_block block;
     err = store_get_block(rpc->store, &block, &arena, &block_hash);
+    json_t *posted = NULL, *final = NULL;
+    if (err == SEQ_OK)
+        err = l1_clocks(rpc, &posted, &final, loc.height);
     json_t *reply = NULL;
     if (err != SEQ_OK) {
         reply = rpc_error(id, API_INTERNAL_ERROR, seq_strerror(err));
@@ -430,9 +576,10 @@ static json_t *tx_status(const node_rpc *rpc, json_t *id, json_t *params)
             json_pack("{s:o,s:I,s:o,s:o}", "height", json_u64(loc.height), "index",
                       (json_int_t)loc.index, "blockHash", json_hex(block_hash.b, SEQ_HASH_BYTES),
                       "timestampMs", json_u64(block.block.header.timestamp_ms));
-        reply = rpc_result(
-            id, json_pack("{s:o,s:s,s:o,s:n,s:n}", "hash", json_hex(hash.b, SEQ_HASH_BYTES),
-                          "status", "softConfirmed", "softConfirmed", soft, "posted", "final"));
+        reply = rpc_result(id, json_pack("{s:o,s:s,s:o,s:o,s:o}", "hash",
+                                         json_hex(hash.b, SEQ_HASH_BYTES), "status",
+                                         clock_status(posted, final), "softConfirmed", soft,
+                                         "posted", posted, "final", final));
     }
     free(buf);
     return reply;

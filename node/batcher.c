@@ -67,8 +67,9 @@ struct node_batcher {
     uint64_t weight_total;
     /* Peers' attestations arrive on the event loop's thread. */
     nng_mtx *inbox_mtx;
+    /* One slot per sending peer, so no peer can crowd out another. */
     wire_attestation inbox[NODE_BATCHER_INBOX_MAX]; /* inbox_mtx */
-    size_t inbox_count;                             /* inbox_mtx */
+    bool inbox_full[NODE_BATCHER_INBOX_MAX];        /* inbox_mtx */
     uint64_t inbox_dropped;                         /* inbox_mtx */
     wire_attestation drained[NODE_BATCHER_INBOX_MAX];
     peer_attestation peers[CONS_VALIDATORS_MAX];
@@ -351,10 +352,14 @@ static seq_err attest(node_batcher *b)
 static void drain(node_batcher *b)
 {
     wire_attestation *in = b->drained;
+    size_t count = 0;
     nng_mtx_lock(b->inbox_mtx);
-    size_t count = b->inbox_count;
-    memcpy(in, b->inbox, count * sizeof in[0]);
-    b->inbox_count = 0;
+    for (size_t i = 0; i < NODE_BATCHER_INBOX_MAX; i++) {
+        if (b->inbox_full[i])
+            in[count++] = b->inbox[i];
+        b->inbox_full[i] = false;
+    }
+    b->status.attestations_dropped = b->inbox_dropped;
     nng_mtx_unlock(b->inbox_mtx);
     for (size_t k = 0; k < count; k++) {
         const wire_attestation *a = &in[k];
@@ -571,6 +576,7 @@ static void track_posts(node_batcher *b)
 
 static void drop_batch(node_batcher *b)
 {
+    b->status.last_error[0] = '\0'; /* what it said was about this batch */
     b->formed = false;
     b->sent = false;
     b->tip_seen = 0;
@@ -648,6 +654,7 @@ seq_err node_batcher_step(node_batcher *b, uint64_t now_ms)
             return err;
         }
         b->formed = true;
+        b->status.last_error[0] = '\0';
         b->ready_ms = now_ms;
         b->retry_ms = 0;
         b->status.batches_formed++;
@@ -753,11 +760,20 @@ void node_batcher_offer(node_batcher *b, uint32_t from, const wire_attestation *
 {
     SEQ_ASSERT(b != NULL && a != NULL);
     nng_mtx_lock(b->inbox_mtx);
-    (void)from; /* the signature says who signed; the sender does not matter */
-    if (b->inbox_count < NODE_BATCHER_INBOX_MAX) {
-        b->inbox[b->inbox_count++] = *a;
-    } else {
+    if (from >= NODE_BATCHER_INBOX_MAX) {
         b->inbox_dropped++;
+    } else {
+        /* The newer of two from one peer (its statements only move up);
+         * the older is dropped unread. */
+        if (b->inbox_full[from]) {
+            b->inbox_dropped++;
+            if (b->inbox[from].stmt.index > a->stmt.index) {
+                nng_mtx_unlock(b->inbox_mtx);
+                return;
+            }
+        }
+        b->inbox[from] = *a;
+        b->inbox_full[from] = true;
     }
     nng_mtx_unlock(b->inbox_mtx);
 }

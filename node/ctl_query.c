@@ -234,14 +234,46 @@ void node_seqctl_tx_usage(FILE *f)
     fputs("usage: seqctl tx --rpc URL HASH [--json]\n"
           "\n"
           "Asks a node for a transaction's status (seq_getTransactionStatus): unknown,\n"
-          "pending (in that node's pool) or softConfirmed (committed: height, index,\n"
-          "block hash and time), and whether it was posted to L1 and is final there.\n"
+          "pending (in that node's pool), softConfirmed (committed), posted (its block's\n"
+          "batch is on L1) or final (that L1 block is finalized), and prints the three\n"
+          "clocks: soft-confirmed at height H (block hash, time), posted in batch K at L1\n"
+          "block N (tx), final (the L1 finalized block); \"not yet\" for those not reached.\n"
           "HASH is 0x and 64 hex digits. --json prints the node's answer as one JSON line.\n"
           "Exits 1 if the node does not answer or answers with an error.\n",
           f);
 }
 
-static void tx_print(FILE *out, const json_t *st)
+/* The L1 clocks, one line each after label (padded to width): posted
+ * is the batch holding the block, final the L1 finalized block that
+ * covers it; "not yet" while null, "never (genesis)" for height 0, and
+ * "?" when the node does not report them (a seqd before the clocks). */
+static void posted_print(FILE *out, int width, const json_t *posted, bool genesis)
+{
+    fprintf(out, "%-*s ", width, "posted");
+    if (posted == NULL)
+        fputs("? (not reported by this node)\n", out);
+    else if (!json_is_object(posted))
+        fputs(genesis ? "never (genesis)\n" : "not yet\n", out);
+    else
+        fprintf(out, "in batch %llu at L1 block %llu tx %s (heights %llu..%llu)\n",
+                (unsigned long long)u64_of(posted, "batchIndex"),
+                (unsigned long long)u64_of(posted, "l1Block"), str_of(posted, "l1TxHash"),
+                (unsigned long long)u64_of(posted, "firstHeight"),
+                (unsigned long long)u64_of(posted, "lastHeight"));
+}
+
+static void final_print(FILE *out, int width, const json_t *final, bool genesis)
+{
+    fprintf(out, "%-*s ", width, "final");
+    if (final == NULL)
+        fputs("? (not reported by this node)\n", out);
+    else if (!json_is_object(final))
+        fputs(genesis ? "never (genesis)\n" : "not yet\n", out);
+    else
+        fprintf(out, "yes (L1 finalized %llu)\n", (unsigned long long)u64_of(final, "l1Finalized"));
+}
+
+void node_ctl_tx_print(FILE *out, const json_t *st)
 {
     fprintf(out, "hash            %s\n", str_of(st, "hash"));
     fprintf(out, "status          %s\n", str_of(st, "status"));
@@ -249,20 +281,14 @@ static void tx_print(FILE *out, const json_t *st)
     if (json_is_object(soft)) {
         char when[40];
         time_text(when, sizeof when, u64_of(soft, "timestampMs"));
-        fprintf(out, "soft-confirmed  height %llu, index %llu, at %s\n",
-                (unsigned long long)u64_of(soft, "height"),
-                (unsigned long long)u64_of(soft, "index"), when);
-        fprintf(out, "block           %s\n", str_of(soft, "blockHash"));
+        fprintf(out, "soft-confirmed  at height %llu (block %s, %s), index %llu\n",
+                (unsigned long long)u64_of(soft, "height"), str_of(soft, "blockHash"), when,
+                (unsigned long long)u64_of(soft, "index"));
     } else {
-        fputs("soft-confirmed  no\n", out);
+        fputs("soft-confirmed  not yet\n", out);
     }
-    const char *clocks[] = {"posted", "final"};
-    for (size_t i = 0; i < SEQ_ARRAY_LEN(clocks); i++) {
-        const json_t *v = json_object_get(st, clocks[i]);
-        char *text = json_is_null(v) || v == NULL ? NULL : json_dumps(v, JSON_COMPACT);
-        fprintf(out, "%-15s %s\n", clocks[i], text != NULL ? text : "no");
-        free(text);
-    }
+    posted_print(out, 15, json_object_get(st, "posted"), false);
+    final_print(out, 15, json_object_get(st, "final"), false);
 }
 
 int node_seqctl_tx(int argc, char **argv, FILE *out, FILE *err)
@@ -292,7 +318,7 @@ int node_seqctl_tx(int argc, char **argv, FILE *out, FILE *err)
     } else if (a.json) {
         print_json(out, st);
     } else {
-        tx_print(out, st);
+        node_ctl_tx_print(out, st);
     }
     json_decref(st);
     return code;
@@ -306,15 +332,16 @@ void node_seqctl_block_usage(FILE *f)
           "\n"
           "Prints the block a node committed at HEIGHT (decimal or 0x hex; 0 is the\n"
           "genesis block) from seq_getBlockByHeight: hash, parent, view, proposer, time,\n"
-          "tx root, L1 origin, forced-inclusion cursor, tx count and the QC the node\n"
-          "stores for it. --txs adds the tx hashes in block order; --json prints the\n"
-          "node's answer as one JSON line.\n"
+          "tx root, L1 origin, forced-inclusion cursor, tx count, the QC the node\n"
+          "stores for it, and the L1 clocks: the batch holding it (posted) and whether\n"
+          "that L1 block is finalized (final). --txs adds the tx hashes in block order;\n"
+          "--json prints the node's answer as one JSON line.\n"
           "Exits 1 if the node has no block at HEIGHT (above its tip), does not answer or\n"
           "answers with an error.\n",
           f);
 }
 
-static void block_print(FILE *out, const json_t *b)
+void node_ctl_block_print(FILE *out, const json_t *b)
 {
     char when[40];
     time_text(when, sizeof when, u64_of(b, "timestampMs"));
@@ -336,6 +363,10 @@ static void block_print(FILE *out, const json_t *b)
                 (unsigned long long)u64_of(b, "qcView"), (unsigned long long)signers);
     else
         fputs("qc             not stored here\n", out);
+    const json_t *height = json_object_get(b, "height");
+    bool genesis = json_is_integer(height) && json_integer_value(height) == 0;
+    posted_print(out, 14, json_object_get(b, "posted"), genesis);
+    final_print(out, 14, json_object_get(b, "final"), genesis);
     const json_t *txs = json_object_get(b, "transactions");
     for (size_t i = 0; i < json_array_size(txs); i++)
         fprintf(out, "  %5zu  %s\n", i,
@@ -377,7 +408,7 @@ int node_seqctl_block(int argc, char **argv, FILE *out, FILE *err)
     } else if (a.json) {
         print_json(out, b);
     } else {
-        block_print(out, b);
+        node_ctl_block_print(out, b);
     }
     json_decref(b);
     return code;

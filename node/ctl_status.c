@@ -9,18 +9,21 @@
 
 #include "l1.h"
 
-#define STATUS_NODES_MAX    CONS_VALIDATORS_MAX
-#define STATUS_L1_COLUMNS   24 /* "ok CURSOR/HEAD" */
-#define STATUS_ADDR_COLUMNS 42
+#define STATUS_NODES_MAX      CONS_VALIDATORS_MAX
+#define STATUS_L1_COLUMNS     24 /* "ok CURSOR/HEAD" */
+#define STATUS_BATCH_COLUMNS  18 /* "BATCHES @h HEIGHT" */
+#define STATUS_BATCH_CELL_MAX 48 /* two 20-digit numbers and " @h " */
+#define STATUS_ADDR_COLUMNS   42
 
 void node_seqctl_status_usage(FILE *f)
 {
     fputs("usage: seqctl status --rpc URL [--rpc URL]... [--json]\n"
           "\n"
           "Asks each node's JSON-RPC API (seqd rpc_listen, http://HOST:PORT) for\n"
-          "seq_status and prints a table: validator, view, committed height, leader\n"
-          "and connected peers. --json prints each node's answer as one JSON line.\n"
-          "Exits 1 if a node did not answer.\n",
+          "seq_status and prints a table: validator, view, committed height, leader,\n"
+          "connected peers, L1 (ok CURSOR/HEAD, or down) and batches (N @h H: N\n"
+          "batches on L1, the last ending at L2 height H). --json prints each node's\n"
+          "answer as one JSON line. Exits 1 if a node did not answer.\n",
           f);
 }
 
@@ -119,15 +122,48 @@ static void l1_cell(char out[STATUS_L1_COLUMNS + 1], const json_t *s)
                  field(l1, "head"));
 }
 
-static void status_row(FILE *out, const json_t *s, const char *url)
+/* The batches column: "-" without an L1 or a batcher (an older node),
+ * else "N @h H": N batches on L1 (the stored newest's index + 1, which
+ * survives restarts; batchesSeen while none is stored) and H the last L2
+ * height they hold. */
+static void batch_cell(char out[STATUS_BATCH_CELL_MAX], const json_t *s)
+{
+    const json_t *l1 = json_object_get(s, "l1");
+    const json_t *batcher = json_object_get(l1, "batcher");
+    if (!json_is_true(json_object_get(l1, "enabled")) || !json_is_object(batcher)) {
+        snprintf(out, STATUS_BATCH_CELL_MAX, "-");
+        return;
+    }
+    const json_t *last = json_object_get(l1, "lastBatch");
+    long long batches = field(batcher, "batchesSeen");
+    long long height = field(batcher, "postedHeight");
+    if (json_is_object(last)) {
+        batches = field(last, "index") + 1;
+        if (height == 0)
+            height = field(last, "lastHeight");
+    }
+    snprintf(out, STATUS_BATCH_CELL_MAX, "%lld @h %lld", batches, height);
+}
+
+void node_ctl_status_header(FILE *out)
+{
+    fprintf(out, "%-*s %4s %8s %8s %6s %7s %-*s %-*s %s\n", STATUS_ADDR_COLUMNS, "VALIDATOR", "IDX",
+            "VIEW", "HEIGHT", "LEADER", "PEERS", STATUS_L1_COLUMNS, "L1", STATUS_BATCH_COLUMNS,
+            "BATCHES", "RPC");
+}
+
+void node_ctl_status_row(FILE *out, const json_t *s, const char *url)
 {
     const char *validator = json_string_value(json_object_get(s, "validator"));
     char l1[STATUS_L1_COLUMNS + 1];
     l1_cell(l1, s);
-    fprintf(out, "%-*s %4lld %8lld %8lld %6lld %3lld/%-3lld %-*s %s%s\n", STATUS_ADDR_COLUMNS,
+    char batches[STATUS_BATCH_CELL_MAX];
+    batch_cell(batches, s);
+    fprintf(out, "%-*s %4lld %8lld %8lld %6lld %3lld/%-3lld %-*s %-*s %s%s\n", STATUS_ADDR_COLUMNS,
             validator != NULL ? validator : "?", field(s, "validatorIndex"), field(s, "view"),
             field(s, "height"), field(s, "leaderIndex"), field(s, "peersConnected"),
-            field(s, "committeeSize") - 1, STATUS_L1_COLUMNS, l1, url,
+            field(s, "committeeSize") - 1, STATUS_L1_COLUMNS, l1, STATUS_BATCH_COLUMNS, batches,
+            url,
             json_is_true(json_object_get(s, "halted"))         ? " HALTED"
             : json_is_true(json_object_get(s, "storeFailing")) ? " STORE-FAILING"
                                                                : "");
@@ -143,17 +179,16 @@ int node_seqctl_status(int argc, char **argv, FILE *out, FILE *err)
     }
     code = NODE_EXIT_OK;
     if (!a.json)
-        fprintf(out, "%-*s %4s %8s %8s %6s %7s %-*s %s\n", STATUS_ADDR_COLUMNS, "VALIDATOR", "IDX",
-                "VIEW", "HEIGHT", "LEADER", "PEERS", STATUS_L1_COLUMNS, "L1", "RPC");
+        node_ctl_status_header(out);
     for (size_t i = 0; i < a.count; i++) {
         json_t *s = NULL;
         char why[L1_RPC_ERROR_TEXT_BYTES];
         if (status_fetch(&s, why, sizeof why, a.urls[i]) != SEQ_OK) {
             fprintf(err, "seqctl status: %s: %s\n", a.urls[i], why);
             if (!a.json)
-                fprintf(out, "%-*s %4s %8s %8s %6s %7s %-*s %s\n", STATUS_ADDR_COLUMNS,
+                fprintf(out, "%-*s %4s %8s %8s %6s %7s %-*s %-*s %s\n", STATUS_ADDR_COLUMNS,
                         "(unreachable)", "-", "-", "-", "-", "-", STATUS_L1_COLUMNS, "-",
-                        a.urls[i]);
+                        STATUS_BATCH_COLUMNS, "-", a.urls[i]);
             code = NODE_EXIT_FAILURE;
             continue;
         }
@@ -162,7 +197,7 @@ int node_seqctl_status(int argc, char **argv, FILE *out, FILE *err)
             fprintf(out, "%s\n", text != NULL ? text : "null");
             free(text);
         } else {
-            status_row(out, s, a.urls[i]);
+            node_ctl_status_row(out, s, a.urls[i]);
         }
         json_decref(s);
     }

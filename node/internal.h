@@ -555,14 +555,14 @@ SEQ_MUST_USE seq_err node_ctl_call(json_t **out, char *why, size_t why_len, cons
  * link's thread, which owns it; node_batcher_offer alone may be called
  * from any thread. */
 
-#define NODE_BATCHER_INBOX_MAX       256u  /* peer attestations queued between steps */
-#define NODE_BATCHER_REBROADCAST_MS  2000u /* own attestation again while not on L1 */
-#define NODE_BATCHER_RETRY_MS        1000u /* after a refused or failed post */
-#define NODE_BATCHER_OPEN_POSTS_MAX  16u   /* own posts whose outcome is watched */
-#define NODE_BATCHER_RECENT_MAX      16u   /* formed batches remembered for counters */
-#define NODE_BATCHER_MSG_BYTES       1024u /* one encoded attestation message */
-#define NODE_BATCHER_SCRATCH_BYTES   (16u << 10)
-#define NODE_BATCHER_TXMGR_DIR       "l1-tx" /* in the data dir */
+#define NODE_BATCHER_INBOX_MAX      NET_PEERS_MAX /* one queued attestation per peer */
+#define NODE_BATCHER_REBROADCAST_MS 2000u         /* own attestation again while not on L1 */
+#define NODE_BATCHER_RETRY_MS       1000u         /* after a refused or failed post */
+#define NODE_BATCHER_OPEN_POSTS_MAX 16u           /* own posts whose outcome is watched */
+#define NODE_BATCHER_RECENT_MAX     16u           /* formed batches remembered for counters */
+#define NODE_BATCHER_MSG_BYTES      1024u         /* one encoded attestation message */
+#define NODE_BATCHER_SCRATCH_BYTES  (16u << 10)
+#define NODE_BATCHER_TXMGR_DIR      "l1-tx" /* in the data dir */
 
 typedef struct node_batcher node_batcher;
 
@@ -584,8 +584,9 @@ SEQ_MUST_USE seq_err node_batcher_new(node_batcher **out, node_diag *why,
                                       const node_batcher_config *config);
 void node_batcher_free(node_batcher *b);
 
-/* Queues a peer's attestation for the next step (any thread; dropped and
- * counted when the queue is full: peers send theirs again). */
+/* Queues the attestation peer from sent for the next step (any thread):
+ * one slot per peer, keeping the higher index of two (the other is
+ * dropped and counted; peers send theirs again every 2 s). */
 void node_batcher_offer(node_batcher *b, uint32_t from, const wire_attestation *a);
 
 /* One step: takes queued attestations, forms and attests the next batch
@@ -633,5 +634,15 @@ void node_seqctl_l1_usage(FILE *f);
  * without l1.batcher gets "-" under BATCHES). */
 void node_ctl_status_header(FILE *out);
 void node_ctl_status_row(FILE *out, const json_t *s, const char *url);
+
+/* seqctl tx's and block's output for a person (ctl_query.c), from the
+ * result of seq_getTransactionStatus (st) or seq_getBlockByHeight (b):
+ * one line per field, and one per clock: soft-confirmed (height, block
+ * hash, time, index), posted (batch, L1 block, L1 tx, heights) and final
+ * (the L1 finalized block), "not yet" when null, "never (genesis)" for a
+ * block at height 0, "?" when the member is missing (an older node). Any
+ * JSON value is fine: missing or mistyped members print as 0 or "?". */
+void node_ctl_tx_print(FILE *out, const json_t *st);
+void node_ctl_block_print(FILE *out, const json_t *b);
 
 #endif /* SEQ_NODE_INTERNAL_H */

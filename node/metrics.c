@@ -96,7 +96,7 @@ void node_commit_latency_observe(node_commit_latency *h, uint64_t latency_ms)
 }
 
 static const uint64_t post_lag_bounds_ms[NODE_POST_LAG_BUCKETS] = {
-    250, 500, 1000, 2000, 3000, 5000, 7500, 10000, 15000, 20000, 30000, 60000, 120000, 600000};
+    500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 7500, 10000, 20000, 60000, 120000, 600000};
 
 uint64_t node_post_lag_bound_ms(size_t i)
 {
@@ -322,6 +322,140 @@ static void l1_metrics(metrics_out *m, const node_status *s, uint64_t now_ms)
         gauge(m, "l1_forced_queue_length", "Forced txs queued on L1 and not yet consumed.",
               l->forced_count > l->forced_consumed ? l->forced_count - l->forced_consumed : 0);
     }
+    if (l->has_finalized)
+        gauge(m, "l1_finalized_block", "L1's finalized block number, as its node reports it.",
+              l->finalized);
+}
+
+/* ---------------------------------------------------------------- batcher */
+
+/* num / den as a decimal with at most three places, without trailing
+ * zeros (3.5, 0.125, 2); den > 0. */
+static void ratio_text(char out[48], uint64_t num, uint64_t den)
+{
+    SEQ_ASSERT(den > 0);
+    int n = snprintf(out, 48, "%.3f", (double)num / (double)den);
+    SEQ_ASSERT(n > 0 && n < 48);
+    while (out[n - 1] == '0')
+        out[--n] = '\0';
+    if (out[n - 1] == '.')
+        out[n - 1] = '\0';
+}
+
+static void gauge_ratio(metrics_out *m, const char *name, const char *help, uint64_t num,
+                        uint64_t den)
+{
+    char text[48];
+    ratio_text(text, num, den);
+    family(m, name, "gauge", help);
+    emit(m, "seq_%s %s\n", name, text);
+}
+
+/* This node's batcher work and what it saw reach L1 (node_batcher_status). */
+static void batcher_counters(metrics_out *m, const node_batcher_status *b)
+{
+    const struct {
+        const char *name, *help;
+        uint64_t value;
+    } f[] = {
+        {"batch_formed_total", "Batches this node formed from the committed chain.",
+         b->batches_formed},
+        {"batch_attestations_signed_total", "Batch attestations this node signed.",
+         b->attestations_signed},
+        {"batch_attestations_received_total",
+         "Batch attestations taken from peers (valid or not, for any batch).",
+         b->attestations_received},
+        {"batch_attestations_rejected_total",
+         "Batch attestations refused: not a member's valid signature for this chain.",
+         b->attestations_rejected},
+        {"batch_attestations_dropped_total",
+         "Batch attestations replaced unread by the same peer's next one.",
+         b->attestations_dropped},
+        {"batch_posts_sent_total",
+         "postBatch transactions this node sent (stored by its tx manager).", b->posts_sent},
+        {"batch_posts_refused_total",
+         "postBatch transactions not sent because estimateGas reverted (e.g. already posted).",
+         b->posts_refused},
+        {"batch_posts_failed_total",
+         "postBatch attempts that failed in the tx manager or the L1 RPC.", b->posts_failed},
+        {"batch_posts_reverted_total",
+         "postBatch transactions of this node mined but reverted (a lost race).",
+         b->posts_reverted},
+        {"batch_posts_failover_total",
+         "postBatch transactions this node sent when it was not the first poster's turn.",
+         b->posts_failover},
+        {"batch_post_gas_used_total", "Gas used by this node's mined postBatch transactions.",
+         b->gas_used},
+        {"batch_seen_total", "Batches seen on L1 at confirmation depth, whoever posted them.",
+         b->batches_seen},
+        {"batch_forced_seen_total", "Batches seen on L1 that forceAdvance appended.",
+         b->forced_batches_seen},
+        {"batch_failovers_seen_total",
+         "Batches seen on L1 posted by another than the first poster of their index.",
+         b->failovers_seen},
+        {"batch_posted_blocks_total", "L2 blocks in the batches seen on L1.", b->blocks_posted},
+        {"batch_posted_txs_total", "Txs in the batches seen on L1.", b->txs_posted},
+        {"batch_posted_payload_bytes_total",
+         "Uncompressed payload bytes of the batches seen on L1.", b->payload_bytes_posted},
+        {"batch_posted_data_bytes_total",
+         "Batch data bytes (compressed, as posted) of the batches seen on L1.",
+         b->data_bytes_posted},
+    };
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(f); i++)
+        counter(m, f[i].name, f[i].help, f[i].value);
+}
+
+/* The batch formed and waiting for L1; its details only while there is one. */
+static void batcher_pending(metrics_out *m, const node_batcher_status *b)
+{
+    gauge(m, "batch_pending", "1 while a formed batch waits for L1.", b->has_batch);
+    if (!b->has_batch)
+        return;
+    gauge(m, "batch_pending_index", "Index of the batch waiting for L1.", b->index);
+    gauge(m, "batch_pending_attestations",
+          "Matching attestations held for the waiting batch, own included.", b->attestations);
+    gauge(m, "batch_pending_attested_weight", "Committee weight of those attestations.",
+          b->attested_weight);
+    gauge(m, "batch_pending_quorum_weight", "Weight needed to post (more than 2/3).",
+          b->quorum_weight);
+    gauge(m, "batch_pending_poster_index",
+          "Committee index (genesis order) of the validator whose turn it is to post.", b->poster);
+    gauge(m, "batch_pending_attempt", "Poster timeouts since the batch was ready.", b->attempt);
+    gauge(m, "batch_pending_waiting_seconds", "Seconds since the batch was ready.",
+          b->waiting_ms / 1000u);
+}
+
+static void batcher_metrics(metrics_out *m, const node_status *s)
+{
+    const node_batcher_status *b = &s->l1.batcher;
+    batcher_counters(m, b);
+    gauge(m, "batch_posted_height", "Last L2 height in a batch on L1 (0: none).", b->posted_height);
+    gauge(m, "batch_gap_blocks", "Committed height minus the last height on L1.",
+          s->height_committed > b->posted_height ? s->height_committed - b->posted_height : 0);
+    if (b->data_bytes_posted > 0)
+        gauge_ratio(m, "batch_compression_ratio",
+                    "Payload bytes per batch data byte on L1, over the batches seen.",
+                    b->payload_bytes_posted, b->data_bytes_posted);
+    if (b->txs_posted > 0)
+        gauge_ratio(m, "batch_l1_bytes_per_tx", "Batch data bytes on L1 per tx posted.",
+                    b->data_bytes_posted, b->txs_posted);
+    batcher_pending(m, b);
+    const node_post_lag *h = &b->post_lag;
+    family(m, "batch_post_lag_seconds", "histogram",
+           "From a block's timestamp to its batch on L1 at confirmation depth, per tx.");
+    uint64_t cumulative = 0;
+    char text[32];
+    for (size_t i = 0; i < NODE_POST_LAG_BUCKETS; i++) {
+        cumulative += h->buckets[i];
+        seconds_text(text, post_lag_bounds_ms[i]);
+        emit(m, "seq_batch_post_lag_seconds_bucket{le=\"%s\"} %" PRIu64 "\n", text, cumulative);
+    }
+    seconds_text(text, h->sum_ms);
+    emit(m,
+         "seq_batch_post_lag_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+         "seq_batch_post_lag_seconds_sum %s\n"
+         "seq_batch_post_lag_seconds_count %" PRIu64 "\n",
+         h->count, text, h->count);
 }
 
 seq_err node_metrics_render(char *out, size_t cap, size_t *len, const node_status *s,
@@ -335,6 +469,8 @@ seq_err node_metrics_render(char *out, size_t cap, size_t *len, const node_statu
     peer_metrics(&m, s);
     pool_metrics(&m, s);
     l1_metrics(&m, s, now_ms);
+    if (s->l1.enabled && s->l1.batcher.enabled)
+        batcher_metrics(&m, s);
     if (m.full) {
         out[0] = '\0';
         *len = 0;

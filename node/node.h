@@ -384,8 +384,7 @@ SEQ_MUST_USE seq_err store_l1_get_batch(const store *s, store_l1_batch *out, uin
  * committee batch, and every batch it steps over leaves the search
  * range, so it reads O(log n) batches plus at most one per forceAdvance
  * batch. */
-SEQ_MUST_USE seq_err store_l1_batch_at_height(const store *s, store_l1_batch *out,
-                                              uint64_t height);
+SEQ_MUST_USE seq_err store_l1_batch_at_height(const store *s, store_l1_batch *out, uint64_t height);
 /* The batch with the highest index; SEQ_ERR_NOT_FOUND if none. */
 SEQ_MUST_USE seq_err store_l1_last_batch(const store *s, store_l1_batch *out);
 
@@ -1272,8 +1271,8 @@ void net_free(net *n);
 /* A batch counts for the posting lag when its L1 block is within this many
  * blocks of head - confirmations as the link sees it (not a replay). */
 #define NODE_L1LINK_LIVE_BLOCKS 4u
-#define NODE_L1LINK_ERROR_BYTES    320u
-#define NODE_L1LINK_EVENT_KINDS    8u /* >= L1_EVENT_KIND_COUNT_ (l1.h) */
+#define NODE_L1LINK_ERROR_BYTES 320u
+#define NODE_L1LINK_EVENT_KINDS 8u /* >= L1_EVENT_KIND_COUNT_ (l1.h) */
 
 typedef struct node_l1link node_l1link;
 
@@ -1289,7 +1288,7 @@ typedef struct {
 } node_post_lag;
 
 /* The upper bound (ms, inclusive) of posting lag bucket i, for i <
- * NODE_POST_LAG_BUCKETS: 250 ms .. 10 min. */
+ * NODE_POST_LAG_BUCKETS: 500 ms .. 10 min, 500 ms apart up to 3 s. */
 uint64_t node_post_lag_bound_ms(size_t i);
 /* Adds count observations of lag_ms to *h. */
 void node_post_lag_observe(node_post_lag *h, uint64_t lag_ms, uint64_t count);
@@ -1312,12 +1311,13 @@ typedef struct {
     /* This node's work. */
     uint64_t batches_formed, attestations_signed;
     uint64_t attestations_received, attestations_rejected;
-    uint64_t posts_sent;     /* postBatch transactions stored by the tx manager */
-    uint64_t posts_refused;  /* estimateGas reverted: not sent (e.g. already posted) */
-    uint64_t posts_failed;   /* the tx manager or the RPC failed */
-    uint64_t posts_reverted; /* mined but reverted (a lost race) */
-    uint64_t posts_failover; /* sent when it was not the first poster's turn */
-    uint64_t gas_used;       /* by this node's mined postBatch transactions */
+    uint64_t attestations_dropped; /* replaced unread by the same peer's next one */
+    uint64_t posts_sent;           /* postBatch transactions stored by the tx manager */
+    uint64_t posts_refused;        /* estimateGas reverted: not sent (e.g. already posted) */
+    uint64_t posts_failed;         /* the tx manager or the RPC failed */
+    uint64_t posts_reverted;       /* mined but reverted (a lost race) */
+    uint64_t posts_failover;       /* sent when it was not the first poster's turn */
+    uint64_t gas_used;             /* by this node's mined postBatch transactions */
     /* Every batch seen on L1 at confirmation depth, whoever posted it. */
     uint64_t batches_seen, forced_batches_seen; /* the latter: forceAdvance */
     uint64_t failovers_seen;                    /* posted by another than validator index mod n */

@@ -1908,6 +1908,103 @@ seq_err store_l1_last_batch(const store *s, store_l1_batch *out)
     return err;
 }
 
+/* A batch appended by forceAdvance: it holds no blocks. A committee batch
+ * holds at least one block, and blocks start at height 1. */
+static bool l1_batch_is_forced(const store_l1_batch *b)
+{
+    return b->first_height == 0 && b->last_height == 0;
+}
+
+/* Reads batch index, which must be there (every index up to the last one
+ * is: they are added in order from 0 and rewound from the top). */
+static seq_err l1_batch_read_present(const store *s, MDB_txn *txn, store_l1_batch *out,
+                                     uint64_t index)
+{
+    seq_err err = l1_batch_read(s, txn, out, index);
+    if (err == SEQ_ERR_NOT_FOUND) {
+        uint8_t key[L1_BATCH_KEY_BYTES];
+        l1_batch_key(key, index);
+        err = corrupt(STORE_DBI_L1, key, sizeof key, 0);
+    }
+    return err;
+}
+
+/* The nearest committee batch at or below index mid, not below lo, into
+ * *out (*index its index); *found false if [lo, mid] holds only
+ * forceAdvance batches. */
+static seq_err l1_committee_at_or_below(const store *s, MDB_txn *txn, store_l1_batch *out,
+                                        uint64_t *index, bool *found, uint64_t lo, uint64_t mid)
+{
+    SEQ_ASSERT(lo <= mid);
+    *found = false;
+    for (uint64_t j = mid;; j--) {
+        seq_err err = l1_batch_read_present(s, txn, out, j);
+        if (err != SEQ_OK)
+            return err;
+        if (!l1_batch_is_forced(out)) {
+            *index = j;
+            *found = true;
+            return SEQ_OK;
+        }
+        if (j == lo)
+            return SEQ_OK;
+    }
+}
+
+/* Binary search over the indexes [lo, hi]. A probe landing on a
+ * forceAdvance batch steps down to the nearest committee batch j in
+ * [lo, mid]; either way the batches it read leave the range (the next
+ * range is [lo, j - 1] or [mid + 1, hi]), so the reads are about
+ * 2 log2(n) plus one per forceAdvance batch stepped over. */
+static seq_err l1_batch_search(const store *s, MDB_txn *txn, store_l1_batch *out, uint64_t height,
+                               uint64_t hi)
+{
+    uint64_t lo = 0;
+    for (;;) {
+        if (lo > hi)
+            return SEQ_ERR_NOT_FOUND;
+        uint64_t mid = lo + (hi - lo) / 2, j = 0;
+        bool found;
+        seq_err err = l1_committee_at_or_below(s, txn, out, &j, &found, lo, mid);
+        if (err != SEQ_OK)
+            return err;
+        if (!found || height > out->last_height) {
+            if (mid == hi)
+                return SEQ_ERR_NOT_FOUND;
+            lo = mid + 1;
+        } else if (height < out->first_height) {
+            if (j == lo)
+                return SEQ_ERR_NOT_FOUND;
+            hi = j - 1;
+        } else {
+            return SEQ_OK;
+        }
+    }
+}
+
+seq_err store_l1_batch_at_height(const store *s, store_l1_batch *out, uint64_t height)
+{
+    SEQ_ASSERT(s != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    if (height == 0)
+        return SEQ_ERR_NOT_FOUND; /* genesis is in no batch */
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t last;
+    bool any;
+    err = l1_batch_last_index(s, txn, &last, &any);
+    if (err == SEQ_OK && !any)
+        err = SEQ_ERR_NOT_FOUND;
+    if (err == SEQ_OK)
+        err = l1_batch_search(s, txn, out, height, last);
+    mdb_txn_abort(txn);
+    if (err != SEQ_OK)
+        memset(out, 0, sizeof *out);
+    return err;
+}
+
 /* ----------------------------------------------------- own attestations */
 
 #define ATTESTATION_KEY_BYTES L1_INDEX_KEY_BYTES

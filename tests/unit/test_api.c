@@ -30,6 +30,9 @@ typedef struct {
     node_rpc rpc;
     unsigned status_calls;
     bool no_commit; /* the status reports no commit since start */
+    bool has_finalized;
+    uint64_t finalized; /* the status's l1.finalized when has_finalized */
+    bool l1_batcher;    /* the status reports an L1 link with a batcher */
 } fixture;
 
 static void status_fill(void *ctx, node_status *out)
@@ -50,6 +53,24 @@ static void status_fill(void *ctx, node_status *out)
     if (!f->no_commit) {
         node_commit_latency_observe(&out->commit_latency, 42);
         out->last_commit_ms = 1767323045678;
+    }
+    out->l1.has_finalized = f->has_finalized;
+    out->l1.finalized = f->finalized;
+    if (f->l1_batcher) {
+        out->l1.enabled = true;
+        node_batcher_status *b = &out->l1.batcher;
+        b->enabled = true;
+        b->has_batch = true;
+        b->index = 9;
+        b->first_height = 100;
+        b->last_height = 120;
+        b->attestations = 3;
+        b->quorum_weight = 3;
+        b->posts_failover = 2;
+        b->failovers_seen = 5;
+        b->posted_height = 99;
+        node_post_lag_observe(&b->post_lag, 1500, 4);
+        snprintf(b->last_error, sizeof b->last_error, "postBatch 9 refused");
     }
 }
 
@@ -231,6 +252,301 @@ static void test_submit_and_blocks(void **state)
                 "\"params\":[1]}");
     assert_true(json_is_null(json_object_get(r, "result")));
     json_decref(r);
+}
+
+/* ------------------------------------------------------------ L1 clocks */
+
+#define CLOCK_BLOCKS 6u
+
+/* A committed chain of heights 1..CLOCK_BLOCKS, block h holding one tx
+ * (bytes 0xc1, h) and timestamped 5000 + h. */
+typedef struct {
+    uint8_t tx_bytes[CLOCK_BLOCKS][2];
+    seq_bytes txs[CLOCK_BLOCKS];
+    cons_block blocks[CLOCK_BLOCKS];
+    char tx_hash[CLOCK_BLOCKS][67];    /* "0x..." of block h's tx at [h - 1] */
+    char block_hash[CLOCK_BLOCKS][67]; /* likewise the block hashes */
+} clock_chain;
+
+static void hex_text(char out[67], const seq_hash *h)
+{
+    out[0] = '0';
+    out[1] = 'x';
+    for (size_t i = 0; i < SEQ_HASH_BYTES; i++)
+        snprintf(out + 2 + 2 * i, 3, "%02x", h->b[i]);
+}
+
+static void chain_commit(fixture *f, clock_chain *c)
+{
+    memset(c, 0, sizeof *c);
+    seq_hash parent = {{0}};
+    cons_block commits[CLOCK_BLOCKS];
+    for (size_t i = 0; i < CLOCK_BLOCKS; i++) {
+        c->tx_bytes[i][0] = 0xc1;
+        c->tx_bytes[i][1] = (uint8_t)(i + 1);
+        c->txs[i] = (seq_bytes){.ptr = c->tx_bytes[i], .len = 2};
+        seq_hash tx;
+        l1_keccak256(&tx, c->tx_bytes[i], 2);
+        hex_text(c->tx_hash[i], &tx);
+        cons_block *b = &c->blocks[i];
+        b->block.header = (seq_block_header){.l2_chain_id = CHAIN_ID,
+                                             .height = i + 1,
+                                             .view = i + 1,
+                                             .parent_hash = parent,
+                                             .timestamp_ms = 5000 + i + 1};
+        l1_merkle_root(&b->block.header.tx_root, &tx, 1);
+        l1_block_hash(&b->hash, &b->block.header);
+        b->block.tx_count = 1;
+        b->block.txs = &c->txs[i];
+        hex_text(c->block_hash[i], &b->hash);
+        parent = b->hash;
+        commits[i] = (cons_block){.hash = b->hash, .block = {.header = b->block.header}};
+    }
+    cons_update u = {.block_count = CLOCK_BLOCKS,
+                     .blocks = c->blocks,
+                     .commit_count = CLOCK_BLOCKS,
+                     .commits = commits};
+    assert_int_equal(store_apply(f->store, &u), SEQ_OK);
+}
+
+/* Batch index on L1 block l1_block holding heights first..last (0, 0:
+ * forceAdvance), its hashes patterns of the index. */
+static store_l1_batch clock_batch(uint64_t index, uint64_t first, uint64_t last, uint64_t l1_block)
+{
+    store_l1_batch b;
+    memset(&b, 0, sizeof b);
+    b.index = index;
+    memset(b.batch_hash.b, (int)(0x10 + index), SEQ_HASH_BYTES);
+    memset(b.data_hash.b, (int)(0x20 + index), SEQ_HASH_BYTES);
+    b.first_height = first;
+    b.last_height = last;
+    b.forced_cursor = index;
+    for (size_t i = 0; i < SEQ_ADDR_BYTES; i++)
+        b.poster.b[i] = (uint8_t)(0xa0 + i); /* mixed case in EIP-55 */
+    b.l1_block = l1_block;
+    memset(b.l1_block_hash.b, (int)(0x30 + index), SEQ_HASH_BYTES);
+    memset(b.l1_tx_hash.b, (int)(0x40 + index), SEQ_HASH_BYTES);
+    return b;
+}
+
+/* "0x" and 32 bytes of value, in hex. */
+static void pattern_text(char out[67], uint8_t value)
+{
+    seq_hash h;
+    memset(h.b, value, SEQ_HASH_BYTES);
+    hex_text(out, &h);
+}
+
+/* The result of seq_getTransactionStatus for hash; json_decref the reply. */
+static json_t *tx_status_of(fixture *f, json_t **result, const char *hash)
+{
+    char body[200];
+    snprintf(body, sizeof body,
+             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_getTransactionStatus\","
+             "\"params\":[\"%s\"]}",
+             hash);
+    json_t *r = call(f, body);
+    *result = json_object_get(r, "result");
+    assert_true(json_is_object(*result));
+    return r;
+}
+
+/* The result of seq_getBlockByHeight for height; json_decref the reply. */
+static json_t *block_of(fixture *f, json_t **result, uint64_t height)
+{
+    char body[160];
+    snprintf(body, sizeof body,
+             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_getBlockByHeight\","
+             "\"params\":[%llu]}",
+             (unsigned long long)height);
+    json_t *r = call(f, body);
+    *result = json_object_get(r, "result");
+    assert_true(json_is_object(*result));
+    return r;
+}
+
+/* posted is exactly batch b's object. */
+static void expect_posted(const json_t *posted, const store_l1_batch *b)
+{
+    assert_true(json_is_object(posted));
+    assert_int_equal(json_object_size(posted), 8);
+    assert_int_equal(json_integer_value(json_object_get(posted, "batchIndex")), b->index);
+    assert_int_equal(json_integer_value(json_object_get(posted, "l1Block")), b->l1_block);
+    assert_int_equal(json_integer_value(json_object_get(posted, "firstHeight")), b->first_height);
+    assert_int_equal(json_integer_value(json_object_get(posted, "lastHeight")), b->last_height);
+    char want[67];
+    hex_text(want, &b->batch_hash);
+    assert_string_equal(json_string_value(json_object_get(posted, "batchHash")), want);
+    hex_text(want, &b->l1_block_hash);
+    assert_string_equal(json_string_value(json_object_get(posted, "l1BlockHash")), want);
+    hex_text(want, &b->l1_tx_hash);
+    assert_string_equal(json_string_value(json_object_get(posted, "l1TxHash")), want);
+    char poster[43];
+    l1_addr_checksum(poster, &b->poster);
+    assert_string_equal(json_string_value(json_object_get(posted, "poster")), poster);
+}
+
+static void expect_final(const json_t *final, uint64_t index, uint64_t l1_block, uint64_t finalized)
+{
+    assert_true(json_is_object(final));
+    assert_int_equal(json_object_size(final), 3);
+    assert_int_equal(json_integer_value(json_object_get(final, "batchIndex")), index);
+    assert_int_equal(json_integer_value(json_object_get(final, "l1Block")), l1_block);
+    assert_int_equal(json_integer_value(json_object_get(final, "l1Finalized")), finalized);
+}
+
+/* The answer for the tx of block h: status, soft confirmation, posted
+ * (batch; NULL: null) and final (batch with f->finalized; false: null). */
+static void expect_tx(fixture *f, const clock_chain *c, uint64_t h, const char *status,
+                      const store_l1_batch *batch, bool final)
+{
+    json_t *st;
+    json_t *r = tx_status_of(f, &st, c->tx_hash[h - 1]);
+    assert_string_equal(json_string_value(json_object_get(st, "hash")), c->tx_hash[h - 1]);
+    assert_string_equal(json_string_value(json_object_get(st, "status")), status);
+    json_t *soft = json_object_get(st, "softConfirmed");
+    assert_int_equal(json_integer_value(json_object_get(soft, "height")), h);
+    assert_int_equal(json_integer_value(json_object_get(soft, "index")), 0);
+    assert_int_equal(json_integer_value(json_object_get(soft, "timestampMs")), 5000 + h);
+    assert_string_equal(json_string_value(json_object_get(soft, "blockHash")),
+                        c->block_hash[h - 1]);
+    if (batch == NULL)
+        assert_true(json_is_null(json_object_get(st, "posted")));
+    else
+        expect_posted(json_object_get(st, "posted"), batch);
+    if (!final)
+        assert_true(json_is_null(json_object_get(st, "final")));
+    else
+        expect_final(json_object_get(st, "final"), batch->index, batch->l1_block, f->finalized);
+    assert_int_equal(json_object_size(st), 5);
+    json_decref(r);
+}
+
+static void test_tx_clocks(void **state)
+{
+    fixture *f = *state;
+    clock_chain *c = malloc(sizeof *c);
+    assert_non_null(c);
+    chain_commit(f, c);
+
+    /* Committed, nothing on L1: soft-confirmed only, and the status source
+     * is not asked (only a posted block needs it). */
+    unsigned calls = f->status_calls;
+    expect_tx(f, c, 1, "softConfirmed", NULL, false);
+    expect_tx(f, c, 4, "softConfirmed", NULL, false);
+    assert_int_equal(f->status_calls, calls);
+
+    /* Batch 0 holds 1..2 (L1 block 50), 1 is a forceAdvance (52), 2 holds
+     * 3..4 (55); 5 and 6 are not posted. */
+    store_l1_batch b[3] = {clock_batch(0, 1, 2, 50), clock_batch(1, 0, 0, 52),
+                           clock_batch(2, 3, 4, 55)};
+    store_l1_change change = {.batches = b, .batch_count = 3, .cursor_number = 60};
+    assert_int_equal(store_l1_apply(f->store, &change), SEQ_OK);
+    expect_tx(f, c, 1, "posted", &b[0], false);
+    expect_tx(f, c, 2, "posted", &b[0], false);
+    expect_tx(f, c, 3, "posted", &b[2], false); /* past the forceAdvance batch */
+    expect_tx(f, c, 4, "posted", &b[2], false);
+    expect_tx(f, c, 5, "softConfirmed", NULL, false);
+    char text[67];
+    pattern_text(text, 0x12);
+    json_t *st;
+    json_t *r = tx_status_of(f, &st, c->tx_hash[3]);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(st, "posted"), "batchHash")), text);
+    json_decref(r);
+
+    /* L1 finalized block 54: batch 0 is final, batch 2 (block 55) is not. */
+    f->has_finalized = true;
+    f->finalized = 54;
+    expect_tx(f, c, 1, "final", &b[0], true);
+    expect_tx(f, c, 2, "final", &b[0], true);
+    expect_tx(f, c, 3, "posted", &b[2], false);
+    expect_tx(f, c, 6, "softConfirmed", NULL, false);
+    /* Below every batch: nothing final. */
+    f->finalized = 49;
+    expect_tx(f, c, 1, "posted", &b[0], false);
+    /* Exactly the batch's block is final. */
+    f->finalized = 55;
+    expect_tx(f, c, 3, "final", &b[2], true);
+    expect_tx(f, c, 1, "final", &b[0], true);
+    /* A finalized number the link does not vouch for counts for nothing. */
+    f->has_finalized = false;
+    f->finalized = 1000;
+    expect_tx(f, c, 3, "posted", &b[2], false);
+
+    /* A reorg drops batch 2: its txs are soft-confirmed only again. */
+    f->has_finalized = true;
+    f->finalized = 54;
+    store_l1_change rewind = {.rewind = true, .rewind_to = 53, .cursor_number = 53};
+    assert_int_equal(store_l1_apply(f->store, &rewind), SEQ_OK);
+    expect_tx(f, c, 3, "softConfirmed", NULL, false);
+    expect_tx(f, c, 2, "final", &b[0], true);
+
+    /* Not committed: unknown, every clock null. */
+    r = tx_status_of(f, &st, "0x1111111111111111111111111111111111111111111111111111111111111111");
+    assert_string_equal(json_string_value(json_object_get(st, "status")), "unknown");
+    assert_true(json_is_null(json_object_get(st, "softConfirmed")));
+    assert_true(json_is_null(json_object_get(st, "posted")));
+    assert_true(json_is_null(json_object_get(st, "final")));
+    json_decref(r);
+    free(c);
+}
+
+/* seq_getBlockByHeight carries the same posted and final, null for
+ * genesis, above the batches and before finality; the other members stay. */
+static void test_block_clocks(void **state)
+{
+    fixture *f = *state;
+    clock_chain *c = malloc(sizeof *c);
+    assert_non_null(c);
+    chain_commit(f, c);
+    store_l1_batch b[4] = {clock_batch(0, 0, 0, 40), clock_batch(1, 1, 3, 41),
+                           clock_batch(2, 0, 0, 42), clock_batch(3, 4, 5, 47)};
+    store_l1_change change = {.batches = b, .batch_count = 4, .cursor_number = 50};
+    assert_int_equal(store_l1_apply(f->store, &change), SEQ_OK);
+    f->has_finalized = true;
+    f->finalized = 45;
+
+    json_t *blk;
+    json_t *r = block_of(f, &blk, 0);
+    assert_int_equal(json_integer_value(json_object_get(blk, "height")), 0);
+    assert_true(json_is_null(json_object_get(blk, "posted")));
+    assert_true(json_is_null(json_object_get(blk, "final")));
+    json_decref(r);
+
+    r = block_of(f, &blk, 2);
+    assert_int_equal(json_integer_value(json_object_get(blk, "height")), 2);
+    assert_string_equal(json_string_value(json_object_get(blk, "hash")), c->block_hash[1]);
+    assert_string_equal(json_string_value(json_object_get(blk, "parentHash")), c->block_hash[0]);
+    assert_int_equal(json_integer_value(json_object_get(blk, "txCount")), 1);
+    assert_int_equal(json_integer_value(json_object_get(blk, "timestampMs")), 5002);
+    assert_int_equal(json_object_size(blk), 16); /* the 14 members before, and the two clocks */
+    expect_posted(json_object_get(blk, "posted"), &b[1]);
+    expect_final(json_object_get(blk, "final"), 1, 41, 45);
+    json_decref(r);
+
+    r = block_of(f, &blk, 5);
+    expect_posted(json_object_get(blk, "posted"), &b[3]);
+    assert_true(json_is_null(json_object_get(blk, "final"))); /* block 47 > 45 */
+    json_decref(r);
+    r = block_of(f, &blk, 6);
+    assert_true(json_is_null(json_object_get(blk, "posted")));
+    assert_true(json_is_null(json_object_get(blk, "final")));
+    json_decref(r);
+
+    /* With tx hashes too. */
+    r = call(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_getBlockByHeight\","
+                "\"params\":[4,true]}");
+    blk = json_object_get(r, "result");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(blk, "transactions"), 0)),
+                        c->tx_hash[3]);
+    expect_posted(json_object_get(blk, "posted"), &b[3]);
+    json_decref(r);
+    f->finalized = 47;
+    r = block_of(f, &blk, 4);
+    expect_final(json_object_get(blk, "final"), 3, 47, 47);
+    json_decref(r);
+    free(c);
 }
 
 /* ------------------------------------------------------------ evidence */
@@ -426,6 +742,42 @@ static void test_status_commits(void **state)
     json_decref(r);
 }
 
+/* seq_status's l1: the finalized block and the batcher, null or absent
+ * when there is nothing to report. */
+static void test_status_batcher(void **state)
+{
+    fixture *f = *state;
+    f->l1_batcher = true;
+    f->has_finalized = true;
+    f->finalized = 321;
+    json_t *r = call(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_status\"}");
+    json_t *l1 = json_object_get(json_object_get(r, "result"), "l1");
+    assert_int_equal(json_integer_value(json_object_get(l1, "finalized")), 321);
+    json_t *b = json_object_get(l1, "batcher");
+    assert_true(json_is_true(json_object_get(b, "enabled")));
+    assert_true(json_is_true(json_object_get(b, "hasBatch")));
+    assert_int_equal(json_integer_value(json_object_get(b, "index")), 9);
+    assert_int_equal(json_integer_value(json_object_get(b, "firstHeight")), 100);
+    assert_int_equal(json_integer_value(json_object_get(b, "lastHeight")), 120);
+    assert_int_equal(json_integer_value(json_object_get(b, "attestations")), 3);
+    assert_int_equal(json_integer_value(json_object_get(b, "quorumWeight")), 3);
+    assert_int_equal(json_integer_value(json_object_get(b, "postsFailover")), 2);
+    assert_int_equal(json_integer_value(json_object_get(b, "failoversSeen")), 5);
+    assert_int_equal(json_integer_value(json_object_get(b, "postedHeight")), 99);
+    assert_int_equal(json_integer_value(json_object_get(b, "postLagCount")), 4);
+    assert_int_equal(json_integer_value(json_object_get(b, "postLagSumMs")), 6000);
+    assert_string_equal(json_string_value(json_object_get(b, "lastError")), "postBatch 9 refused");
+    json_decref(r);
+    /* No finalized block known, no batcher: null. */
+    f->has_finalized = false;
+    f->l1_batcher = false;
+    r = call(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_status\"}");
+    l1 = json_object_get(json_object_get(r, "result"), "l1");
+    assert_false(json_is_true(json_object_get(l1, "enabled")));
+    assert_null(json_object_get(l1, "batcher")); /* without an L1, l1 is {enabled: false} */
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +788,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_evidence, setup, teardown),
         cmocka_unit_test_setup_teardown(test_evidence_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_clocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_block_clocks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_batcher, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,10 +74,79 @@ static node_status *snapshot(bool with_l1)
     return s;
 }
 
+/* A batcher with a batch in hand and some history; height_committed is 42. */
+static void fill_batcher(node_status *s)
+{
+    node_batcher_status *b = &s->l1.batcher;
+    b->enabled = true;
+    b->has_batch = true;
+    b->index = 7;
+    b->first_height = 31;
+    b->last_height = 40;
+    b->attestations = 2;
+    b->attested_weight = 2;
+    b->quorum_weight = 3;
+    b->poster = 3;
+    b->attempt = 1;
+    b->waiting_ms = 12999;
+    b->batches_formed = 8;
+    b->attestations_signed = 9;
+    b->attestations_received = 21;
+    b->attestations_dropped = 4;
+    b->attestations_rejected = 1;
+    b->posts_sent = 2;
+    b->posts_refused = 3;
+    b->posts_failed = 4;
+    b->posts_reverted = 5;
+    b->posts_failover = 6;
+    b->gas_used = 123456;
+    b->batches_seen = 7;
+    b->forced_batches_seen = 1;
+    b->failovers_seen = 2;
+    b->blocks_posted = 30;
+    b->txs_posted = 16;
+    b->payload_bytes_posted = 10000;
+    b->data_bytes_posted = 3000;
+    b->posted_height = 30;
+    node_post_lag_observe(&b->post_lag, 100, 3);    /* 0.5 s */
+    node_post_lag_observe(&b->post_lag, 2000, 1);   /* 2 s, on the bound */
+    node_post_lag_observe(&b->post_lag, 45000, 2);  /* 60 s */
+    node_post_lag_observe(&b->post_lag, 700000, 1); /* +Inf */
+}
+
+static char *render(const node_status *s)
+{
+    char *out = malloc(NODE_METRICS_BYTES_MAX);
+    assert_non_null(out);
+    size_t len = 0;
+    assert_int_equal(node_metrics_render(out, NODE_METRICS_BYTES_MAX, &len, s, 8000), SEQ_OK);
+    assert_int_equal(len, strlen(out));
+    return out;
+}
+
+/* The value of the sample line that starts with "\n" + sample + " ". */
+static const char *sample_value(const char *text, const char *sample)
+{
+    char key[256];
+    snprintf(key, sizeof key, "\n%s ", sample);
+    const char *p = strstr(text, key);
+    return p != NULL ? p + strlen(key) : NULL;
+}
+
+static void assert_sample(const char *text, const char *sample, const char *value)
+{
+    const char *v = sample_value(text, sample);
+    if (v == NULL)
+        fail_msg("no sample %s", sample);
+    size_t n = strlen(value);
+    if (strncmp(v, value, n) != 0 || v[n] != '\n')
+        fail_msg("%s: want %s, got %.20s", sample, value, v);
+}
+
 /* Checks the exposition format line by line; returns the sample count. */
 static size_t check_format(const char *text)
 {
-    char family[128] = "";
+    char family[128] = "", type[32] = "";
     char seen[256][128];
     size_t seen_count = 0, samples = 0;
     const char *p = text;
@@ -90,7 +159,7 @@ static size_t check_format(const char *text)
         memcpy(line, p, n);
         line[n] = '\0';
         p = eol + 1;
-        char name[128], type[32];
+        char name[128];
         if (strncmp(line, "# HELP ", 7) == 0) {
             assert_int_equal(sscanf(line, "# HELP %127s", name), 1);
             for (size_t i = 0; i < seen_count; i++)
@@ -117,7 +186,7 @@ static size_t check_format(const char *text)
         assert_true(flen > 0 && strncmp(line, family, flen) == 0);
         const char *q = line + flen;
         const char *suffixes[] = {"_bucket", "_sum", "_count"};
-        for (size_t i = 0; i < 3 && strstr(family, "latency_seconds") != NULL; i++)
+        for (size_t i = 0; i < 3 && strcmp(type, "histogram") == 0; i++)
             if (strncmp(q, suffixes[i], strlen(suffixes[i])) == 0)
                 q += strlen(suffixes[i]);
         if (*q == '{') {
@@ -193,6 +262,181 @@ static void test_render(void **state)
                                 "seq_commit_latency_seconds_sum 62.507\n"
                                 "seq_commit_latency_seconds_count 4\n"));
     assert_non_null(strstr(out, "\nseq_last_commit_timestamp_seconds 1767323045.678\n"));
+    free(out);
+    free(s);
+}
+
+/* Every batcher family with its value; the batch in hand; the derived
+ * gauges; the posting lag as a cumulative histogram. */
+static void test_batcher(void **state)
+{
+    (void)state;
+    node_status *s = snapshot(true);
+    fill_batcher(s);
+    s->l1.has_finalized = true;
+    s->l1.finalized = 112;
+    char *out = render(s);
+    check_format(out);
+    static const struct {
+        const char *sample, *value;
+    } want[] = {
+        {"seq_l1_finalized_block", "112"},
+        {"seq_batch_formed_total", "8"},
+        {"seq_batch_attestations_signed_total", "9"},
+        {"seq_batch_attestations_received_total", "21"},
+        {"seq_batch_attestations_dropped_total", "4"},
+        {"seq_batch_attestations_rejected_total", "1"},
+        {"seq_batch_posts_sent_total", "2"},
+        {"seq_batch_posts_refused_total", "3"},
+        {"seq_batch_posts_failed_total", "4"},
+        {"seq_batch_posts_reverted_total", "5"},
+        {"seq_batch_posts_failover_total", "6"},
+        {"seq_batch_post_gas_used_total", "123456"},
+        {"seq_batch_seen_total", "7"},
+        {"seq_batch_forced_seen_total", "1"},
+        {"seq_batch_failovers_seen_total", "2"},
+        {"seq_batch_posted_blocks_total", "30"},
+        {"seq_batch_posted_txs_total", "16"},
+        {"seq_batch_posted_payload_bytes_total", "10000"},
+        {"seq_batch_posted_data_bytes_total", "3000"},
+        {"seq_batch_posted_height", "30"},
+        {"seq_batch_gap_blocks", "12"},           /* 42 committed - 30 */
+        {"seq_batch_compression_ratio", "3.333"}, /* 10000 / 3000 */
+        {"seq_batch_l1_bytes_per_tx", "187.5"},   /* 3000 / 16 */
+        {"seq_batch_pending", "1"},
+        {"seq_batch_pending_index", "7"},
+        {"seq_batch_pending_attestations", "2"},
+        {"seq_batch_pending_attested_weight", "2"},
+        {"seq_batch_pending_quorum_weight", "3"},
+        {"seq_batch_pending_poster_index", "3"},
+        {"seq_batch_pending_attempt", "1"},
+        {"seq_batch_pending_waiting_seconds", "12"},
+        {"seq_batch_post_lag_seconds_bucket{le=\"0.5\"}", "3"},
+        {"seq_batch_post_lag_seconds_bucket{le=\"1\"}", "3"},
+        {"seq_batch_post_lag_seconds_bucket{le=\"2\"}", "4"},
+        {"seq_batch_post_lag_seconds_bucket{le=\"20\"}", "4"},
+        {"seq_batch_post_lag_seconds_bucket{le=\"60\"}", "6"},
+        {"seq_batch_post_lag_seconds_bucket{le=\"600\"}", "6"},
+        {"seq_batch_post_lag_seconds_bucket{le=\"+Inf\"}", "7"},
+        {"seq_batch_post_lag_seconds_sum", "792.3"},
+        {"seq_batch_post_lag_seconds_count", "7"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        assert_sample(out, want[i].sample, want[i].value);
+    assert_non_null(strstr(out, "# TYPE seq_batch_post_lag_seconds histogram\n"
+                                "seq_batch_post_lag_seconds_bucket{le=\"0.5\"} 3\n"));
+    assert_non_null(strstr(out, "# TYPE seq_batch_posts_failed_total counter\n"));
+    assert_non_null(strstr(out, "# TYPE seq_batch_gap_blocks gauge\n"));
+    assert_non_null(strstr(out, "# TYPE seq_batch_compression_ratio gauge\n"));
+    free(out);
+    free(s);
+}
+
+/* The buckets, in order, every node_post_lag_bound_ms and then +Inf, never
+ * fall, and end at _count; _sum is the observations' total. */
+static void test_batcher_histogram(void **state)
+{
+    (void)state;
+    node_status *s = snapshot(true);
+    fill_batcher(s);
+    uint64_t sum_ms = 0;
+    for (size_t i = 0; i < NODE_POST_LAG_BUCKETS; i++) { /* one on each bound, i+1 times */
+        node_post_lag_observe(&s->l1.batcher.post_lag, node_post_lag_bound_ms(i), i + 1);
+        sum_ms += node_post_lag_bound_ms(i) * (i + 1);
+    }
+    char *out = render(s);
+    check_format(out);
+    const node_post_lag *h = &s->l1.batcher.post_lag;
+    const char *p = strstr(out, "\nseq_batch_post_lag_seconds_bucket{");
+    assert_non_null(p);
+    uint64_t prev = 0, expect = 0;
+    for (size_t i = 0; i <= NODE_POST_LAG_BUCKETS; i++) {
+        char le[32];
+        unsigned long long got = 0;
+        assert_int_equal(
+            sscanf(p, "\nseq_batch_post_lag_seconds_bucket{le=\"%31[^\"]\"} %llu", le, &got), 2);
+        if (i < NODE_POST_LAG_BUCKETS) {
+            uint64_t bound = node_post_lag_bound_ms(i);
+            char text[32];
+            if (bound % 1000 == 0)
+                snprintf(text, sizeof text, "%llu", (unsigned long long)(bound / 1000));
+            else
+                snprintf(text, sizeof text, "%g", (double)bound / 1000.0);
+            assert_string_equal(le, text);
+        } else {
+            assert_string_equal(le, "+Inf");
+        }
+        expect += h->buckets[i];
+        assert_true(got >= prev);
+        assert_int_equal(got, expect);
+        prev = got;
+        p = strchr(p + 1, '\n');
+        assert_non_null(p);
+    }
+    assert_int_equal(prev, h->count);
+    char count[32];
+    snprintf(count, sizeof count, "%llu", (unsigned long long)h->count);
+    assert_sample(out, "seq_batch_post_lag_seconds_count", count);
+    assert_int_equal(h->sum_ms, sum_ms + 100 * 3 + 2000 + 45000 * 2 + 700000);
+    const char *sum = sample_value(out, "seq_batch_post_lag_seconds_sum");
+    assert_non_null(sum);
+    assert_true(strtod(sum, NULL) * 1000.0 > (double)h->sum_ms - 0.5);
+    assert_true(strtod(sum, NULL) * 1000.0 < (double)h->sum_ms + 0.5);
+    free(out);
+    free(s);
+}
+
+/* Nothing of the batcher without an L1 or with the batcher off; no
+ * finalized block unless known; the batch in hand only while there is
+ * one; no ratio over a zero denominator. */
+static void test_batcher_absent(void **state)
+{
+    (void)state;
+    node_status *s = snapshot(true);
+    char *out = render(s); /* L1 on, batcher off */
+    check_format(out);
+    assert_null(strstr(out, "seq_batch_"));
+    assert_null(strstr(out, "seq_l1_finalized_block"));
+    free(out);
+    free(s);
+
+    s = snapshot(false); /* batcher on, but no L1 */
+    fill_batcher(s);
+    s->l1.has_finalized = true;
+    out = render(s);
+    check_format(out);
+    assert_null(strstr(out, "seq_batch_"));
+    assert_null(strstr(out, "seq_l1_finalized_block"));
+    free(out);
+    free(s);
+
+    s = snapshot(true);
+    fill_batcher(s);
+    s->l1.batcher.has_batch = false;
+    s->l1.batcher.data_bytes_posted = 0;
+    s->l1.batcher.txs_posted = 0;
+    s->l1.batcher.posted_height = 50; /* above the committed 42: no negative gap */
+    out = render(s);
+    check_format(out);
+    assert_sample(out, "seq_batch_pending", "0");
+    assert_null(strstr(out, "seq_batch_pending_"));
+    assert_null(strstr(out, "seq_batch_compression_ratio"));
+    assert_null(strstr(out, "seq_batch_l1_bytes_per_tx"));
+    assert_sample(out, "seq_batch_gap_blocks", "0");
+    assert_sample(out, "seq_batch_posted_payload_bytes_total", "10000");
+    free(out);
+
+    /* Txs but no data bytes, and the other way round. */
+    s->l1.batcher.txs_posted = 4;
+    out = render(s);
+    assert_null(strstr(out, "seq_batch_compression_ratio"));
+    assert_sample(out, "seq_batch_l1_bytes_per_tx", "0");
+    free(out);
+    s->l1.batcher.txs_posted = 0;
+    s->l1.batcher.data_bytes_posted = 5000;
+    out = render(s);
+    assert_sample(out, "seq_batch_compression_ratio", "2");
+    assert_null(strstr(out, "seq_batch_l1_bytes_per_tx"));
     free(out);
     free(s);
 }
@@ -305,6 +549,8 @@ static void test_space(void **state)
 {
     (void)state;
     node_status *s = snapshot(true);
+    fill_batcher(s);
+    s->l1.has_finalized = true;
     s->committee_size = CONS_VALIDATORS_MAX;
     char *out = malloc(NODE_METRICS_BYTES_MAX);
     assert_non_null(out);
@@ -323,11 +569,10 @@ static void test_space(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_render),
-        cmocka_unit_test(test_without_l1),
-        cmocka_unit_test(test_space),
-        cmocka_unit_test(test_commit_latency),
-        cmocka_unit_test(test_validators_commit),
+        cmocka_unit_test(test_render),         cmocka_unit_test(test_without_l1),
+        cmocka_unit_test(test_batcher),        cmocka_unit_test(test_batcher_histogram),
+        cmocka_unit_test(test_batcher_absent), cmocka_unit_test(test_space),
+        cmocka_unit_test(test_commit_latency), cmocka_unit_test(test_validators_commit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -241,6 +241,178 @@ static void test_rewind(void **state)
     expect_cursor(f, 9);
 }
 
+/* ------------------------------------------------------- batch by height */
+
+/* Batches from a pattern, one letter per index: 'C' a committee batch
+ * holding the next 1..3 heights (the count varies with the index), 'F' a
+ * forceAdvance batch (0, 0). Committee heights start at 1 and are
+ * contiguous. Returns the last height held (0: none). */
+static uint64_t batches_from(store_l1_batch *out, const char *pattern, uint64_t l1_block)
+{
+    uint64_t next = 1;
+    for (size_t i = 0; pattern[i] != '\0'; i++) {
+        out[i] = batch_at(i, l1_block + i);
+        if (pattern[i] == 'F') {
+            out[i].first_height = out[i].last_height = 0;
+        } else {
+            out[i].first_height = next;
+            out[i].last_height = next + i % 3;
+            next = out[i].last_height + 1;
+        }
+    }
+    return next - 1;
+}
+
+/* The index of the committee batch holding height by a linear scan, or -1. */
+static int64_t holder_of(const store_l1_batch *b, size_t n, uint64_t height)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b[i].last_height != 0 && b[i].first_height <= height && height <= b[i].last_height)
+            return (int64_t)i;
+    return -1;
+}
+
+/* Every height from 0 to a few past the last one against the linear scan
+ * over b[0..n) (what the store holds). */
+static void expect_heights(fixture *f, const store_l1_batch *b, size_t n, uint64_t last_height)
+{
+    for (uint64_t h = 0; h <= last_height + 3; h++) {
+        store_l1_batch got;
+        memset(&got, 0xee, sizeof got);
+        seq_err err = store_l1_batch_at_height(f->s, &got, h);
+        int64_t want = holder_of(b, n, h);
+        if (want < 0) {
+            if (err != SEQ_ERR_NOT_FOUND)
+                fail_msg("height %llu: want NOT_FOUND, got %s", (unsigned long long)h,
+                         seq_strerror(err));
+            store_l1_batch zero;
+            memset(&zero, 0, sizeof zero);
+            assert_memory_equal(&got, &zero, sizeof got);
+            continue;
+        }
+        if (err != SEQ_OK || got.index != (uint64_t)want)
+            fail_msg("height %llu: want batch %lld, got %s index %llu", (unsigned long long)h,
+                     (long long)want, seq_strerror(err), (unsigned long long)got.index);
+        assert_memory_equal(&got, &b[want], sizeof got);
+    }
+}
+
+static void test_batch_at_height_empty(void **state)
+{
+    fixture *f = *state;
+    store_l1_batch got;
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 0), SEQ_ERR_NOT_FOUND);
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 1), SEQ_ERR_NOT_FOUND);
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, UINT64_MAX), SEQ_ERR_NOT_FOUND);
+    assert_int_equal(apply(f, NULL, 0, 5), SEQ_OK); /* a cursor, no batch */
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 1), SEQ_ERR_NOT_FOUND);
+    /* Only forceAdvance batches: no height is in any. */
+    store_l1_batch b[3];
+    batches_from(b, "FFF", 6);
+    assert_int_equal(apply(f, b, 3, 10), SEQ_OK);
+    expect_heights(f, b, 3, 5);
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 0), SEQ_ERR_NOT_FOUND);
+}
+
+/* Heights inside and at the edges of batches, with forceAdvance batches
+ * first, in the middle, several in a row and last, and past the end. */
+static void test_batch_at_height(void **state)
+{
+    fixture *f = *state;
+    store_l1_batch b[4];
+    /* Batch 0 holds 1, 1 holds 2..3, 2 holds 4..6, 3 holds 7. */
+    uint64_t top = batches_from(b, "CCCC", 10);
+    assert_int_equal(top, 7);
+    assert_int_equal(apply(f, b, 4, 20), SEQ_OK);
+    store_l1_batch got;
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 4), SEQ_OK);
+    assert_int_equal(got.index, 2);
+    assert_int_equal(got.first_height, 4);
+    assert_int_equal(got.l1_block, 12);
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 6), SEQ_OK);
+    assert_int_equal(got.index, 2);
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 7), SEQ_OK);
+    assert_int_equal(got.index, 3);
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 1), SEQ_OK);
+    assert_int_equal(got.index, 0);
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 8), SEQ_ERR_NOT_FOUND);
+    expect_heights(f, b, 4, top);
+}
+
+static void test_batch_at_height_forced(void **state)
+{
+    fixture *f = *state;
+    const char *patterns[] = {
+        "FC",
+        "CF",
+        "FCF",
+        "CFC",
+        "FFFFCCFFFC",
+        "CFFFFFFFFC",
+        "CCCCCCCCCCF",
+        "FCCCCCCCCCC",
+        "CFCFCFCFCFCF",
+        "FFFFFFFFFFFFFFFC",
+        "CFFFFFFFFF",
+        "CCFCCFFCCCFFFCCCCFFFFC",
+        "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC",
+    };
+    for (size_t p = 0; p < SEQ_ARRAY_LEN(patterns); p++) {
+        size_t n = strlen(patterns[p]);
+        store_l1_batch b[64];
+        assert_true(n <= SEQ_ARRAY_LEN(b));
+        uint64_t top = batches_from(b, patterns[p], 100);
+        /* Each pattern on a fresh list: a rewind below every batch. */
+        store_l1_change c = {.rewind = true,
+                             .rewind_to = 0,
+                             .batches = b,
+                             .batch_count = n,
+                             .cursor_number = 100 + n,
+                             .cursor_hash = block_hash(100 + n)};
+        assert_int_equal(store_l1_apply(f->s, &c), SEQ_OK);
+        expect_last(f, true, n - 1);
+        expect_heights(f, b, n, top);
+    }
+}
+
+/* A rewind forgets the dropped batches' heights; the new chain's batches
+ * are found instead. */
+static void test_batch_at_height_rewind(void **state)
+{
+    fixture *f = *state;
+    store_l1_batch b[6];
+    /* In L1 blocks 10..15: 0 holds 1, 1 holds 2..3, 2 is forced, 3 holds
+     * 4, 4 is forced, 5 holds 5..7. */
+    uint64_t top = batches_from(b, "CCFCFC", 10);
+    assert_int_equal(apply(f, b, 6, 15), SEQ_OK);
+    expect_heights(f, b, 6, top);
+    store_l1_change c = {
+        .rewind = true, .rewind_to = 12, .cursor_number = 12, .cursor_hash = block_hash(12)};
+    assert_int_equal(store_l1_apply(f->s, &c), SEQ_OK);
+    expect_last(f, true, 2);
+    store_l1_batch got;
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 3), SEQ_OK);
+    assert_int_equal(got.index, 1);
+    for (uint64_t h = 4; h <= top + 1; h++)
+        assert_int_equal(store_l1_batch_at_height(f->s, &got, h), SEQ_ERR_NOT_FOUND);
+    expect_heights(f, b, 3, top);
+    /* The new chain posts 4..5 as batch 3, in another block. */
+    store_l1_batch again = batch_at(3, 14);
+    again.first_height = 4;
+    again.last_height = 5;
+    assert_int_equal(apply(f, &again, 1, 16), SEQ_OK);
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 5), SEQ_OK);
+    assert_int_equal(got.index, 3);
+    assert_int_equal(got.l1_block, 14);
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 6), SEQ_ERR_NOT_FOUND);
+    /* And a reopen keeps it. */
+    store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(store_open(&f->s, f->dir, &f->genesis, NULL), SEQ_OK);
+    assert_int_equal(store_l1_batch_at_height(f->s, &got, 4), SEQ_OK);
+    assert_int_equal(got.index, 3);
+}
+
 /* ------------------------------------------------------- attestations */
 
 static wire_attestation attestation_at(uint64_t index, uint8_t data)
@@ -322,6 +494,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batches_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_batch_index_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rewind, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_at_height_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_at_height, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_at_height_forced, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_at_height_rewind, setup, teardown),
         cmocka_unit_test(test_attestation_codec),
         cmocka_unit_test_setup_teardown(test_attestation_once, setup, teardown),
     };
