@@ -5,9 +5,10 @@
  *            [--senders N] [--chain-id ID] [--csv FILE]
  *
  * Transactions are made before the clock starts (signed EIP-1559 txs from
- * --senders keys, or opaque payloads of --size bytes, each unique), then
- * sent with eth_sendRawTransaction in JSON-RPC batches of --batch txs over
- * keep-alive HTTP connections, round robin over the --rpc nodes. --rate 0
+ * --senders keys, or opaque payloads of --size pseudo-random bytes, each
+ * unique), then sent with eth_sendRawTransaction in JSON-RPC batches of
+ * --batch txs over keep-alive HTTP connections, round robin over the --rpc
+ * nodes. --rate 0
  * (the default) is closed loop: every thread sends its next batch as soon
  * as the last one was answered. Otherwise the load is open loop: batches
  * leave on a fixed schedule whatever the answers do.
@@ -108,10 +109,20 @@ static void make_tx(size_t t)
 {
     bench_tx *x = &txs[t];
     if (!opt.eip1559) {
+        /* Pseudo-random bytes (splitmix64 over a per-tx seed), unique per
+         * tx and run: what reaches L1 compresses like real data would,
+         * not like filler. */
         uint8_t payload[SIZE_MAX_TX];
-        memset(payload, 0x5a, opt.size);
+        uint64_t state = ((uint64_t)t << 32) ^ start_ns;
+        for (size_t i = 0; i < opt.size; i += 8) {
+            uint64_t z = (state += UINT64_C(0x9e3779b97f4a7c15));
+            z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+            z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+            z ^= z >> 31;
+            memcpy(payload + i, &z, SEQ_MIN(sizeof z, (size_t)opt.size - i));
+        }
         uint64_t tag = (uint64_t)t ^ start_ns; /* unique per tx and run */
-        memcpy(payload, &tag, sizeof tag);
+        memcpy(payload, &tag, SEQ_MIN(sizeof tag, (size_t)opt.size));
         x->raw = malloc(opt.size + MEMPOOL_OPAQUE_HEADER_BYTES);
         bench_check(x->raw != NULL &&
                         mempool_opaque_encode(x->raw, opt.size + MEMPOOL_OPAQUE_HEADER_BYTES,
