@@ -485,6 +485,9 @@ SEQ_MUST_USE seq_err store_attestation_decode(wire_attestation *out, const uint8
  *    marked in flight (never proposed twice), also when the tx itself
  *    arrives after its block; the marks of a block that can no longer
  *    commit (another block was committed at its height) are released;
+ *  - no tx twice on a chain: a payload, and a block this validator votes
+ *    for, holds no tx twice, none the store has committed, and none an
+ *    uncommitted ancestor on its branch carries (node_txpool_check_block);
  *  - gossip batches carry the sender the ingress node recovered, so a
  *    signed tx costs one public-key recovery in the whole committee.
  * Thread-safety: node_txpool_submit, node_txpool_contains and
@@ -495,6 +498,10 @@ typedef struct node_txpool node_txpool;
 /* Uncommitted blocks whose txs are tracked; beyond it the lowest is
  * forgotten (and its marks released). */
 #define NODE_TXPOOL_TRACKED_BLOCKS_MAX 256u
+/* The deepest uncommitted ancestry a block's txs are checked against: no
+ * more uncommitted blocks fit the core's block tree. Deeper counts as not
+ * known in full. */
+#define NODE_TXPOOL_ANCESTRY_MAX CONS_BLOCKS_MAX
 
 /* Called (from the submitting thread) after a client tx was admitted, so
  * the event loop can propose without waiting for its timer. */
@@ -542,19 +549,25 @@ bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms);
  * blocks; this says when not to. */
 bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height);
 
-/* Selects a payload within caps for a block extending parent_hash
- * (mempool_select, no forced txs yet), copies it into p and points *txs at
- * it (valid until the next node_txpool_payload). Returns the tx count.
- * First the in-flight marks are made to match that branch: txs of tracked
- * blocks on parent_hash's uncommitted ancestry stay out; txs of tracked
+/* Selects a payload within caps for a block extending parent_hash at
+ * parent_height (mempool_select, no forced txs yet), copies it into p and
+ * points *txs at it (valid until the next node_txpool_payload). Returns
+ * the tx count.
+ * First the parent's uncommitted ancestry is walked down to the store's
+ * committed tip, and ancestors only the store holds (stored before a
+ * restart) are tracked; if it is not known in full (an ancestor not synced
+ * yet), the payload is empty. Then the in-flight marks are made to match
+ * that branch: txs of tracked blocks on it stay out; txs of tracked
  * blocks on other branches (a block whose view failed, e.g. because the
  * next leader is down) are released and may be picked, since at most one
- * branch commits. The picks stay in flight until
- * node_txpool_payload_dropped, a commit, or the next payload on another
- * branch; each payload must be proposed (its block then reaches
+ * branch commits. Last, the picks go through the rule of
+ * node_txpool_check_block: a committed one leaves the pool, one an
+ * ancestor carries is released, neither is proposed. The picks stay in
+ * flight until node_txpool_payload_dropped, a commit, or the next payload
+ * on another branch; each payload must be proposed (its block then reaches
  * node_txpool_blocks_seen) or dropped before the next one. */
 size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps,
-                           const seq_hash *parent_hash);
+                           const seq_hash *parent_hash, uint64_t parent_height);
 
 /* The last payload did not become a block (the core moved on): releases
  * its in-flight marks. */
@@ -563,6 +576,30 @@ void node_txpool_payload_dropped(node_txpool *p);
 /* Blocks the core accepted (cons_update.blocks): tracks them and marks
  * their txs in flight. A block already tracked is ignored. */
 void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t count);
+
+/* The validity rule that keeps a tx from being ordered twice, for a
+ * proposal this validator may vote for (never trust the proposer): block
+ * (its txs checked against its tx root, as the core does before asking
+ * cons_hooks.validate) must not hold the same tx twice, nor a tx the store
+ * has committed (store_get_tx), nor a tx of an uncommitted ancestor on its
+ * branch, from its parent down to the committed tip (tracked blocks' tx
+ * hashes; else one of vouched[0..vouched_count); else the stored block,
+ * which is then tracked). vouched (NULL if vouched_count is 0) are blocks
+ * neither stored nor tracked yet whose hash and tx root the caller checked:
+ * those a sync response brings, since the core judges a proposal that
+ * waited for its parent in the very step that inserts them. A tx in a
+ * block on another branch (abandoned after a failed view) is fine. Tx hashes come
+ * from the hashes source (node_txpool_set_tx_hashes) when it knows them.
+ * Returns SEQ_OK; SEQ_ERR_EXISTS with *tx_out the first offending tx and
+ * *why_out "repeated_in_block", "committed" or "in_ancestor" (static
+ * strings); SEQ_ERR_NOT_FOUND if the block has txs and its ancestry is not
+ * known in full (an ancestor in none of the above, or deeper than
+ * NODE_TXPOOL_ANCESTRY_MAX): refuse it, the tx it repeats may be there;
+ * SEQ_ERR_INVALID_ARG for txs at height 0; store errors. *tx_out is zero
+ * and *why_out NULL unless SEQ_ERR_EXISTS. Event loop only. */
+SEQ_MUST_USE seq_err node_txpool_check_block(node_txpool *p, seq_hash *tx_out, const char **why_out,
+                                             const cons_block *block, const cons_block *vouched,
+                                             size_t vouched_count);
 
 /* block (with its txs, as the store returns it) was committed: its txs
  * leave the pool (mempool_committed), and every tracked block at or below

@@ -41,6 +41,11 @@ struct node_runtime {
     uint64_t deadline_ms;     /* the core's next timer */
     uint64_t core_rebuild_ms; /* when core is NULL: when to rebuild it */
     bool store_failed;        /* the last store_apply failed (logged once) */
+    seq_hash rejected_hash;   /* the last block refused by validate_txs (logged once) */
+    /* The sync response being stepped, if any, and those of its blocks
+     * validate_txs vouches for (see there). */
+    const wire_sync_response *stepping_sync;
+    cons_block synced[WIRE_SYNC_BLOCKS_MAX];
     bool halted_logged;
     /* The payload the core asked for, fed once due (block pacing). */
     bool payload_pending;
@@ -88,12 +93,63 @@ static uint64_t wall_ms(void)
 
 /* ----------------------------------------------------- validity hook */
 
+/* The blocks of the sync response being stepped whose hash and tx root
+ * check out (the core dropped the others, or will): they reach the store
+ * and the txpool only after this step, but a proposal that waited for its
+ * parent is judged inside it (the core retries it once the response
+ * brought the parent). A block that hashes to an ancestor's hash and
+ * matches its own tx root holds that ancestor's txs; its QC is not needed
+ * for that. Recomputing the roots refreshes the crypto memo, so the
+ * txpool takes the hashes from there. */
+static size_t synced_vouch(node_runtime *rt)
+{
+    const cons_ops *ops = &rt->cons_config.ops;
+    size_t n = 0;
+    for (size_t i = 0; i < rt->stepping_sync->count; i++) {
+        const wire_block *b = &rt->stepping_sync->blocks[i].block;
+        seq_hash root;
+        ops->tx_root(ops->ctx, &root, b->txs, b->tx_count);
+        if (!seq_hash_equal(&root, &b->header.tx_root))
+            continue;
+        rt->synced[n].block = *b;
+        ops->block_hash(ops->ctx, &rt->synced[n].hash, &b->header);
+        n++;
+    }
+    return n;
+}
+
+/* The no-tx-twice rule (node_txpool_check_block). A refusal is logged
+ * once per block: a proposal may come again (retransmitted, or retried
+ * once a missing parent arrived). */
+static seq_err validate_txs(node_runtime *rt, const cons_block *block)
+{
+    seq_hash tx;
+    const char *why = NULL;
+    seq_err err = node_txpool_check_block(rt->txpool, &tx, &why, block, NULL, 0);
+    if (err == SEQ_ERR_NOT_FOUND && rt->stepping_sync != NULL) /* rare: look again */
+        err = node_txpool_check_block(rt->txpool, &tx, &why, block, rt->synced, synced_vouch(rt));
+    if (err == SEQ_OK || seq_hash_equal(&rt->rejected_hash, &block->hash))
+        return err;
+    rt->rejected_hash = block->hash;
+    const seq_block_header *h = &block->block.header;
+    if (err == SEQ_ERR_EXISTS)
+        SEQ_LOG(SEQ_LOG_WARN, "block_rejected", SEQ_F_STR("reason", "duplicate_tx"),
+                SEQ_F_U64("height", h->height), SEQ_F_U64("view", h->view),
+                SEQ_F_HEX("tx", tx.b, SEQ_HASH_BYTES), SEQ_F_STR("where", why),
+                SEQ_F_HEX("proposer", h->proposer.b, SEQ_ADDR_BYTES));
+    else /* cannot tell: not voting is the safe side */
+        SEQ_LOG(SEQ_LOG_WARN, "block_rejected",
+                SEQ_F_STR("reason", err == SEQ_ERR_NOT_FOUND ? "ancestry_unknown" : "tx_check"),
+                SEQ_F_U64("height", h->height), SEQ_F_U64("view", h->view), SEQ_F_ERR(err));
+    return err;
+}
+
 /* Timestamp drift against this node's wall clock. There is no L1 follower
  * yet, so a block must keep its parent's L1 origin and forced cursor: no
- * honest leader can justify moving them. */
+ * honest leader can justify moving them. And no tx twice (validate_txs). */
 static seq_err runtime_validate(void *ctx, const cons_block *block, const seq_block_header *parent)
 {
-    (void)ctx;
+    node_runtime *rt = ctx;
     const seq_block_header *h = &block->block.header;
     if (h->timestamp_ms > wall_ms() + NODE_RUNTIME_DRIFT_MS_MAX) {
         SEQ_LOG(SEQ_LOG_WARN, "block_rejected", SEQ_F_STR("reason", "timestamp_drift"),
@@ -108,7 +164,7 @@ static seq_err runtime_validate(void *ctx, const cons_block *block, const seq_bl
                 SEQ_F_U64("height", h->height), SEQ_F_U64("view", h->view));
         return SEQ_ERR_INVALID_ARG;
     }
-    return SEQ_OK;
+    return validate_txs(rt, block);
 }
 
 /* ------------------------------------------------------- applying updates */
@@ -345,7 +401,8 @@ static void feed(node_runtime *rt, const cons_event *ev)
 static void feed_payload(node_runtime *rt, const cons_payload_request *req)
 {
     const seq_bytes *txs = NULL;
-    size_t tx_count = node_txpool_payload(rt->txpool, &txs, &rt->payload_caps, &req->parent_hash);
+    size_t tx_count = node_txpool_payload(rt->txpool, &txs, &rt->payload_caps, &req->parent_hash,
+                                          req->parent.height);
     cons_event ev = {.type = CONS_EVENT_PAYLOAD, .now_ms = monotonic_ms()};
     ev.u.payload = (cons_payload){
         .view = req->view,
@@ -378,7 +435,9 @@ static void feed_fetch(node_runtime *rt, const cons_fetch *f)
     cons_event ev = {.type = CONS_EVENT_MESSAGE, .now_ms = monotonic_ms()};
     ev.u.message.from = rt->resolved.self_index;
     ev.u.message.msg = &msg;
+    rt->stepping_sync = &msg.u.sync_response;
     feed(rt, &ev);
+    rt->stepping_sync = NULL;
 }
 
 static void drain_local(node_runtime *rt)
@@ -483,7 +542,9 @@ static void feed_message(node_runtime *rt, uint32_t from, const wire_msg *msg)
     cons_event ev = {.type = CONS_EVENT_MESSAGE, .now_ms = monotonic_ms()};
     ev.u.message.from = from;
     ev.u.message.msg = msg;
+    rt->stepping_sync = msg->type == WIRE_SYNC_RESPONSE ? &msg->u.sync_response : NULL;
     feed(rt, &ev);
+    rt->stepping_sync = NULL;
 }
 
 static void dispatch(node_runtime *rt, uint32_t from, size_t len)

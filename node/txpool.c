@@ -1,10 +1,12 @@
 /* txpool.c — the node's transaction pool: the mempool behind a mutex, the
  * committed-tx check against the store, in-flight marks for the txs of
- * uncommitted blocks, and gossip batches with senders (node.h).
+ * uncommitted blocks, the no-tx-twice rule for blocks (proposed and
+ * received), and gossip batches with senders (node.h).
  *
  * Locking: one mutex guards the mempool, the tracked blocks and the set of
  * their tx hashes. Decoding (the public-key recovery above all), hashing
- * and store lookups run before it is taken. */
+ * and store lookups run before it is taken. Only the event loop changes
+ * the tracked blocks, so the loop may read them between two locks. */
 #include "internal.h"
 
 #include <sodium.h>
@@ -120,15 +122,84 @@ static bool txp_unref(txp_set *set, const seq_hash *hash)
     return true;
 }
 
+/* ------------------------------------------------------ judged hashes */
+
+/* The tx hashes of one block (or payload) being judged, by position: a
+ * set with the index of each hash's first occurrence. Keyed like txp_set;
+ * cleared after each use through the list of the slots it filled. */
+typedef struct {
+    seq_hash hash;
+    uint32_t at; /* position + 1; 0: empty slot */
+} txp_entry;
+
+typedef struct {
+    txp_entry *slots; /* TXP_JUDGE_CAP */
+    uint32_t *filled; /* WIRE_BLOCK_TXS_MAX: the slots in use */
+    size_t filled_count;
+    uint8_t key[crypto_shorthash_KEYBYTES];
+} txp_judge;
+
+#define TXP_JUDGE_CAP (2u * WIRE_BLOCK_TXS_MAX)
+_Static_assert((TXP_JUDGE_CAP & (TXP_JUDGE_CAP - 1u)) == 0, "a power of two");
+_Static_assert(WIRE_BLOCK_TXS_MAX < UINT32_MAX, "positions fit txp_entry.at");
+
+static size_t judge_find(const txp_judge *j, const seq_hash *hash)
+{
+    uint8_t out[crypto_shorthash_BYTES];
+    crypto_shorthash(out, hash->b, sizeof hash->b, j->key);
+    uint64_t h;
+    memcpy(&h, out, sizeof h);
+    for (size_t i = (size_t)h & (TXP_JUDGE_CAP - 1u);; i = (i + 1) & (TXP_JUDGE_CAP - 1u)) {
+        if (j->slots[i].at == 0 || seq_hash_equal(&j->slots[i].hash, hash))
+            return i;
+    }
+}
+
+/* Adds hash at position at; returns the position of an earlier copy, or
+ * at itself. */
+static size_t judge_add(txp_judge *j, const seq_hash *hash, size_t at)
+{
+    SEQ_ASSERT(j->filled_count < WIRE_BLOCK_TXS_MAX && at < WIRE_BLOCK_TXS_MAX);
+    size_t i = judge_find(j, hash);
+    if (j->slots[i].at != 0)
+        return j->slots[i].at - 1u;
+    j->slots[i] = (txp_entry){.hash = *hash, .at = (uint32_t)at + 1u};
+    j->filled[j->filled_count++] = (uint32_t)i;
+    return at;
+}
+
+/* The position of hash, or SIZE_MAX. */
+static size_t judge_position(const txp_judge *j, const seq_hash *hash)
+{
+    size_t i = judge_find(j, hash);
+    return j->slots[i].at == 0 ? SIZE_MAX : j->slots[i].at - 1u;
+}
+
+static void judge_clear(txp_judge *j)
+{
+    for (size_t k = 0; k < j->filled_count; k++)
+        j->slots[j->filled[k]].at = 0;
+    j->filled_count = 0;
+}
+
 /* ------------------------------------------------------------- the pool */
 
 typedef struct {
     seq_hash hash;
     seq_hash parent; /* the block it extends */
     uint64_t height;
-    size_t tx_count;
-    seq_hash *txs; /* owned */
+    size_t tx_count;  /* every tx of the block */
+    size_t ref_count; /* txs[0..ref_count) hold a reference in tracked_txs */
+    seq_hash *txs;    /* owned */
 } txp_block;
+
+/* What a judged tx is (node_txpool.judged). */
+typedef enum {
+    TXP_FRESH = 0,
+    TXP_REPEATED,    /* an earlier tx of the same block is the same */
+    TXP_COMMITTED,   /* the store has it committed */
+    TXP_IN_ANCESTOR, /* an uncommitted ancestor on the branch carries it */
+} txp_verdict;
 
 struct node_txpool {
     mempool_config config;
@@ -160,6 +231,11 @@ struct node_txpool {
     mempool_tx_info *infos;   /* WIRE_TX_BATCH_MAX: one received batch */
     mempool_reject *verdicts; /* WIRE_TX_BATCH_MAX */
     seq_hash *scratch;        /* WIRE_BLOCK_TXS_MAX: hashes of one block */
+    /* The no-tx-twice rule (loop only). */
+    txp_judge judge;
+    uint8_t *judged;        /* WIRE_BLOCK_TXS_MAX txp_verdict: one per judged tx */
+    seq_hash *check_hashes; /* WIRE_BLOCK_TXS_MAX: the hashes of a checked block */
+    seq_arena ancestor;     /* STORE_BLOCK_ARENA_BYTES: an ancestor read from the store */
 };
 
 seq_err node_txpool_new(node_txpool **out, const mempool_config *config, const store *s,
@@ -191,9 +267,19 @@ seq_err node_txpool_new(node_txpool **out, const mempool_config *config, const s
     p->infos = calloc(WIRE_TX_BATCH_MAX, sizeof *p->infos);
     p->verdicts = calloc(WIRE_TX_BATCH_MAX, sizeof *p->verdicts);
     p->scratch = calloc(WIRE_BLOCK_TXS_MAX, sizeof *p->scratch);
+    randombytes_buf(p->judge.key, sizeof p->judge.key);
+    p->judge.slots = calloc(TXP_JUDGE_CAP, sizeof *p->judge.slots);
+    p->judge.filled = calloc(WIRE_BLOCK_TXS_MAX, sizeof *p->judge.filled);
+    p->judged = calloc(WIRE_BLOCK_TXS_MAX, sizeof *p->judged);
+    p->check_hashes = calloc(WIRE_BLOCK_TXS_MAX, sizeof *p->check_hashes);
+    void *ancestor = malloc(STORE_BLOCK_ARENA_BYTES);
+    if (ancestor != NULL)
+        seq_arena_init(&p->ancestor, ancestor, STORE_BLOCK_ARENA_BYTES);
     if (p->picks == NULL || p->payload_txs == NULL || p->payload_hashes == NULL ||
         p->payload_bytes == NULL || p->gossip_txs == NULL || p->gossip_senders == NULL ||
         p->gossip_bytes == NULL || p->infos == NULL || p->verdicts == NULL || p->scratch == NULL ||
+        p->judge.slots == NULL || p->judge.filled == NULL || p->judged == NULL ||
+        p->check_hashes == NULL || ancestor == NULL ||
         !txp_set_init(&p->tracked_txs, TXP_SET_CAP_MIN) || nng_mtx_alloc(&p->mtx) != 0)
         goto fail;
     *out = p;
@@ -210,6 +296,11 @@ void node_txpool_free(node_txpool *p)
     for (size_t i = 0; i < p->block_count; i++)
         free(p->blocks[i].txs);
     free(p->tracked_txs.slots);
+    free(p->ancestor.base);
+    free(p->check_hashes);
+    free(p->judged);
+    free(p->judge.filled);
+    free(p->judge.slots);
     free(p->scratch);
     free(p->verdicts);
     free(p->infos);
@@ -383,82 +474,6 @@ bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms)
     return true;
 }
 
-/* -------------------------------------------------------------- payload */
-
-bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height)
-{
-    SEQ_ASSERT(p != NULL);
-    mempool_stats st;
-    nng_mtx_lock(p->mtx);
-    mempool_get_stats(p->pool, &st);
-    bool carrying = p->tracked_txs.count > 0 ||
-                    (p->tx_commit_height > 0 && p->tx_commit_height + 1 >= parent_height);
-    nng_mtx_unlock(p->mtx);
-    return st.txs > st.in_flight || carrying;
-}
-
-static size_t tracked_index_locked(const node_txpool *p, const seq_hash *block_hash);
-
-/* Makes the in-flight marks match the branch a new block extends: the txs
- * of the tracked blocks from parent_hash down its uncommitted ancestry stay
- * marked; those of the other tracked blocks (another branch: abandoned
- * after a failed view, or still racing) are released, so they can go into
- * this block. At most one branch commits, so a tx is never committed
- * twice. mtx held. */
-static void marks_follow_branch_locked(node_txpool *p, const seq_hash *parent_hash)
-{
-    bool on_branch[NODE_TXPOOL_TRACKED_BLOCKS_MAX] = {false};
-    seq_hash at = *parent_hash;
-    for (size_t steps = 0; steps < p->block_count; steps++) {
-        size_t i = tracked_index_locked(p, &at);
-        if (i == SIZE_MAX || on_branch[i])
-            break;
-        on_branch[i] = true;
-        at = p->blocks[i].parent;
-    }
-    for (size_t i = 0; i < p->block_count; i++) {
-        if (!on_branch[i])
-            (void)mempool_release(p->pool, p->blocks[i].txs, p->blocks[i].tx_count);
-    }
-    for (size_t i = 0; i < p->block_count; i++) {
-        if (on_branch[i])
-            (void)mempool_mark_in_flight(p->pool, p->blocks[i].txs, p->blocks[i].tx_count);
-    }
-}
-
-size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps,
-                           const seq_hash *parent_hash)
-{
-    SEQ_ASSERT(p != NULL && txs != NULL && caps != NULL && parent_hash != NULL);
-    SEQ_ASSERT(caps->bytes_max <= WIRE_BLOCK_TX_BYTES_MAX && caps->txs_max <= WIRE_BLOCK_TXS_MAX);
-    size_t n = 0;
-    nng_mtx_lock(p->mtx);
-    marks_follow_branch_locked(p, parent_hash);
-    seq_err err = mempool_select(p->pool, p->picks, WIRE_BLOCK_TXS_MAX, &n, caps, NULL, 0);
-    SEQ_ASSERT(err == SEQ_OK); /* out_cap covers every cap */
-    size_t used = 0;
-    for (size_t i = 0; i < n; i++) {
-        const mempool_pick *pick = &p->picks[i];
-        memcpy(p->payload_bytes + used, pick->raw.ptr, pick->raw.len);
-        p->payload_txs[i] = (seq_bytes){.ptr = p->payload_bytes + used, .len = pick->raw.len};
-        p->payload_hashes[i] = pick->hash;
-        used += pick->raw.len;
-    }
-    nng_mtx_unlock(p->mtx);
-    p->payload_count = n;
-    *txs = p->payload_txs;
-    return n;
-}
-
-void node_txpool_payload_dropped(node_txpool *p)
-{
-    SEQ_ASSERT(p != NULL);
-    nng_mtx_lock(p->mtx);
-    (void)mempool_release(p->pool, p->payload_hashes, p->payload_count);
-    nng_mtx_unlock(p->mtx);
-    p->payload_count = 0;
-}
-
 /* ------------------------------------------------------ tracked blocks */
 
 /* The block's tx hashes: from the hashes source if it knows them, else
@@ -491,7 +506,7 @@ static bool tracked_locked(const node_txpool *p, const seq_hash *block_hash)
 static void forget_locked(node_txpool *p, size_t i)
 {
     txp_block *b = &p->blocks[i];
-    for (size_t k = 0; k < b->tx_count; k++) {
+    for (size_t k = 0; k < b->ref_count; k++) {
         if (txp_unref(&p->tracked_txs, &b->txs[k]))
             (void)mempool_release(p->pool, &b->txs[k], 1);
     }
@@ -507,6 +522,29 @@ static size_t lowest_locked(const node_txpool *p)
             low = i;
     }
     return low;
+}
+
+/* Tracks the block hash (header h) whose tx hashes are txs[0..tx_count),
+ * taking txs (NULL if tx_count is 0), and marks them in flight; when full,
+ * the lowest tracked block is forgotten first. Returns its index. mtx
+ * held. */
+static size_t track_locked(node_txpool *p, const seq_hash *hash, const seq_block_header *h,
+                           seq_hash *txs, size_t tx_count)
+{
+    SEQ_ASSERT(txs != NULL || tx_count == 0);
+    if (p->block_count == NODE_TXPOOL_TRACKED_BLOCKS_MAX)
+        forget_locked(p, lowest_locked(p));
+    size_t refs = 0;
+    while (refs < tx_count && txp_ref(&p->tracked_txs, &txs[refs]))
+        refs++;
+    (void)mempool_mark_in_flight(p->pool, txs, refs);
+    p->blocks[p->block_count] = (txp_block){.hash = *hash,
+                                            .parent = h->parent_hash,
+                                            .height = h->height,
+                                            .tx_count = tx_count,
+                                            .ref_count = refs,
+                                            .txs = txs};
+    return p->block_count++;
 }
 
 void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t count)
@@ -530,17 +568,7 @@ void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t co
             hash_txs(p, txs, &cb->block);
         }
         nng_mtx_lock(p->mtx);
-        if (p->block_count == NODE_TXPOOL_TRACKED_BLOCKS_MAX)
-            forget_locked(p, lowest_locked(p));
-        size_t tracked = 0;
-        while (tracked < cb->block.tx_count && txp_ref(&p->tracked_txs, &txs[tracked]))
-            tracked++;
-        (void)mempool_mark_in_flight(p->pool, txs, tracked);
-        p->blocks[p->block_count++] = (txp_block){.hash = cb->hash,
-                                                  .parent = cb->block.header.parent_hash,
-                                                  .height = cb->block.header.height,
-                                                  .tx_count = tracked,
-                                                  .txs = txs};
+        (void)track_locked(p, &cb->hash, &cb->block.header, txs, cb->block.tx_count);
         nng_mtx_unlock(p->mtx);
     }
 }
@@ -575,6 +603,301 @@ void node_txpool_committed(node_txpool *p, const cons_block *block)
             i++;
     }
     nng_mtx_unlock(p->mtx);
+}
+
+/* ------------------------------------------------- the branch of a block */
+
+/* Blocks vouched for by the caller of a walk (node_txpool_check_block). */
+typedef struct {
+    const cons_block *blocks;
+    size_t count;
+} txp_vouched;
+
+/* The uncommitted ancestor with this hash: tracked (*index); else one the
+ * caller vouched for, or read from the store (a block stored before a
+ * restart, or one the pool forgot); a stored one is tracked now. If it is
+ * not tracked, *index is SIZE_MAX and *loose holds it (the caller frees
+ * loose->txs). SEQ_ERR_NOT_FOUND if none has it (not synced yet); store
+ * errors. Loop only. */
+static seq_err ancestor_get(node_txpool *p, size_t *index, txp_block *loose,
+                            const txp_vouched *vouched, const seq_hash *hash)
+{
+    *loose = (txp_block){0};
+    nng_mtx_lock(p->mtx);
+    *index = tracked_index_locked(p, hash);
+    nng_mtx_unlock(p->mtx);
+    if (*index != SIZE_MAX)
+        return SEQ_OK;
+    cons_block b;
+    seq_err err = SEQ_ERR_NOT_FOUND;
+    for (size_t i = 0; vouched != NULL && i < vouched->count && err != SEQ_OK; i++) {
+        if (seq_hash_equal(&vouched->blocks[i].hash, hash)) {
+            b = vouched->blocks[i];
+            err = SEQ_OK;
+        }
+    }
+    bool stored = err != SEQ_OK;
+    if (stored) {
+        seq_arena_reset(&p->ancestor);
+        err = store_get_block(p->store, &b, &p->ancestor, hash);
+    }
+    if (err != SEQ_OK)
+        return err;
+    seq_hash *txs = NULL;
+    if (b.block.tx_count > 0) {
+        txs = malloc(b.block.tx_count * sizeof *txs);
+        if (txs == NULL)
+            return SEQ_ERR_NO_MEMORY;
+        hash_txs(p, txs, &b.block);
+    }
+    nng_mtx_lock(p->mtx); /* a vouched block reaches blocks_seen after the step */
+    if (stored && p->block_count < NODE_TXPOOL_TRACKED_BLOCKS_MAX)
+        *index = track_locked(p, hash, &b.block.header, txs, b.block.tx_count);
+    nng_mtx_unlock(p->mtx);
+    if (*index == SIZE_MAX)
+        *loose = (txp_block){.hash = *hash,
+                             .parent = b.block.header.parent_hash,
+                             .height = b.block.header.height,
+                             .tx_count = b.block.tx_count,
+                             .txs = txs};
+    return SEQ_OK;
+}
+
+/* Judges the txs of one ancestor: a judged tx it carries is TXP_IN_ANCESTOR. */
+static void judge_ancestor(node_txpool *p, const txp_block *b)
+{
+    for (size_t k = 0; k < b->tx_count; k++) {
+        size_t at = judge_position(&p->judge, &b->txs[k]);
+        if (at != SIZE_MAX && p->judged[at] == TXP_FRESH)
+            p->judged[at] = TXP_IN_ANCESTOR;
+    }
+}
+
+/* Walks the uncommitted ancestry of a block extending parent_hash at
+ * parent_height, from the parent down to the committed tip (the store's):
+ * sets on_branch[i] (if not NULL) for each tracked block on it, tracking
+ * those only the store holds (room permitting), and if judge is set runs
+ * judge_ancestor on each. vouched may be NULL. SEQ_ERR_NOT_FOUND if an
+ * ancestor is neither tracked, vouched for nor stored, the ancestry is
+ * deeper than
+ * NODE_TXPOOL_ANCESTRY_MAX or does not reach the tip: it is not known in
+ * full, so nothing can be said about the txs it may carry. Store errors.
+ * Loop only: the tracked blocks are read between locks. */
+static seq_err branch_walk(node_txpool *p, bool *on_branch, const txp_vouched *vouched,
+                           const seq_hash *parent_hash, uint64_t parent_height, bool judge)
+{
+    store_tip tip = {0};
+    seq_err err = store_get_tip(p->store, &tip);
+    if (err != SEQ_OK && err != SEQ_ERR_NOT_FOUND)
+        return err;
+    bool has_tip = err == SEQ_OK;
+    seq_hash at = *parent_hash;
+    uint64_t height = parent_height;
+    for (size_t steps = 0; height > tip.height; steps++) {
+        if (steps == NODE_TXPOOL_ANCESTRY_MAX)
+            return SEQ_ERR_NOT_FOUND;
+        size_t i;
+        txp_block loose;
+        if ((err = ancestor_get(p, &i, &loose, vouched, &at)) != SEQ_OK)
+            return err;
+        const txp_block *b = i != SIZE_MAX ? &p->blocks[i] : &loose;
+        if (b->height != height) { /* a hash names one block: a corrupt record */
+            free(loose.txs);
+            return SEQ_ERR_CORRUPT;
+        }
+        if (i != SIZE_MAX && on_branch != NULL)
+            on_branch[i] = true;
+        if (judge)
+            judge_ancestor(p, b);
+        at = b->parent;
+        height--;
+        free(loose.txs);
+    }
+    if (has_tip && height == tip.height && !seq_hash_equal(&at, &tip.hash))
+        return SEQ_ERR_NOT_FOUND; /* a branch beside the committed chain */
+    return SEQ_OK;
+}
+
+/* Judges hashes[0..count), the txs of a block extending parent_hash at
+ * parent_height, into p->judged[0..count): TXP_REPEATED for a later copy
+ * of an earlier tx, TXP_COMMITTED for one the store has committed,
+ * TXP_IN_ANCESTOR for one an uncommitted ancestor on that branch carries,
+ * else TXP_FRESH. SEQ_OK whatever the verdicts; else branch_walk's or the
+ * store's error. Loop only. */
+static seq_err judge_txs(node_txpool *p, const seq_hash *hashes, size_t count,
+                         const txp_vouched *vouched, const seq_hash *parent_hash,
+                         uint64_t parent_height)
+{
+    SEQ_ASSERT(count <= WIRE_BLOCK_TXS_MAX && p->judge.filled_count == 0);
+    for (size_t i = 0; i < count; i++)
+        p->judged[i] = judge_add(&p->judge, &hashes[i], i) == i ? TXP_FRESH : TXP_REPEATED;
+    seq_err err = SEQ_OK;
+    for (size_t i = 0; i < count && err == SEQ_OK; i++) {
+        store_tx_location loc;
+        if (p->judged[i] != TXP_FRESH)
+            continue;
+        err = store_get_tx(p->store, &loc, &hashes[i]);
+        if (err == SEQ_OK)
+            p->judged[i] = TXP_COMMITTED;
+        else if (err == SEQ_ERR_NOT_FOUND)
+            err = SEQ_OK;
+    }
+    if (err == SEQ_OK && count > 0)
+        err = branch_walk(p, NULL, vouched, parent_hash, parent_height, true);
+    judge_clear(&p->judge);
+    return err;
+}
+
+static const char *verdict_name(txp_verdict v)
+{
+    switch (v) {
+    case TXP_REPEATED:
+        return "repeated_in_block";
+    case TXP_COMMITTED:
+        return "committed";
+    case TXP_IN_ANCESTOR:
+        return "in_ancestor";
+    default:
+        return "fresh";
+    }
+}
+
+seq_err node_txpool_check_block(node_txpool *p, seq_hash *tx_out, const char **why_out,
+                                const cons_block *block, const cons_block *vouched,
+                                size_t vouched_count)
+{
+    SEQ_ASSERT(p != NULL && tx_out != NULL && why_out != NULL && block != NULL);
+    SEQ_ASSERT(vouched != NULL || vouched_count == 0);
+    SEQ_ASSERT(block->block.tx_count <= WIRE_BLOCK_TXS_MAX);
+    memset(tx_out, 0, sizeof *tx_out);
+    *why_out = NULL;
+    const wire_block *b = &block->block;
+    if (b->tx_count == 0)
+        return SEQ_OK;
+    if (b->header.height == 0)
+        return SEQ_ERR_INVALID_ARG;
+    hash_txs(p, p->check_hashes, b);
+    txp_vouched v = {.blocks = vouched, .count = vouched_count};
+    seq_err err = judge_txs(p, p->check_hashes, b->tx_count, &v, &b->header.parent_hash,
+                            b->header.height - 1u);
+    if (err != SEQ_OK)
+        return err;
+    for (size_t i = 0; i < b->tx_count; i++) {
+        if (p->judged[i] != TXP_FRESH) {
+            *tx_out = p->check_hashes[i];
+            *why_out = verdict_name(p->judged[i]);
+            return SEQ_ERR_EXISTS;
+        }
+    }
+    return SEQ_OK;
+}
+
+/* -------------------------------------------------------------- payload */
+
+bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height)
+{
+    SEQ_ASSERT(p != NULL);
+    mempool_stats st;
+    nng_mtx_lock(p->mtx);
+    mempool_get_stats(p->pool, &st);
+    bool carrying = p->tracked_txs.count > 0 ||
+                    (p->tx_commit_height > 0 && p->tx_commit_height + 1 >= parent_height);
+    nng_mtx_unlock(p->mtx);
+    return st.txs > st.in_flight || carrying;
+}
+
+/* Makes the in-flight marks match the branch a new block extends: the txs
+ * of the tracked blocks on it (on_branch, from branch_walk) stay marked;
+ * those of the other tracked blocks (another branch: abandoned after a
+ * failed view, or still racing) are released, so they can go into this
+ * block. At most one branch commits, so a tx is never committed twice.
+ * mtx held. */
+static void marks_follow_branch_locked(node_txpool *p, const bool *on_branch)
+{
+    for (size_t i = 0; i < p->block_count; i++) {
+        if (!on_branch[i])
+            (void)mempool_release(p->pool, p->blocks[i].txs, p->blocks[i].ref_count);
+    }
+    for (size_t i = 0; i < p->block_count; i++) {
+        if (on_branch[i])
+            (void)mempool_mark_in_flight(p->pool, p->blocks[i].txs, p->blocks[i].ref_count);
+    }
+}
+
+/* Drops from the n picks in the payload buffers what judge_txs refuses
+ * (the marks keep out the txs of tracked ancestors, so this catches a tx
+ * committed meanwhile, or one of an ancestor the pool had no room to
+ * track): a committed tx leaves the pool, an ancestor's tx is released
+ * (it goes into a block again if that ancestor is abandoned). If the
+ * judge fails, every pick is released. Returns how many picks are kept. */
+static size_t payload_filter(node_txpool *p, size_t n, const seq_hash *parent_hash,
+                             uint64_t parent_height)
+{
+    seq_err err = judge_txs(p, p->payload_hashes, n, NULL, parent_hash, parent_height);
+    size_t kept = 0, committed = 0, released = 0;
+    for (size_t i = 0; i < n; i++) {
+        txp_verdict v = err == SEQ_OK ? (txp_verdict)p->judged[i] : TXP_IN_ANCESTOR;
+        if (v == TXP_FRESH) {
+            p->payload_txs[kept] = p->payload_txs[i];
+            p->payload_hashes[kept++] = p->payload_hashes[i];
+        } else if (v == TXP_COMMITTED) {
+            p->scratch[committed++] = p->payload_hashes[i];
+        } else if (v == TXP_IN_ANCESTOR) {
+            p->check_hashes[released++] = p->payload_hashes[i];
+        } /* TXP_REPEATED: the pool holds a tx once; its first copy stays */
+    }
+    if (kept == n)
+        return n;
+    nng_mtx_lock(p->mtx);
+    (void)mempool_committed(p->pool, p->scratch, committed);
+    (void)mempool_release(p->pool, p->check_hashes, released);
+    nng_mtx_unlock(p->mtx);
+    SEQ_LOG(SEQ_LOG_INFO, "payload_filtered", SEQ_F_U64("height", parent_height + 1u),
+            SEQ_F_U64("committed", committed), SEQ_F_U64("in_ancestor", released),
+            SEQ_F_U64("kept", kept), SEQ_F_ERR(err));
+    return kept;
+}
+
+size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps,
+                           const seq_hash *parent_hash, uint64_t parent_height)
+{
+    SEQ_ASSERT(p != NULL && txs != NULL && caps != NULL && parent_hash != NULL);
+    SEQ_ASSERT(caps->bytes_max <= WIRE_BLOCK_TX_BYTES_MAX && caps->txs_max <= WIRE_BLOCK_TXS_MAX);
+    p->payload_count = 0;
+    *txs = p->payload_txs;
+    bool on_branch[NODE_TXPOOL_TRACKED_BLOCKS_MAX] = {false};
+    seq_err err = branch_walk(p, on_branch, NULL, parent_hash, parent_height, false);
+    if (err != SEQ_OK) { /* e.g. right after a restart, while syncing */
+        SEQ_LOG(SEQ_LOG_INFO, "payload_empty",
+                SEQ_F_STR("why", err == SEQ_ERR_NOT_FOUND ? "ancestry_unknown" : "store"),
+                SEQ_F_U64("height", parent_height + 1u), SEQ_F_ERR(err));
+        return 0;
+    }
+    size_t n = 0;
+    nng_mtx_lock(p->mtx);
+    marks_follow_branch_locked(p, on_branch);
+    err = mempool_select(p->pool, p->picks, WIRE_BLOCK_TXS_MAX, &n, caps, NULL, 0);
+    SEQ_ASSERT(err == SEQ_OK); /* out_cap covers every cap */
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        const mempool_pick *pick = &p->picks[i];
+        memcpy(p->payload_bytes + used, pick->raw.ptr, pick->raw.len);
+        p->payload_txs[i] = (seq_bytes){.ptr = p->payload_bytes + used, .len = pick->raw.len};
+        p->payload_hashes[i] = pick->hash;
+        used += pick->raw.len;
+    }
+    nng_mtx_unlock(p->mtx);
+    p->payload_count = payload_filter(p, n, parent_hash, parent_height);
+    return p->payload_count;
+}
+
+void node_txpool_payload_dropped(node_txpool *p)
+{
+    SEQ_ASSERT(p != NULL);
+    nng_mtx_lock(p->mtx);
+    (void)mempool_release(p->pool, p->payload_hashes, p->payload_count);
+    nng_mtx_unlock(p->mtx);
+    p->payload_count = 0;
 }
 
 /* ---------------------------------------------------------------- stats */

@@ -152,6 +152,12 @@ void e2e_setup(e2e_committee *c, const char *name, size_t count, uint32_t timeou
 void e2e_setup_timeouts(e2e_committee *c, const char *name, size_t count, uint32_t timeout_ms_base,
                         uint32_t timeout_ms_max, unsigned listen_apart)
 {
+    e2e_setup_nodes(c, name, count, listen_apart);
+    e2e_genesis(c, timeout_ms_base, timeout_ms_max, NULL);
+}
+
+void e2e_setup_nodes(e2e_committee *c, const char *name, size_t count, unsigned listen_apart)
+{
     memset(c, 0, sizeof *c);
     e2e_current = c;
     c->name = name;
@@ -168,8 +174,32 @@ void e2e_setup_timeouts(e2e_committee *c, const char *name, size_t count, uint32
 
     uint16_t taken[3 * E2E_NODES_MAX];
     size_t taken_count = 0;
-    char key_dirs[E2E_NODES_MAX][16], endpoints[E2E_NODES_MAX][64], timeout[16], timeout_max[16];
-    char *genesis[12 + 4 * E2E_NODES_MAX + 1];
+    for (size_t i = 0; i < count; i++) {
+        e2e_node *nd = &c->nodes[i];
+        nd->peer_port = e2e_free_port(c, taken, taken_count);
+        taken[taken_count++] = nd->peer_port;
+        nd->rpc_port = e2e_free_port(c, taken, taken_count);
+        taken[taken_count++] = nd->rpc_port;
+        nd->listen_port = nd->peer_port;
+        if ((listen_apart >> i) & 1u) {
+            nd->listen_port = e2e_free_port(c, taken, taken_count);
+            taken[taken_count++] = nd->listen_port;
+        }
+        snprintf(nd->rpc_url, sizeof nd->rpc_url, "http://127.0.0.1:%u", (unsigned)nd->rpc_port);
+        char key_dir[24];
+        snprintf(key_dir, sizeof key_dir, "k%zu", i);
+        char *keygen[] = {(char *)c->seqctl_path, "keygen", "--out", key_dir,
+                          "--insecure-key",       NULL};
+        run_tool(c, keygen);
+        node_config(c, i);
+    }
+}
+
+void e2e_genesis(e2e_committee *c, uint32_t timeout_ms_base, uint32_t timeout_ms_max,
+                 const char *const *extra)
+{
+    char key_dirs[E2E_NODES_MAX][24], endpoints[E2E_NODES_MAX][64], timeout[16], timeout_max[16];
+    char *genesis[12 + E2E_GENESIS_EXTRA_MAX + 4 * E2E_NODES_MAX + 1];
     size_t g = 0;
     snprintf(timeout, sizeof timeout, "%u", (unsigned)timeout_ms_base);
     snprintf(timeout_max, sizeof timeout_max, "%u", (unsigned)timeout_ms_max);
@@ -187,28 +217,19 @@ void e2e_setup_timeouts(e2e_committee *c, const char *name, size_t count, uint32
         genesis[g++] = "--timeout-ms-max";
         genesis[g++] = timeout_max;
     }
-    for (size_t i = 0; i < count; i++) {
-        e2e_node *nd = &c->nodes[i];
-        nd->peer_port = e2e_free_port(c, taken, taken_count);
-        taken[taken_count++] = nd->peer_port;
-        nd->rpc_port = e2e_free_port(c, taken, taken_count);
-        taken[taken_count++] = nd->rpc_port;
-        nd->listen_port = nd->peer_port;
-        if ((listen_apart >> i) & 1u) {
-            nd->listen_port = e2e_free_port(c, taken, taken_count);
-            taken[taken_count++] = nd->listen_port;
-        }
-        snprintf(nd->rpc_url, sizeof nd->rpc_url, "http://127.0.0.1:%u", (unsigned)nd->rpc_port);
+    for (size_t k = 0; extra != NULL && extra[k] != NULL; k++) {
+        E2E_CHECK(k < E2E_GENESIS_EXTRA_MAX, "genesis: more than %u extra arguments",
+                  E2E_GENESIS_EXTRA_MAX);
+        genesis[g++] = (char *)extra[k];
+    }
+    for (size_t i = 0; i < c->count; i++) {
         snprintf(key_dirs[i], sizeof key_dirs[i], "k%zu", i);
-        snprintf(endpoints[i], sizeof endpoints[i], "tcp://127.0.0.1:%u", (unsigned)nd->peer_port);
-        char *keygen[] = {(char *)c->seqctl_path, "keygen", "--out", key_dirs[i],
-                          "--insecure-key",       NULL};
-        run_tool(c, keygen);
+        snprintf(endpoints[i], sizeof endpoints[i], "tcp://127.0.0.1:%u",
+                 (unsigned)c->nodes[i].peer_port);
         genesis[g++] = "--key-dir";
         genesis[g++] = key_dirs[i];
         genesis[g++] = "--endpoint";
         genesis[g++] = endpoints[i];
-        node_config(c, i);
     }
     genesis[g] = NULL;
     run_tool(c, genesis);
@@ -483,4 +504,25 @@ int64_t e2e_max_height(e2e_committee *c, unsigned mask)
             most = h > most ? h : most;
         }
     return most;
+}
+
+json_t *e2e_call(e2e_committee *c, size_t i, const char *method, const char *params)
+{
+    char *text = NULL;
+    if (l1_rpc_call(c->nodes[i].rpc, &text, method, params) != SEQ_OK)
+        return NULL;
+    json_t *result = json_loads(text, JSON_DECODE_ANY, NULL);
+    free(text);
+    return result;
+}
+
+int64_t e2e_int_at(const json_t *obj, const char *path)
+{
+    const json_t *v = obj;
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *save = NULL, *p = strtok_r(buf, ".", &save); p != NULL && v != NULL;
+         p = strtok_r(NULL, ".", &save))
+        v = json_object_get(v, p);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
 }

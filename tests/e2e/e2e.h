@@ -68,6 +68,18 @@ void e2e_setup(e2e_committee *c, const char *name, size_t count, uint32_t timeou
 void e2e_setup_timeouts(e2e_committee *c, const char *name, size_t count, uint32_t timeout_ms_base,
                         uint32_t timeout_ms_max, unsigned listen_apart);
 
+/* e2e_setup_timeouts in two steps, for a test that must learn what goes
+ * into the genesis first (e.g. the L1 contract addresses from `seqctl l1
+ * predict`): e2e_setup_nodes makes the directory, ports, keys and configs;
+ * e2e_genesis then writes genesis.json with the timeouts (timeout_ms_max 0:
+ * seqctl's default) and extra `seqctl genesis` arguments (NULL-terminated,
+ * at most E2E_GENESIS_EXTRA_MAX; NULL: none), e.g. "--poster-timeout-ms",
+ * "3000". */
+#define E2E_GENESIS_EXTRA_MAX 24u
+void e2e_setup_nodes(e2e_committee *c, const char *name, size_t count, unsigned listen_apart);
+void e2e_genesis(e2e_committee *c, uint32_t timeout_ms_base, uint32_t timeout_ms_max,
+                 const char *const *extra);
+
 /* Runs argv (a tool, in the test directory, output to tools.log) and fails
  * unless it exits 0 in time. */
 void e2e_tool(e2e_committee *c, char *const argv[]);
@@ -115,6 +127,14 @@ bool e2e_block_hash(e2e_committee *c, size_t i, uint64_t height, char out[67]);
 void e2e_check_agreement(e2e_committee *c, unsigned mask, uint64_t from, uint64_t to);
 /* peers[peer].<field> (an integer) of node i's status, or -1. */
 int64_t e2e_peer_counter(e2e_committee *c, size_t i, size_t peer, const char *field);
+
+/* The result of JSON-RPC method (params_json a JSON array, NULL: []) at
+ * node i, parsed (any JSON value, null included; json_decref it), or NULL
+ * if the call failed (l1_rpc_last_error(c->nodes[i].rpc) says why). */
+json_t *e2e_call(e2e_committee *c, size_t i, const char *method, const char *params_json);
+/* The integer at a dotted path of objects ("l1.batcher.postsSent") in obj,
+ * or -1 if a member is missing or not an integer. */
+int64_t e2e_int_at(const json_t *obj, const char *path);
 
 /* VmRSS of pid in KiB (from /proc/PID/status), or -1. */
 int64_t e2e_rss_kib(pid_t pid);

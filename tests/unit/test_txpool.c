@@ -125,19 +125,21 @@ static mempool_reject submit(fixture *f, const tx_buf *t)
     return node_txpool_submit(f->pool, NULL, t->raw, t->len, 100);
 }
 
-/* A payload for a block extending parent. */
-static size_t payload_on(fixture *f, const seq_bytes **txs, const seq_hash *parent)
+/* A payload for a block extending parent (a block of the pool's tests,
+ * at its height). */
+static size_t payload_on(fixture *f, const seq_bytes **txs, const cons_block *parent)
 {
     mempool_caps caps = {.bytes_max = 1u << 20, .txs_max = 64};
-    return node_txpool_payload(f->pool, txs, &caps, parent);
+    return node_txpool_payload(f->pool, txs, &caps, &parent->hash, parent->block.header.height);
 }
 
-/* A payload for a block extending one the pool does not track (the
- * committed tip). */
+/* A payload for a block extending genesis (height 0; the tests' blocks at
+ * height 1 name the zero hash as parent). */
 static size_t payload(fixture *f, const seq_bytes **txs)
 {
-    static const seq_hash tip;
-    return payload_on(f, txs, &tip);
+    static const seq_hash genesis;
+    mempool_caps caps = {.bytes_max = 1u << 20, .txs_max = 64};
+    return node_txpool_payload(f->pool, txs, &caps, &genesis, 0);
 }
 
 static void test_submit_and_committed(void **state)
@@ -250,17 +252,17 @@ static void test_payload_tracking_and_forks(void **state)
     y.block.header.view = 2;
     l1_block_hash(&y.hash, &y.block.header);
     node_txpool_blocks_seen(f->pool, &x, 1);
-    node_txpool_blocks_seen(f->pool, &x, 1);           /* again: ignored */
-    assert_int_equal(payload_on(f, &txs, &x.hash), 1); /* on X: tx2 only */
+    node_txpool_blocks_seen(f->pool, &x, 1);      /* again: ignored */
+    assert_int_equal(payload_on(f, &txs, &x), 1); /* on X: tx2 only */
     node_txpool_payload_dropped(f->pool);
     node_txpool_blocks_seen(f->pool, &y, 1);
     /* X and Y are siblings: a block on X may carry what only Y holds, and
      * the other way round; a block beside both (X's view failed) carries
      * everything. */
-    assert_int_equal(payload_on(f, &txs, &x.hash), 1);
+    assert_int_equal(payload_on(f, &txs, &x), 1);
     assert_memory_equal(txs[0].ptr, f->tx[2].raw, f->tx[2].len);
     node_txpool_payload_dropped(f->pool);
-    assert_int_equal(payload_on(f, &txs, &y.hash), 1);
+    assert_int_equal(payload_on(f, &txs, &y), 1);
     assert_memory_equal(txs[0].ptr, f->tx[0].raw, f->tx[0].len);
     node_txpool_payload_dropped(f->pool);
     assert_int_equal(payload(f, &txs), 3);
@@ -313,10 +315,10 @@ static void test_payload_follows_branch(void **state)
     l1_block_hash(&c.hash, &c.block.header);
     cons_block seen[3] = {a, b, c};
     node_txpool_blocks_seen(f->pool, seen, 3);
-    assert_int_equal(payload_on(f, &txs, &c.hash), 1); /* tx3 */
+    assert_int_equal(payload_on(f, &txs, &c), 1); /* tx3 */
     assert_memory_equal(txs[0].ptr, f->tx[3].raw, f->tx[3].len);
     node_txpool_payload_dropped(f->pool);
-    assert_int_equal(payload_on(f, &txs, &b.hash), 2); /* c failed: tx2 and tx3 */
+    assert_int_equal(payload_on(f, &txs, &b), 2); /* c failed: tx2 and tx3 */
     assert_memory_equal(txs[0].ptr, f->tx[2].raw, f->tx[2].len);
     /* Proposed: its block d (on b) is seen, and c stays another branch. */
     seq_bytes dt[2];
@@ -326,7 +328,7 @@ static void test_payload_follows_branch(void **state)
     d.block.header.view = 9;
     l1_block_hash(&d.hash, &d.block.header);
     node_txpool_blocks_seen(f->pool, &d, 1);
-    assert_int_equal(payload_on(f, &txs, &d.hash), 0);
+    assert_int_equal(payload_on(f, &txs, &d), 0);
     node_txpool_payload_dropped(f->pool);
     node_txpool_stats st;
     node_txpool_get_stats(f->pool, &st);
@@ -347,11 +349,11 @@ static void test_tx_after_its_block(void **state)
     /* The block arrives before the gossip of its tx. */
     seq_bytes zt[1];
     const tx_buf *zin[] = {&f->tx[5]};
-    cons_block z = block_of(5, zt, zin, 1);
+    cons_block z = block_of(1, zt, zin, 1);
     node_txpool_blocks_seen(f->pool, &z, 1);
     assert_int_equal(submit(f, &f->tx[5]), MEMPOOL_REJECT_NONE);
     assert_int_equal(submit(f, &f->tx[6]), MEMPOOL_REJECT_NONE);
-    assert_int_equal(payload_on(f, &txs, &z.hash), 1); /* tx5 is in z: never twice */
+    assert_int_equal(payload_on(f, &txs, &z), 1); /* tx5 is in z: never twice */
     assert_memory_equal(txs[0].ptr, f->tx[6].raw, f->tx[6].len);
     node_txpool_committed(f->pool, &z);
     assert_false(node_txpool_contains(f->pool, &f->tx[5].hash));
@@ -444,6 +446,287 @@ static void test_committed_before_indexed(void **state)
     }
 }
 
+/* ------------------------------------------------- no tx twice on a chain */
+
+/* A block at height on parent (NULL: the zero hash, genesis here) in view. */
+static cons_block chain_of(uint64_t height, uint64_t view, const cons_block *parent, seq_bytes *txs,
+                           const tx_buf *const *from, size_t count)
+{
+    cons_block b = block_of(height, txs, from, count);
+    b.block.header.view = view;
+    if (parent != NULL)
+        b.block.header.parent_hash = parent->hash;
+    b.block.header.tx_root.b[1] = (uint8_t)view;
+    l1_block_hash(&b.hash, &b.block.header);
+    return b;
+}
+
+/* Stores blocks[0..count) and commits the first commit_count of them. */
+static void store_blocks(fixture *f, const cons_block *blocks, size_t count, size_t commit_count)
+{
+    cons_update u = {.block_count = count,
+                     .blocks = blocks,
+                     .commit_count = commit_count,
+                     .commits = commit_count > 0 ? blocks : NULL};
+    assert_int_equal(store_apply(f->store, &u), SEQ_OK);
+}
+
+/* SEQ_ERR_EXISTS for tx because why, or the error. */
+static void refused(fixture *f, const cons_block *b, const tx_buf *tx, const char *why)
+{
+    seq_hash bad;
+    const char *what = NULL;
+    assert_int_equal(node_txpool_check_block(f->pool, &bad, &what, b, NULL, 0), SEQ_ERR_EXISTS);
+    assert_true(seq_hash_equal(&bad, &tx->hash));
+    assert_string_equal(what, why);
+}
+
+static seq_err check(fixture *f, const cons_block *b)
+{
+    seq_hash bad;
+    const char *what = NULL;
+    seq_err err = node_txpool_check_block(f->pool, &bad, &what, b, NULL, 0);
+    if (err != SEQ_ERR_EXISTS) {
+        assert_true(seq_hash_is_zero(&bad));
+        assert_null(what);
+    }
+    return err;
+}
+
+/* The validity rule: committed c1 (tx0) <- a (tx1) <- b (tx2), tracked;
+ * s (tx3) on b is a sibling whose view failed. A block on b may not
+ * repeat a tx of its own, nor tx0 (committed), nor tx1 or tx2 (its
+ * branch), but may carry tx3 (s is another branch). */
+static void test_check_block_rules(void **state)
+{
+    fixture *f = *state;
+    seq_bytes t1[1], ta[1], tb[1], ts[1], tn[2];
+    const tx_buf *in0[] = {&f->tx[0]}, *in1[] = {&f->tx[1]}, *in2[] = {&f->tx[2]},
+                 *in3[] = {&f->tx[3]};
+    cons_block c1 = chain_of(1, 1, NULL, t1, in0, 1);
+    store_blocks(f, &c1, 1, 1);
+    node_txpool_committed(f->pool, &c1);
+    cons_block a = chain_of(2, 2, &c1, ta, in1, 1), b = chain_of(3, 3, &a, tb, in2, 1),
+               s = chain_of(4, 4, &b, ts, in3, 1);
+    cons_block seen[] = {a, b, s};
+    node_txpool_blocks_seen(f->pool, seen, 3);
+
+    const tx_buf *fresh[] = {&f->tx[3], &f->tx[4]};
+    cons_block n = chain_of(4, 5, &b, tn, fresh, 2);
+    assert_int_equal(check(f, &n), SEQ_OK);
+    const tx_buf *twice[] = {&f->tx[4], &f->tx[4]};
+    n = chain_of(4, 5, &b, tn, twice, 2);
+    refused(f, &n, &f->tx[4], "repeated_in_block");
+    const tx_buf *old[] = {&f->tx[4], &f->tx[0]};
+    n = chain_of(4, 5, &b, tn, old, 2);
+    refused(f, &n, &f->tx[0], "committed");
+    const tx_buf *grand[] = {&f->tx[4], &f->tx[1]};
+    n = chain_of(4, 5, &b, tn, grand, 2);
+    refused(f, &n, &f->tx[1], "in_ancestor");
+    const tx_buf *parent[] = {&f->tx[2], &f->tx[4]};
+    n = chain_of(4, 5, &b, tn, parent, 2);
+    refused(f, &n, &f->tx[2], "in_ancestor");
+    /* On s, tx3 is on the branch; on the tip, a's and b's txs are not. */
+    n = chain_of(5, 6, &s, tn, fresh, 2);
+    refused(f, &n, &f->tx[3], "in_ancestor");
+    const tx_buf *again[] = {&f->tx[1], &f->tx[2]};
+    n = chain_of(2, 7, &c1, tn, again, 2);
+    assert_int_equal(check(f, &n), SEQ_OK);
+
+    /* An ancestor neither tracked nor stored (not synced yet): a block with
+     * txs cannot be judged and is refused; an empty one is fine. */
+    seq_bytes tg[1];
+    cons_block ghost = chain_of(5, 8, &b, tg, in0, 0); /* never seen */
+    n = chain_of(6, 9, &ghost, tn, fresh, 2);
+    assert_int_equal(check(f, &n), SEQ_ERR_NOT_FOUND);
+    n = chain_of(6, 9, &ghost, tn, fresh, 0);
+    assert_int_equal(check(f, &n), SEQ_OK);
+}
+
+/* Ancestors only the store holds (stored before a restart, not reported
+ * to this fresh pool): read from the store, judged and tracked. */
+static void test_check_block_stored_ancestor(void **state)
+{
+    fixture *f = *state;
+    seq_bytes t1[1], t2[1], t3[1], tn[2];
+    const tx_buf *in0[] = {&f->tx[0]}, *in1[] = {&f->tx[1]}, *in2[] = {&f->tx[2]};
+    cons_block chain[3] = {chain_of(1, 1, NULL, t1, in0, 1)};
+    chain[1] = chain_of(2, 2, &chain[0], t2, in1, 1);
+    chain[2] = chain_of(3, 3, &chain[1], t3, in2, 1);
+    store_blocks(f, chain, 3, 1); /* c1 committed, the others above it */
+    const tx_buf *grand[] = {&f->tx[5], &f->tx[1]};
+    cons_block n = chain_of(4, 4, &chain[2], tn, grand, 2);
+    refused(f, &n, &f->tx[1], "in_ancestor");
+    node_txpool_stats st;
+    node_txpool_get_stats(f->pool, &st);
+    assert_int_equal(st.tracked_blocks, 2); /* the walk tracked them */
+    assert_int_equal(st.tracked_txs, 2);
+    const tx_buf *fresh[] = {&f->tx[5], &f->tx[6]};
+    n = chain_of(4, 4, &chain[2], tn, fresh, 2);
+    assert_int_equal(check(f, &n), SEQ_OK);
+    /* A parent beside the committed chain: not judged. */
+    seq_bytes tx_[1];
+    cons_block beside = chain_of(1, 9, NULL, tx_, in1, 0);
+    store_blocks(f, &beside, 1, 0);
+    n = chain_of(2, 10, &beside, tn, fresh, 2);
+    assert_int_equal(check(f, &n), SEQ_ERR_NOT_FOUND);
+}
+
+/* A proposal whose ancestors a sync response brings is judged in the step
+ * that inserts them, before they are stored or tracked: the caller vouches
+ * for them, and they are judged like any ancestor (and not tracked). */
+static void test_check_block_vouched(void **state)
+{
+    fixture *f = *state;
+    seq_bytes t1[1], t2[1], t3[1], tn[2];
+    const tx_buf *in0[] = {&f->tx[0]}, *in1[] = {&f->tx[1]}, *in2[] = {&f->tx[2]};
+    cons_block c1 = chain_of(1, 1, NULL, t1, in0, 1);
+    store_blocks(f, &c1, 1, 1);
+    cons_block synced[2] = {chain_of(2, 2, &c1, t2, in1, 1)};
+    synced[1] = chain_of(3, 3, &synced[0], t3, in2, 1);
+    const tx_buf *grand[] = {&f->tx[5], &f->tx[1]}, *fresh[] = {&f->tx[5], &f->tx[6]};
+    cons_block n = chain_of(4, 4, &synced[1], tn, grand, 2);
+    seq_hash bad;
+    const char *why = NULL;
+    assert_int_equal(node_txpool_check_block(f->pool, &bad, &why, &n, NULL, 0), SEQ_ERR_NOT_FOUND);
+    assert_int_equal(node_txpool_check_block(f->pool, &bad, &why, &n, synced, 1),
+                     SEQ_ERR_NOT_FOUND); /* block 3 missing still */
+    assert_int_equal(node_txpool_check_block(f->pool, &bad, &why, &n, synced, 2), SEQ_ERR_EXISTS);
+    assert_true(seq_hash_equal(&bad, &f->tx[1].hash));
+    assert_string_equal(why, "in_ancestor");
+    n = chain_of(4, 4, &synced[1], tn, fresh, 2);
+    assert_int_equal(node_txpool_check_block(f->pool, &bad, &why, &n, synced, 2), SEQ_OK);
+    node_txpool_stats st;
+    node_txpool_get_stats(f->pool, &st);
+    assert_int_equal(st.tracked_blocks, 0); /* they come through blocks_seen */
+}
+
+/* The e2e finding (tests/e2e/test_batches.c): a validator restarts with
+ * committed tip 2 and blocks 3 and 4 stored above it; gossip queued for
+ * it while it was down brings the txs of those blocks again. Its payloads
+ * leave them out; and while an ancestor has not been synced yet, its
+ * payloads are empty. */
+static void test_payload_after_restart(void **state)
+{
+    fixture *f = *state;
+    seq_bytes bt[4][1];
+    const tx_buf *in[4][1] = {{&f->tx[0]}, {&f->tx[1]}, {&f->tx[2]}, {&f->tx[3]}};
+    cons_block chain[4];
+    for (unsigned i = 0; i < 4; i++)
+        chain[i] = chain_of(i + 1, i + 1, i > 0 ? &chain[i - 1] : NULL, bt[i], in[i], 1);
+    store_blocks(f, chain, 4, 2);
+    node_txpool_free(f->pool);
+    store_close(f->store);
+    seq_hash genesis = {{1}};
+    assert_int_equal(store_open(&f->store, f->dir, &genesis, NULL), SEQ_OK);
+    f->pool = pool_new(f, false);
+
+    seq_bytes raw[5];
+    for (unsigned i = 0; i < 5; i++)
+        raw[i] = (seq_bytes){.ptr = f->tx[i].raw, .len = f->tx[i].len};
+    wire_tx_batch batch = {.count = 5, .txs = raw};
+    assert_int_equal(node_txpool_receive(f->pool, &batch, 100), 3); /* tx0, tx1 committed */
+    const seq_bytes *txs = NULL;
+    assert_int_equal(payload_on(f, &txs, &chain[3]), 1);
+    assert_memory_equal(txs[0].ptr, f->tx[4].raw, f->tx[4].len);
+    node_txpool_payload_dropped(f->pool);
+    assert_int_equal(payload_on(f, &txs, &chain[2]), 2); /* block 4 is another branch then */
+    node_txpool_payload_dropped(f->pool);
+    node_txpool_stats st;
+    node_txpool_get_stats(f->pool, &st);
+    assert_int_equal(st.tracked_blocks, 2);
+    assert_int_equal(st.pool.in_flight, 1); /* tx2, in block 3 */
+
+    /* Block 6 arrived (certified, by sync) before block 5: a payload on it
+     * could repeat what block 5 holds, so it is empty until 5 is known. */
+    seq_bytes t5[1], t6[1];
+    const tx_buf *in5[] = {&f->tx[5]};
+    cons_block b5 = chain_of(5, 5, &chain[3], t5, in5, 1), b6 = chain_of(6, 6, &b5, t6, in5, 0);
+    node_txpool_blocks_seen(f->pool, &b6, 1);
+    assert_int_equal(submit(f, &f->tx[5]), MEMPOOL_REJECT_NONE);
+    assert_int_equal(payload_on(f, &txs, &b6), 0);
+    node_txpool_payload_dropped(f->pool);
+    node_txpool_blocks_seen(f->pool, &b5, 1);
+    assert_int_equal(payload_on(f, &txs, &b6), 1); /* tx4; tx5 is in block 5 */
+    assert_memory_equal(txs[0].ptr, f->tx[4].raw, f->tx[4].len);
+    node_txpool_payload_dropped(f->pool);
+}
+
+/* A pooled tx the store has committed without the pool being told, and an
+ * ancestor the pool has no room to track: neither tx is proposed; the
+ * committed one leaves the pool, the other stays (released). */
+static void test_payload_filter(void **state)
+{
+    fixture *f = *state;
+    seq_bytes t1[1], t2[1], tg[1];
+    const tx_buf *in0[] = {&f->tx[0]}, *in1[] = {&f->tx[1]};
+    for (unsigned i = 0; i < 3; i++)
+        assert_int_equal(submit(f, &f->tx[i]), MEMPOOL_REJECT_NONE);
+    cons_block chain[2] = {chain_of(1, 1, NULL, t1, in0, 1)};
+    chain[1] = chain_of(2, 2, &chain[0], t2, in1, 1);
+    store_blocks(f, chain, 2, 1); /* tx0 committed, tx1 in block 2 */
+    /* Fill the tracked blocks with another branch, far above. */
+    for (unsigned i = 0; i < NODE_TXPOOL_TRACKED_BLOCKS_MAX; i++) {
+        cons_block g = chain_of(100 + i, 100 + i, NULL, tg, in0, 0);
+        node_txpool_blocks_seen(f->pool, &g, 1);
+    }
+    const seq_bytes *txs = NULL;
+    assert_int_equal(payload_on(f, &txs, &chain[1]), 1);
+    assert_memory_equal(txs[0].ptr, f->tx[2].raw, f->tx[2].len);
+    node_txpool_payload_dropped(f->pool);
+    assert_false(node_txpool_contains(f->pool, &f->tx[0].hash));
+    assert_true(node_txpool_contains(f->pool, &f->tx[1].hash));
+    node_txpool_stats st;
+    node_txpool_get_stats(f->pool, &st);
+    assert_int_equal(st.pool.in_flight, 0);
+    assert_int_equal(st.tracked_blocks, NODE_TXPOOL_TRACKED_BLOCKS_MAX);
+    /* The untracked ancestor still counts for the validity rule. */
+    seq_bytes tn[1];
+    cons_block n = chain_of(3, 3, &chain[1], tn, in1, 1);
+    refused(f, &n, &f->tx[1], "in_ancestor");
+}
+
+/* A block of 4096 txs on two uncommitted ancestors of 4096 txs each: a
+ * repeat is found wherever it sits. (Its cost is measured apart, never
+ * asserted.) */
+static void test_check_block_large(void **state)
+{
+    fixture *f = *state;
+    enum { N = 4096 };
+    static uint8_t raw[3][N][16];
+    static seq_bytes txs[3][N];
+    for (unsigned b = 0; b < 3; b++) {
+        for (unsigned i = 0; i < N; i++) {
+            memset(raw[b][i], 0, sizeof raw[b][i]);
+            raw[b][i][0] = MEMPOOL_OPAQUE_TAG;
+            raw[b][i][9] = (uint8_t)b;
+            memcpy(&raw[b][i][10], &i, sizeof i);
+            txs[b][i] = (seq_bytes){.ptr = raw[b][i], .len = sizeof raw[b][i]};
+        }
+    }
+    cons_block chain[3];
+    for (unsigned b = 0; b < 3; b++) {
+        chain[b] = (cons_block){.block = {.tx_count = N, .txs = txs[b]}};
+        chain[b].block.header =
+            (seq_block_header){.l2_chain_id = CHAIN_ID, .height = b + 1, .view = b + 1};
+        if (b > 0)
+            chain[b].block.header.parent_hash = chain[b - 1].hash;
+        l1_block_hash(&chain[b].hash, &chain[b].block.header);
+    }
+    node_txpool_blocks_seen(f->pool, chain, 2);
+    assert_int_equal(check(f, &chain[2]), SEQ_OK);
+    memcpy(raw[2][N - 1], raw[0][N / 2], sizeof raw[2][N - 1]);
+    seq_hash bad;
+    const char *why = NULL;
+    assert_int_equal(node_txpool_check_block(f->pool, &bad, &why, &chain[2], NULL, 0),
+                     SEQ_ERR_EXISTS);
+    assert_string_equal(why, "in_ancestor");
+    memcpy(raw[2][N - 1], raw[2][0], sizeof raw[2][N - 1]);
+    assert_int_equal(node_txpool_check_block(f->pool, &bad, &why, &chain[2], NULL, 0),
+                     SEQ_ERR_EXISTS);
+    assert_string_equal(why, "repeated_in_block");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -453,6 +736,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_payload_follows_branch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_after_its_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_committed_before_indexed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_block_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_block_stored_ancestor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_block_vouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payload_after_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payload_filter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_block_large, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
