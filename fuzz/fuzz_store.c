@@ -12,12 +12,12 @@
 #include "fuzz.h"
 #include "node.h"
 
-#define DECODERS 10u
+#define DECODERS 11u
 
 static const uint8_t kinds[DECODERS] = {
-    STORE_KIND_META,     STORE_KIND_SAFETY,    STORE_KIND_BLOCK,
-    STORE_KIND_QC,       STORE_KIND_HEIGHT,    STORE_KIND_TX,
-    STORE_KIND_EVIDENCE, STORE_KIND_L1_CURSOR, STORE_KIND_L1_BATCH};
+    STORE_KIND_META,     STORE_KIND_SAFETY,      STORE_KIND_BLOCK,    STORE_KIND_QC,
+    STORE_KIND_HEIGHT,   STORE_KIND_TX,          STORE_KIND_EVIDENCE, STORE_KIND_L1_CURSOR,
+    STORE_KIND_L1_BATCH, STORE_KIND_ATTESTATION, STORE_KIND_L1_FORCED};
 
 static uint8_t sealed[STORE_RECORD_BYTES_MAX];
 static uint8_t again[STORE_RECORD_BYTES_MAX];
@@ -31,7 +31,7 @@ static size_t round_trip(unsigned which, const uint8_t *in, size_t len)
     seq_arena a;
     seq_arena_init(&a, arena_mem, sizeof arena_mem);
     size_t out = 0;
-    seq_err err;
+    seq_err err = SEQ_ERR_CORRUPT; /* every which below sets it */
     if (which == 0) {
         store_meta m;
         if ((err = store_meta_decode(&m, in, len)) == SEQ_OK)
@@ -69,7 +69,11 @@ static size_t round_trip(unsigned which, const uint8_t *in, size_t len)
         wire_attestation att;
         if ((err = store_attestation_decode(&att, in, len)) == SEQ_OK)
             SEQ_ASSERT(store_attestation_encode(again, sizeof again, &out, &att) == SEQ_OK);
-    } else {
+    } else if (which == 10) {
+        store_l1_forced f;
+        if ((err = store_l1_forced_decode(&f, in, len)) == SEQ_OK)
+            SEQ_ASSERT(store_l1_forced_encode(again, sizeof again, &out, &f) == SEQ_OK);
+    } else if (which == 6) {
         wire_evidence e;
         if ((err = store_evidence_decode(&e, in, len)) == SEQ_OK) {
             SEQ_ASSERT(store_evidence_encode(again, sizeof again, &out, &e) == SEQ_OK);

@@ -179,6 +179,22 @@ static json_t *l1_json(const node_l1link_status *l, uint64_t now_ms)
         l->last_ok_ms > 0 ? json_u64(now_ms - SEQ_MIN(l->last_ok_ms, now_ms)) : json_null(),
         "events", events, "lastBatch", batch, "inboxStatus", inbox, "lastError", l->last_error);
     if (o != NULL) {
+        /* The forced queue as stored: what is waiting, and how long the
+         * oldest has waited against the inclusion window. */
+        uint64_t age = l->has_forced_oldest && l->head > l->forced_oldest_block
+                           ? l->head - l->forced_oldest_block
+                           : 0;
+        json_object_set_new(
+            o, "forcedQueue",
+            json_pack(
+                "{s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "stored", json_u64(l->forced_stored), "consumed",
+                json_u64(l->forced_consumed_stored), "waiting",
+                json_u64(l->forced_stored - SEQ_MIN(l->forced_consumed_stored, l->forced_stored)),
+                "oldestL1Block",
+                l->has_forced_oldest ? json_u64(l->forced_oldest_block) : json_null(),
+                "oldestAgeBlocks", l->has_forced_oldest ? json_u64(age) : json_null(),
+                "inclusionWindowBlocks", json_u64(l->inclusion_window), "oldestOverdue",
+                l->has_forced_oldest && age > l->inclusion_window));
         json_object_set_new(o, "finalized",
                             l->has_finalized ? json_u64(l->finalized) : json_null());
         json_object_set_new(o, "batcher", batcher_json(&l->batcher));

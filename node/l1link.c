@@ -40,9 +40,17 @@ struct node_l1link {
     node_batcher *batcher; /* NULL: follow only */
     uint64_t batcher_failures;
     uint64_t head; /* the last head read, for telling live batches */
-    /* The range being delivered: its batches wait for the CURSOR event. */
+    /* The range being delivered: its batches and forced entries wait for
+     * the CURSOR event. */
     store_l1_batch *pending; /* STORE_L1_BATCHES_PER_CHANGE_MAX */
     size_t pending_count;
+    store_l1_forced *forced; /* STORE_L1_FORCED_PER_CHANGE_MAX */
+    size_t forced_count;
+    uint8_t *forced_bytes; /* their txs: L1_FOLLOW_DATA_BYTES_MAX */
+    size_t forced_used;
+    /* The queue as stored: the next index and its accumulator. */
+    uint64_t forced_next;
+    seq_hash forced_acc;
     uint64_t events[NODE_L1LINK_EVENT_KINDS]; /* of the range being delivered */
     seq_err callback_err;                     /* why the callback stopped the poll */
     char callback_why[NODE_L1LINK_ERROR_BYTES];
@@ -84,6 +92,62 @@ static seq_err fail(node_l1link *l, seq_err err, const char *format, ...)
     return err;
 }
 
+/* The queue's entry hash and accumulator (Inbox.sol): entry =
+ * keccak256(abi.encode(index, sender, l1Block, l1Timestamp, txHash)),
+ * acc' = keccak256(abi.encode(acc, entry)). */
+static void forced_acc_next(seq_hash *out, const seq_hash *acc, const l1_event_forced_tx_queued *q)
+{
+    uint8_t words[5 * 32];
+    seq_hash entry;
+    l1_abi_u64(words, q->index);
+    l1_abi_addr(words + 32, &q->sender);
+    l1_abi_u64(words + 64, q->l1_block);
+    l1_abi_u64(words + 96, q->l1_timestamp);
+    memcpy(words + 128, q->tx_hash.b, SEQ_HASH_BYTES);
+    l1_keccak256(&entry, words, sizeof words);
+    memcpy(words, acc->b, SEQ_HASH_BYTES);
+    memcpy(words + 32, entry.b, SEQ_HASH_BYTES);
+    l1_keccak256(out, words, 64);
+}
+
+/* A forced queue entry: checked against what the Inbox computes (the
+ * next index, the tx's hash, the accumulator chain) before it is kept,
+ * so a lying L1 node cannot slip in another tx. */
+static seq_err on_forced(node_l1link *l, const l1_rpc_log *log, const l1_event_forced_tx_queued *q)
+{
+    uint64_t want = l->forced_count > 0 ? l->forced[l->forced_count - 1].index + 1 : l->forced_next;
+    const seq_hash *acc =
+        l->forced_count > 0 ? &l->forced[l->forced_count - 1].acc : &l->forced_acc;
+    seq_hash tx_hash, next;
+    l1_keccak256(&tx_hash, q->tx, q->tx_len);
+    forced_acc_next(&next, acc, q);
+    if (q->index != want || !seq_hash_equal(&tx_hash, &q->tx_hash) ||
+        !seq_hash_equal(&next, &q->acc) || q->tx_len == 0 ||
+        q->tx_len > STORE_L1_FORCED_TX_BYTES_MAX || q->l1_block != log->block_number)
+        return fail(l, SEQ_ERR_MALFORMED,
+                    "forced entry %llu in L1 block %llu does not follow the queue (index, tx "
+                    "hash or accumulator)",
+                    (unsigned long long)q->index, (unsigned long long)log->block_number);
+    if (l->forced_count == STORE_L1_FORCED_PER_CHANGE_MAX ||
+        q->tx_len > L1_FOLLOW_DATA_BYTES_MAX - l->forced_used)
+        return fail(l, SEQ_ERR_NO_SPACE, "more than %u forced entries in one range of blocks",
+                    STORE_L1_FORCED_PER_CHANGE_MAX);
+    uint8_t *tx = l->forced_bytes + l->forced_used;
+    memcpy(tx, q->tx, q->tx_len);
+    l->forced_used += q->tx_len;
+    l->forced[l->forced_count++] = (store_l1_forced){.index = q->index,
+                                                     .sender = q->sender,
+                                                     .l1_block = q->l1_block,
+                                                     .l1_timestamp = q->l1_timestamp,
+                                                     .tx_hash = q->tx_hash,
+                                                     .acc = q->acc,
+                                                     .l1_block_hash = log->block_hash,
+                                                     .l1_tx_hash = log->tx_hash,
+                                                     .tx = tx,
+                                                     .tx_len = q->tx_len};
+    return SEQ_OK;
+}
+
 static seq_err on_log(node_l1link *l, const l1_rpc_log *log)
 {
     l1_event ev;
@@ -98,6 +162,8 @@ static seq_err on_log(node_l1link *l, const l1_rpc_log *log)
     if (memcmp(log->address.b, from->b, SEQ_ADDR_BYTES) != 0)
         return SEQ_OK; /* the other contract's event of the same shape: not ours */
     l->events[ev.kind]++;
+    if (ev.kind == L1_EVENT_FORCED_TX_QUEUED)
+        return on_forced(l, log, &ev.forced_tx_queued);
     if (ev.kind != L1_EVENT_BATCH_POSTED)
         return SEQ_OK;
     if (l->pending_count == STORE_L1_BATCHES_PER_CHANGE_MAX)
@@ -120,7 +186,42 @@ static seq_err on_log(node_l1link *l, const l1_rpc_log *log)
 static void range_reset(node_l1link *l)
 {
     l->pending_count = 0;
+    l->forced_count = 0;
+    l->forced_used = 0;
     memset(l->events, 0, sizeof l->events);
+}
+
+/* The stored queue's next index and accumulator, and what the report
+ * shows about it: entries, consumed (the last batch's cursor), and the L1
+ * block of the oldest one not consumed. */
+static seq_err forced_reload(node_l1link *l)
+{
+    uint64_t count = 0;
+    seq_err err = store_l1_forced_count(l->store, &count);
+    store_l1_forced f;
+    memset(&f, 0, sizeof f);
+    if (err == SEQ_OK && count > 0)
+        err =
+            store_l1_get_forced(l->store, &f, l->forced_bytes, L1_FOLLOW_DATA_BYTES_MAX, count - 1);
+    if (err != SEQ_OK)
+        return err;
+    l->forced_next = count;
+    l->forced_acc = f.acc; /* zero for an empty queue: acc_0 */
+    store_l1_batch last;
+    uint64_t consumed = 0;
+    if (store_l1_last_batch(l->store, &last) == SEQ_OK)
+        consumed = last.forced_cursor;
+    bool has_oldest = consumed < count;
+    if (has_oldest && (err = store_l1_get_forced(l->store, &f, l->forced_bytes,
+                                                 L1_FOLLOW_DATA_BYTES_MAX, consumed)) != SEQ_OK)
+        return err;
+    nng_mtx_lock(l->mtx);
+    l->status.forced_stored = count;
+    l->status.forced_consumed_stored = consumed;
+    l->status.has_forced_oldest = has_oldest;
+    l->status.forced_oldest_block = has_oldest ? f.l1_block : 0;
+    nng_mtx_unlock(l->mtx);
+    return SEQ_OK;
 }
 
 /* Stores the range's batches and the cursor after it, then counts it. */
@@ -128,12 +229,25 @@ static seq_err on_cursor(node_l1link *l, uint64_t number, const seq_hash *hash)
 {
     store_l1_change c = {.batches = l->pending,
                          .batch_count = l->pending_count,
+                         .forced = l->forced,
+                         .forced_count = l->forced_count,
                          .cursor_number = number,
                          .cursor_hash = *hash};
     seq_err err = store_l1_apply(l->store, &c);
     if (err != SEQ_OK)
         return fail(l, err, "the store refused L1 block %llu: %s", (unsigned long long)number,
                     seq_strerror(err));
+    if (l->forced_count > 0) {
+        l->forced_next = l->forced[l->forced_count - 1].index + 1;
+        l->forced_acc = l->forced[l->forced_count - 1].acc;
+        for (size_t i = 0; i < l->forced_count; i++)
+            SEQ_LOG(SEQ_LOG_INFO, "l1_forced_seen", SEQ_F_U64("index", l->forced[i].index),
+                    SEQ_F_U64("l1_block", l->forced[i].l1_block),
+                    SEQ_F_U64("tx_bytes", l->forced[i].tx_len),
+                    SEQ_F_HEX("tx_hash", l->forced[i].tx_hash.b, SEQ_HASH_BYTES));
+    }
+    if ((l->forced_count > 0 || l->pending_count > 0) && (err = forced_reload(l)) != SEQ_OK)
+        return fail(l, err, "the store's forced queue: %s", seq_strerror(err));
     store_l1_batch last;
     bool has_last = l->pending_count > 0;
     if (has_last)
@@ -177,6 +291,8 @@ static seq_err on_rewind(node_l1link *l, uint64_t number, const seq_hash *hash)
     store_l1_change c = {
         .rewind = true, .rewind_to = number, .cursor_number = number, .cursor_hash = *hash};
     seq_err err = store_l1_apply(l->store, &c);
+    if (err == SEQ_OK)
+        err = forced_reload(l);
     if (err != SEQ_OK)
         return fail(l, err, "the store refused the rewind to L1 block %llu: %s",
                     (unsigned long long)number, seq_strerror(err));
@@ -453,11 +569,15 @@ seq_err node_l1link_start(node_l1link **out, node_diag *why, const node_l1link_c
     l->status.chain_id = l->record.l1_chain_id;
     l->status.committee = l->record.committee;
     l->status.inbox = l->record.inbox;
+    l->status.inclusion_window = l->genesis.l1.inclusion_window_blocks;
     snprintf(l->status.url, sizeof l->status.url, "%s", config->rpc_url);
     snprintf(l->status.last_error, sizeof l->status.last_error, "not polled yet");
     seq_err err = SEQ_ERR_NO_MEMORY;
     l->pending = calloc(STORE_L1_BATCHES_PER_CHANGE_MAX, sizeof *l->pending);
-    if (l->pending == NULL || nng_mtx_alloc(&l->mtx) != 0 || nng_cv_alloc(&l->cv, l->mtx) != 0)
+    l->forced = calloc(STORE_L1_FORCED_PER_CHANGE_MAX, sizeof *l->forced);
+    l->forced_bytes = malloc(L1_FOLLOW_DATA_BYTES_MAX);
+    if (l->pending == NULL || l->forced == NULL || l->forced_bytes == NULL ||
+        nng_mtx_alloc(&l->mtx) != 0 || nng_cv_alloc(&l->cv, l->mtx) != 0)
         goto free_link;
     /* Short attempts: a stop waits for the call in flight, and the turn's
      * own backoff does the patient retrying. */
@@ -472,6 +592,8 @@ seq_err node_l1link_start(node_l1link **out, node_diag *why, const node_l1link_c
         return node_diag_set(why, err, "l1_rpc %s: %s", config->rpc_url, seq_strerror(err));
     }
     err = follower_new(l);
+    if (err == SEQ_OK)
+        err = forced_reload(l);
     if (err != SEQ_OK) {
         node_l1link_free(l);
         return node_diag_set(why, err, "L1 follower: %s", seq_strerror(err));
@@ -551,5 +673,7 @@ void node_l1link_free(node_l1link *l)
     if (l->mtx != NULL)
         nng_mtx_free(l->mtx);
     free(l->pending);
+    free(l->forced);
+    free(l->forced_bytes);
     free(l);
 }

@@ -140,6 +140,7 @@ _Static_assert(STORE_TX_INDEX_IDLE_BLOCKS < STORE_TX_PENDING_BLOCKS_MAX,
 #define STORE_KIND_L1_CURSOR   'C'
 #define STORE_KIND_L1_BATCH    'P'
 #define STORE_KIND_ATTESTATION 'A'
+#define STORE_KIND_L1_FORCED   'F'
 
 #define STORE_RECORD_OVERHEAD_BYTES (2u + STORE_CHECKSUM_BYTES)
 #define STORE_HEADER_BYTES          164u /* a seq_block_header, fields in hash order */
@@ -350,6 +351,21 @@ typedef struct {
 
 #define STORE_L1_BATCHES_PER_CHANGE_MAX 1024u
 
+/* A ForcedTxQueued event of the Inbox: entry index of the forced queue,
+ * and where it was on L1. tx (1..STORE_L1_FORCED_TX_BYTES_MAX bytes) hashes
+ * to tx_hash; acc is the queue's accumulator after this entry. */
+#define STORE_L1_FORCED_TX_BYTES_MAX   (128u << 10) /* Inbox.MAX_FORCED_TX_CAP */
+#define STORE_L1_FORCED_PER_CHANGE_MAX 512u         /* L1_FOLLOW_LOGS_MAX */
+typedef struct {
+    uint64_t index;
+    seq_addr sender;
+    uint64_t l1_block, l1_timestamp; /* where and when it was queued */
+    seq_hash tx_hash, acc;
+    seq_hash l1_block_hash, l1_tx_hash;
+    const uint8_t *tx;
+    size_t tx_len;
+} store_l1_forced;
+
 typedef struct {
     /* First, if rewind: forget every batch seen in a block above
      * rewind_to (an L1 reorg). */
@@ -357,15 +373,18 @@ typedef struct {
     uint64_t rewind_to;
     /* Then add these, in index order, each the next index. */
     const store_l1_batch *batches;
-    size_t batch_count; /* <= STORE_L1_BATCHES_PER_CHANGE_MAX */
+    size_t batch_count;            /* <= STORE_L1_BATCHES_PER_CHANGE_MAX */
+    const store_l1_forced *forced; /* forced queue entries, likewise */
+    size_t forced_count;           /* <= STORE_L1_FORCED_PER_CHANGE_MAX */
     /* And move the cursor here. */
     uint64_t cursor_number;
     seq_hash cursor_hash;
 } store_l1_change;
 
-/* Applies c durably in one write transaction. SEQ_ERR_INVALID_ARG (nothing
- * written, logged) for a batch that is not the next index, or sits in a
- * block above the new cursor; LMDB errors. */
+/* Applies c durably in one write transaction; a rewind forgets batches
+ * and forced entries alike. SEQ_ERR_INVALID_ARG (nothing written, logged)
+ * for a batch or forced entry that is not the next index, sits in a block
+ * above the new cursor, or breaks a record rule; LMDB errors. */
 SEQ_MUST_USE seq_err store_l1_apply(store *s, const store_l1_change *c);
 /* The cursor; SEQ_ERR_NOT_FOUND before the first store_l1_apply. */
 SEQ_MUST_USE seq_err store_l1_get_cursor(const store *s, uint64_t *number, seq_hash *hash);
@@ -387,6 +406,13 @@ SEQ_MUST_USE seq_err store_l1_get_batch(const store *s, store_l1_batch *out, uin
 SEQ_MUST_USE seq_err store_l1_batch_at_height(const store *s, store_l1_batch *out, uint64_t height);
 /* The batch with the highest index; SEQ_ERR_NOT_FOUND if none. */
 SEQ_MUST_USE seq_err store_l1_last_batch(const store *s, store_l1_batch *out);
+/* Forced queue entry index, its tx copied into buf[0..buf_cap)
+ * (STORE_L1_FORCED_TX_BYTES_MAX always suffices; SEQ_ERR_NO_SPACE if
+ * not). SEQ_ERR_NOT_FOUND if none; *out zeroed on failure. */
+SEQ_MUST_USE seq_err store_l1_get_forced(const store *s, store_l1_forced *out, uint8_t *buf,
+                                         size_t buf_cap, uint64_t index);
+/* How many forced queue entries are stored (the next index). */
+SEQ_MUST_USE seq_err store_l1_forced_count(const store *s, uint64_t *count);
 
 /* The node's own batch attestations, by batch index, in the `l1`
  * database: a validator signs BatchAttestation(k) once. store_attestation_put
@@ -467,6 +493,13 @@ SEQ_MUST_USE seq_err store_l1_cursor_decode(uint64_t *number, seq_hash *hash, co
 SEQ_MUST_USE seq_err store_l1_batch_encode(uint8_t *out, size_t out_cap, size_t *out_len,
                                            const store_l1_batch *batch);
 SEQ_MUST_USE seq_err store_l1_batch_decode(store_l1_batch *out, const uint8_t *in, size_t in_len);
+
+/* A forced queue entry: tx of 1..STORE_L1_FORCED_TX_BYTES_MAX bytes whose
+ * keccak256 is tx_hash (checked both ways). The decoder's tx points into
+ * in. */
+SEQ_MUST_USE seq_err store_l1_forced_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                            const store_l1_forced *f);
+SEQ_MUST_USE seq_err store_l1_forced_decode(store_l1_forced *out, const uint8_t *in, size_t in_len);
 
 /* An own attestation (first_height <= last_height). */
 SEQ_MUST_USE seq_err store_attestation_encode(uint8_t *out, size_t out_cap, size_t *out_len,
@@ -1383,6 +1416,12 @@ typedef struct {
     uint64_t inbox_next_index, forced_consumed, forced_count;
     bool has_finalized;
     uint64_t finalized; /* L1's `finalized` block number, as its node reports it */
+    /* The forced queue as stored (at confirmation depth): entries, those
+     * the last batch consumed, and the L1 block of the oldest not consumed. */
+    uint64_t forced_stored, forced_consumed_stored;
+    bool has_forced_oldest;
+    uint64_t forced_oldest_block;
+    uint64_t inclusion_window; /* genesis l1.inclusion_window_blocks */
     node_batcher_status batcher;
     char url[NODE_CONFIG_URL_BYTES_MAX];
     char last_error[NODE_L1LINK_ERROR_BYTES]; /* "" after a success */

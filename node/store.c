@@ -1721,7 +1721,8 @@ zero_out:
 
 /* Keys of the l1 database: "cursor"; a kind letter || index (u64
  * big-endian), so LMDB's order is the index order: 'b' for the batches on
- * L1, 'a' for the node's own attestations. */
+ * L1, 'f' for the forced queue's entries, 'a' for the node's own
+ * attestations. */
 static const char l1_cursor_key[] = "cursor";
 #define L1_INDEX_KEY_BYTES 9u
 #define L1_BATCH_KEY_BYTES L1_INDEX_KEY_BYTES
@@ -1749,8 +1750,8 @@ static seq_err l1_batch_read(const store *s, MDB_txn *txn, store_l1_batch *out, 
     return err;
 }
 
-/* The highest batch index stored: *any false when there is none. */
-static seq_err l1_batch_last_index(const store *s, MDB_txn *txn, uint64_t *index, bool *any)
+/* The highest index stored under kind: *any false when there is none. */
+static seq_err l1_last_index(const store *s, MDB_txn *txn, uint8_t kind, uint64_t *index, bool *any)
 {
     *index = 0;
     *any = false;
@@ -1758,20 +1759,84 @@ static seq_err l1_batch_last_index(const store *s, MDB_txn *txn, uint64_t *index
     int rc = mdb_cursor_open(txn, s->dbis[STORE_DBI_L1], &cursor);
     if (rc != MDB_SUCCESS)
         return lmdb_failed(rc, "cursor_open");
-    /* The first key after every batch key ('c' > 'b'), then one back. */
-    uint8_t past[1] = {'c'};
+    /* The first key after every key of this kind, then one back. */
+    uint8_t past[1] = {(uint8_t)(kind + 1)};
     MDB_val k = val_of(past, sizeof past), v;
     rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
     rc = rc == MDB_SUCCESS ? mdb_cursor_get(cursor, &k, &v, MDB_PREV)
                            : mdb_cursor_get(cursor, &k, &v, MDB_LAST);
     seq_err err = SEQ_OK;
-    if (rc == MDB_SUCCESS && k.mv_size == L1_BATCH_KEY_BYTES && ((uint8_t *)k.mv_data)[0] == 'b') {
+    if (rc == MDB_SUCCESS && k.mv_size == L1_INDEX_KEY_BYTES && ((uint8_t *)k.mv_data)[0] == kind) {
         *index = store_u64_from_be((uint8_t *)k.mv_data + 1);
         *any = true;
     } else if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND) {
         err = lmdb_failed(rc, "cursor_get");
     }
     mdb_cursor_close(cursor);
+    return err;
+}
+
+static seq_err l1_batch_last_index(const store *s, MDB_txn *txn, uint64_t *index, bool *any)
+{
+    return l1_last_index(s, txn, 'b', index, any);
+}
+
+static seq_err l1_forced_read(const store *s, MDB_txn *txn, store_l1_forced *out, uint64_t index)
+{
+    uint8_t key[L1_INDEX_KEY_BYTES];
+    l1_index_key(key, 'f', index);
+    MDB_val v;
+    seq_err err = get_raw(s, txn, STORE_DBI_L1, key, sizeof key, &v);
+    if (err == SEQ_OK &&
+        (store_l1_forced_decode(out, v.mv_data, v.mv_size) != SEQ_OK || out->index != index))
+        err = corrupt(STORE_DBI_L1, key, sizeof key, v.mv_size);
+    return err;
+}
+
+/* Forgets the forced entries queued in a block above to. */
+static seq_err l1_forced_rewind(store *s, MDB_txn *txn, uint64_t to)
+{
+    for (;;) {
+        uint64_t index;
+        bool any;
+        seq_err err = l1_last_index(s, txn, 'f', &index, &any);
+        if (err != SEQ_OK || !any)
+            return err;
+        store_l1_forced f;
+        err = l1_forced_read(s, txn, &f, index);
+        if (err != SEQ_OK)
+            return err;
+        if (f.l1_block <= to)
+            return SEQ_OK;
+        uint8_t key[L1_INDEX_KEY_BYTES];
+        l1_index_key(key, 'f', index);
+        MDB_val k = val_of(key, sizeof key);
+        int rc = mdb_del(txn, s->dbis[STORE_DBI_L1], &k, NULL);
+        if (rc != MDB_SUCCESS)
+            return lmdb_failed(rc, "del");
+    }
+}
+
+static seq_err l1_forced_put(store *s, MDB_txn *txn, const store_l1_change *c)
+{
+    uint64_t last;
+    bool any;
+    seq_err err = l1_last_index(s, txn, 'f', &last, &any);
+    for (size_t i = 0; err == SEQ_OK && i < c->forced_count; i++) {
+        const store_l1_forced *f = &c->forced[i];
+        uint64_t want = any ? last + 1 : 0;
+        if (f->index != want || f->l1_block > c->cursor_number)
+            return refuse("L1 forced entry out of order", SEQ_ERR_INVALID_ARG);
+        size_t len;
+        err = store_l1_forced_encode(s->record, STORE_RECORD_BYTES_MAX, &len, f);
+        if (err != SEQ_OK)
+            return refuse("L1 forced entry breaks a record rule", err);
+        uint8_t key[L1_INDEX_KEY_BYTES];
+        l1_index_key(key, 'f', f->index);
+        err = put_record(s, txn, STORE_DBI_L1, key, sizeof key, len, true);
+        last = f->index;
+        any = true;
+    }
     return err;
 }
 
@@ -1825,15 +1890,22 @@ seq_err store_l1_apply(store *s, const store_l1_change *c)
 {
     SEQ_ASSERT(s != NULL && c != NULL);
     SEQ_ASSERT(c->batches != NULL || c->batch_count == 0);
+    SEQ_ASSERT(c->forced != NULL || c->forced_count == 0);
     if (c->batch_count > STORE_L1_BATCHES_PER_CHANGE_MAX)
         return refuse("too many L1 batches in one change", SEQ_ERR_INVALID_ARG);
+    if (c->forced_count > STORE_L1_FORCED_PER_CHANGE_MAX)
+        return refuse("too many L1 forced entries in one change", SEQ_ERR_INVALID_ARG);
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc != MDB_SUCCESS)
         return lmdb_failed(rc, "txn_begin");
     seq_err err = c->rewind ? l1_rewind(s, txn, c->rewind_to) : SEQ_OK;
+    if (err == SEQ_OK && c->rewind)
+        err = l1_forced_rewind(s, txn, c->rewind_to);
     if (err == SEQ_OK)
         err = l1_batches_put(s, txn, c);
+    if (err == SEQ_OK)
+        err = l1_forced_put(s, txn, c);
     size_t len;
     if (err == SEQ_OK) {
         err = store_l1_cursor_encode(s->record, STORE_RECORD_BYTES_MAX, &len, c->cursor_number,
@@ -2002,6 +2074,45 @@ seq_err store_l1_batch_at_height(const store *s, store_l1_batch *out, uint64_t h
     mdb_txn_abort(txn);
     if (err != SEQ_OK)
         memset(out, 0, sizeof *out);
+    return err;
+}
+
+seq_err store_l1_get_forced(const store *s, store_l1_forced *out, uint8_t *buf, size_t buf_cap,
+                            uint64_t index)
+{
+    SEQ_ASSERT(s != NULL && out != NULL && (buf != NULL || buf_cap == 0));
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    err = l1_forced_read(s, txn, out, index);
+    if (err == SEQ_OK && out->tx_len > buf_cap)
+        err = SEQ_ERR_NO_SPACE;
+    if (err == SEQ_OK) { /* out of the map before the transaction ends */
+        memcpy(buf, out->tx, out->tx_len);
+        out->tx = buf;
+    }
+    mdb_txn_abort(txn);
+    if (err != SEQ_OK)
+        memset(out, 0, sizeof *out);
+    return err;
+}
+
+seq_err store_l1_forced_count(const store *s, uint64_t *count)
+{
+    SEQ_ASSERT(s != NULL && count != NULL);
+    *count = 0;
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t last;
+    bool any;
+    err = l1_last_index(s, txn, 'f', &last, &any);
+    mdb_txn_abort(txn);
+    if (err == SEQ_OK && any)
+        *count = last + 1;
     return err;
 }
 

@@ -870,6 +870,72 @@ seq_err store_l1_batch_encode(uint8_t *out, size_t out_cap, size_t *out_len,
     return SEQ_OK;
 }
 
+#define L1_FORCED_FIXED_BYTES \
+    (8u + SEQ_ADDR_BYTES + 8u + 8u + 4u * SEQ_HASH_BYTES + 4u) /* then the tx */
+
+static bool l1_forced_valid(const store_l1_forced *f)
+{
+    if (f->tx == NULL || f->tx_len == 0 || f->tx_len > STORE_L1_FORCED_TX_BYTES_MAX)
+        return false;
+    seq_hash h;
+    l1_keccak256(&h, f->tx, f->tx_len);
+    return seq_hash_equal(&h, &f->tx_hash);
+}
+
+seq_err store_l1_forced_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                               const store_l1_forced *f)
+{
+    SEQ_ASSERT(out_len != NULL && f != NULL);
+    *out_len = 0;
+    if (!l1_forced_valid(f))
+        return SEQ_ERR_INVALID_ARG;
+    rec_out w;
+    seq_err err = rec_begin(&w, out, out_cap, out_len, STORE_KIND_L1_FORCED,
+                            L1_FORCED_FIXED_BYTES + f->tx_len);
+    if (err != SEQ_OK)
+        return err;
+    out_u64(&w, f->index);
+    out_bytes(&w, f->sender.b, SEQ_ADDR_BYTES);
+    out_u64(&w, f->l1_block);
+    out_u64(&w, f->l1_timestamp);
+    out_bytes(&w, f->tx_hash.b, SEQ_HASH_BYTES);
+    out_bytes(&w, f->acc.b, SEQ_HASH_BYTES);
+    out_bytes(&w, f->l1_block_hash.b, SEQ_HASH_BYTES);
+    out_bytes(&w, f->l1_tx_hash.b, SEQ_HASH_BYTES);
+    out_u32(&w, (uint32_t)f->tx_len);
+    out_bytes(&w, f->tx, f->tx_len);
+    rec_end(&w, out_len);
+    return SEQ_OK;
+}
+
+seq_err store_l1_forced_decode(store_l1_forced *out, const uint8_t *in, size_t in_len)
+{
+    SEQ_ASSERT(out != NULL);
+    memset(out, 0, sizeof *out);
+    rec_in r;
+    if (rec_open(&r, in, in_len, STORE_KIND_L1_FORCED) != SEQ_OK)
+        return SEQ_ERR_CORRUPT;
+    out->index = in_u64(&r);
+    in_bytes(&r, out->sender.b, SEQ_ADDR_BYTES);
+    out->l1_block = in_u64(&r);
+    out->l1_timestamp = in_u64(&r);
+    in_bytes(&r, out->tx_hash.b, SEQ_HASH_BYTES);
+    in_bytes(&r, out->acc.b, SEQ_HASH_BYTES);
+    in_bytes(&r, out->l1_block_hash.b, SEQ_HASH_BYTES);
+    in_bytes(&r, out->l1_tx_hash.b, SEQ_HASH_BYTES);
+    uint32_t len = in_u32(&r);
+    if (r.ok && len == r.left) {
+        out->tx = r.p;
+        out->tx_len = len;
+        in_skip(&r, len);
+    }
+    if (!rec_done(&r) || !l1_forced_valid(out)) {
+        memset(out, 0, sizeof *out);
+        return SEQ_ERR_CORRUPT;
+    }
+    return SEQ_OK;
+}
+
 seq_err store_l1_batch_decode(store_l1_batch *out, const uint8_t *in, size_t in_len)
 {
     SEQ_ASSERT(out != NULL);

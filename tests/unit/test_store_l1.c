@@ -483,6 +483,149 @@ static void test_attestation_once(void **state)
     assert_int_equal(store_attestation_get(f->s, &got, 5), SEQ_ERR_NOT_FOUND);
 }
 
+/* ------------------------------------------------------- forced queue */
+
+static uint8_t forced_txs[8][40];
+
+static store_l1_forced forced_at(uint64_t index, uint64_t l1_block)
+{
+    store_l1_forced f;
+    memset(&f, 0, sizeof f);
+    f.index = index;
+    memset(f.sender.b, (int)(0x20 + index), SEQ_ADDR_BYTES);
+    f.l1_block = l1_block;
+    f.l1_timestamp = 1700000000 + l1_block;
+    uint8_t *tx = forced_txs[index % 8];
+    size_t len = 10 + index % 8 * 4;
+    memset(tx, (int)(0x90 + index), len);
+    f.tx = tx;
+    f.tx_len = len;
+    l1_keccak256(&f.tx_hash, tx, len);
+    memset(f.acc.b, (int)(0xa0 + index), SEQ_HASH_BYTES);
+    memset(f.l1_block_hash.b, (int)(0x50 + l1_block % 64), SEQ_HASH_BYTES);
+    memset(f.l1_tx_hash.b, (int)(0x60 + index), SEQ_HASH_BYTES);
+    return f;
+}
+
+/* The record: a round trip; a tx that does not hash to tx_hash, an empty
+ * or oversized tx, and any damage are refused. */
+static void test_forced_codec(void **state)
+{
+    (void)state;
+    assert_int_equal(sodium_init() >= 0, 1);
+    static uint8_t rec[STORE_RECORD_BYTES_MAX];
+    size_t len = 0;
+    store_l1_forced f = forced_at(3, 40), got;
+    assert_int_equal(store_l1_forced_encode(rec, sizeof rec, &len, &f), SEQ_OK);
+    assert_int_equal(store_l1_forced_decode(&got, rec, len), SEQ_OK);
+    assert_int_equal(got.index, 3);
+    assert_int_equal(got.l1_block, 40);
+    assert_int_equal(got.l1_timestamp, f.l1_timestamp);
+    assert_true(seq_addr_equal(&got.sender, &f.sender));
+    assert_true(seq_hash_equal(&got.acc, &f.acc));
+    assert_true(seq_hash_equal(&got.l1_tx_hash, &f.l1_tx_hash));
+    assert_int_equal(got.tx_len, f.tx_len);
+    assert_memory_equal(got.tx, f.tx, f.tx_len);
+    /* Each byte flipped: the checksum or a rule refuses it. */
+    for (size_t i = 0; i < len; i++) {
+        rec[i] ^= 0x01;
+        assert_int_equal(store_l1_forced_decode(&got, rec, len), SEQ_ERR_CORRUPT);
+        rec[i] ^= 0x01;
+    }
+    assert_int_equal(store_l1_forced_decode(&got, rec, len - 1), SEQ_ERR_CORRUPT);
+    store_l1_forced bad = f;
+    bad.tx_hash.b[0] ^= 1;
+    assert_int_equal(store_l1_forced_encode(rec, sizeof rec, &len, &bad), SEQ_ERR_INVALID_ARG);
+    bad = f;
+    bad.tx_len = 0;
+    assert_int_equal(store_l1_forced_encode(rec, sizeof rec, &len, &bad), SEQ_ERR_INVALID_ARG);
+    bad = f;
+    bad.tx_len = STORE_L1_FORCED_TX_BYTES_MAX + 1;
+    assert_int_equal(store_l1_forced_encode(rec, sizeof rec, &len, &bad), SEQ_ERR_INVALID_ARG);
+    assert_int_equal(store_l1_forced_encode(rec, 10, &len, &f), SEQ_ERR_NO_SPACE);
+}
+
+static seq_err apply_forced(fixture *f, const store_l1_forced *q, size_t n, uint64_t cursor)
+{
+    store_l1_change c = {
+        .forced = q, .forced_count = n, .cursor_number = cursor, .cursor_hash = block_hash(cursor)};
+    return store_l1_apply(f->s, &c);
+}
+
+/* Entries go in index order with their batches; gaps, repeats and
+ * entries above the cursor are refused with nothing written; a rewind
+ * forgets those above the ancestor; a small buffer is refused. */
+static void test_forced_queue(void **state)
+{
+    fixture *f = *state;
+    uint64_t count = 9;
+    assert_int_equal(store_l1_forced_count(f->s, &count), SEQ_OK);
+    assert_int_equal(count, 0);
+    uint8_t buf[64];
+    store_l1_forced got;
+    assert_int_equal(store_l1_get_forced(f->s, &got, buf, sizeof buf, 0), SEQ_ERR_NOT_FOUND);
+
+    store_l1_forced q[3] = {forced_at(0, 10), forced_at(1, 10), forced_at(2, 12)};
+    store_l1_batch b = batch_at(0, 11);
+    store_l1_change c = {.batches = &b,
+                         .batch_count = 1,
+                         .forced = q,
+                         .forced_count = 3,
+                         .cursor_number = 12,
+                         .cursor_hash = block_hash(12)};
+    assert_int_equal(store_l1_apply(f->s, &c), SEQ_OK);
+    assert_int_equal(store_l1_forced_count(f->s, &count), SEQ_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(store_l1_get_forced(f->s, &got, buf, sizeof buf, 2), SEQ_OK);
+    assert_int_equal(got.index, 2);
+    assert_int_equal(got.l1_block, 12);
+    assert_ptr_equal(got.tx, buf);
+    assert_memory_equal(got.tx, q[2].tx, q[2].tx_len);
+    assert_int_equal(store_l1_get_forced(f->s, &got, buf, 5, 2), SEQ_ERR_NO_SPACE);
+    assert_null(got.tx);
+
+    /* A gap, a repeat, an entry above the cursor: refused, nothing kept
+     * (the batch of the same change neither). */
+    store_l1_forced gap = forced_at(4, 13), repeat = forced_at(2, 13), late = forced_at(3, 20);
+    assert_int_equal(apply_forced(f, &gap, 1, 14), SEQ_ERR_INVALID_ARG);
+    assert_int_equal(apply_forced(f, &repeat, 1, 14), SEQ_ERR_INVALID_ARG);
+    assert_int_equal(apply_forced(f, &late, 1, 14), SEQ_ERR_INVALID_ARG);
+    store_l1_batch b1 = batch_at(1, 13);
+    c = (store_l1_change){.batches = &b1,
+                          .batch_count = 1,
+                          .forced = &gap,
+                          .forced_count = 1,
+                          .cursor_number = 14,
+                          .cursor_hash = block_hash(14)};
+    assert_int_equal(store_l1_apply(f->s, &c), SEQ_ERR_INVALID_ARG);
+    expect_last(f, true, 0);
+    expect_cursor(f, 12);
+    assert_int_equal(store_l1_forced_count(f->s, &count), SEQ_OK);
+    assert_int_equal(count, 3);
+
+    /* A reorg back to block 10: entry 2 (block 12) goes, 0 and 1 stay; the
+     * new chain queues another entry 2. */
+    store_l1_change r = {
+        .rewind = true, .rewind_to = 10, .cursor_number = 10, .cursor_hash = block_hash(10)};
+    assert_int_equal(store_l1_apply(f->s, &r), SEQ_OK);
+    assert_int_equal(store_l1_forced_count(f->s, &count), SEQ_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(store_l1_get_forced(f->s, &got, buf, sizeof buf, 2), SEQ_ERR_NOT_FOUND);
+    expect_last(f, false, 0); /* batch 0 was in block 11 */
+    store_l1_forced again = forced_at(2, 11);
+    assert_int_equal(apply_forced(f, &again, 1, 11), SEQ_OK);
+    assert_int_equal(store_l1_get_forced(f->s, &got, buf, sizeof buf, 2), SEQ_OK);
+    assert_int_equal(got.l1_block, 11);
+
+    /* Everything survives a reopen. */
+    store_close(f->s);
+    assert_int_equal(store_open(&f->s, f->dir, &f->genesis, NULL), SEQ_OK);
+    assert_int_equal(store_l1_forced_count(f->s, &count), SEQ_OK);
+    assert_int_equal(count, 3);
+    assert_int_equal(store_l1_get_forced(f->s, &got, buf, sizeof buf, 1), SEQ_OK);
+    assert_memory_equal(got.tx, q[1].tx, q[1].tx_len);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -500,6 +643,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_batch_at_height_rewind, setup, teardown),
         cmocka_unit_test(test_attestation_codec),
         cmocka_unit_test_setup_teardown(test_attestation_once, setup, teardown),
+        cmocka_unit_test(test_forced_codec),
+        cmocka_unit_test_setup_teardown(test_forced_queue, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
