@@ -701,6 +701,8 @@ static void seqctl_usage(FILE *f)
           "  evidence      list the equivocation evidence a node stores (evidence list)\n"
           "  l1            deploy the L1 contracts of a genesis (l1 deploy, l1 predict)\n"
           "  batch         decode batch data as the Inbox stores it (batch decode)\n"
+          "  force-include queue an L2 tx on L1 when the sequencers ignore it\n"
+          "  force-advance consume overdue forced txs on L1 (the escape hatch)\n"
           "  version       print the version and linked library versions\n"
           "  help          print this help\n"
           "\n"
@@ -749,6 +751,8 @@ int node_seqctl_main(int argc, char **argv, FILE *out, FILE *err)
         {"evidence", node_seqctl_evidence, node_seqctl_evidence_usage},
         {"l1", node_seqctl_l1, node_seqctl_l1_usage},
         {"batch", node_seqctl_batch, node_seqctl_batch_usage},
+        {"force-include", node_seqctl_force_include, node_seqctl_force_usage},
+        {"force-advance", node_seqctl_force_advance, node_seqctl_force_usage},
     };
     for (size_t i = 0; i < SEQ_ARRAY_LEN(commands); i++) {
         if (strcmp(cmd, commands[i].name) != 0)

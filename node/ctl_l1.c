@@ -400,6 +400,19 @@ static seq_err keyfile_read(uint8_t key[32], node_diag *why, const char *path,
     return err;
 }
 
+seq_err node_ctl_keyfile_load(uint8_t key[32], node_diag *why, const char *path)
+{
+    SEQ_ASSERT(key != NULL && path != NULL);
+    node_diag_clear(why);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return node_diag_set(why, SEQ_ERR_NOT_FOUND, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return node_diag_set(why, SEQ_ERR_INVALID_ARG, "%s: not a file holding one hex secret key",
+                             path);
+    return keyfile_read(key, why, path, &st);
+}
+
 /* The deployer's secret into key (sodium_malloc'd by the caller). */
 static seq_err deployer_key(uint8_t key[32], node_diag *why, const ctl_l1_args *a)
 {

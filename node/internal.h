@@ -645,4 +645,17 @@ void node_ctl_status_row(FILE *out, const json_t *s, const char *url);
 void node_ctl_tx_print(FILE *out, const json_t *st);
 void node_ctl_block_print(FILE *out, const json_t *b);
 
+/* A plaintext hex key file (ctl_l1.c): one secp256k1 secret key, 64 hex
+ * digits, "0x" optional, mode 0600 or stricter, into key (32 bytes the
+ * caller sodium_malloc'd). SEQ_ERR_NOT_FOUND, SEQ_ERR_INVALID_ARG (not a
+ * regular file), SEQ_ERR_UNSUPPORTED (mode), SEQ_ERR_BAD_KEY, SEQ_ERR_IO,
+ * with the reason in why. */
+SEQ_MUST_USE seq_err node_ctl_keyfile_load(uint8_t key[32], node_diag *why, const char *path);
+
+/* seqctl force-include and force-advance (ctl_force.c): arguments, output
+ * and exit codes as node_seqctl_main; one usage text for both. */
+int node_seqctl_force_include(int argc, char **argv, FILE *out, FILE *err);
+int node_seqctl_force_advance(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_force_usage(FILE *f);
+
 #endif /* SEQ_NODE_INTERNAL_H */

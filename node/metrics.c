@@ -72,6 +72,29 @@ static void seconds_text(char out[32], uint64_t ms)
         out[n - 1] = '\0';
 }
 
+/* The histogram family seq_<name> (in seconds): bound_count finite buckets
+ * with upper bounds bounds_ms[i] and per-bucket (not cumulative) counts
+ * buckets[i], written cumulative, then the +Inf bucket (count), the sum
+ * (sum_ms) and the count. */
+static void histogram(metrics_out *m, const char *name, const char *help, const uint64_t *bounds_ms,
+                      const uint64_t *buckets, size_t bound_count, uint64_t count, uint64_t sum_ms)
+{
+    family(m, name, "histogram", help);
+    uint64_t cumulative = 0;
+    char text[32];
+    for (size_t i = 0; i < bound_count; i++) {
+        cumulative += buckets[i];
+        seconds_text(text, bounds_ms[i]);
+        emit(m, "seq_%s_bucket{le=\"%s\"} %" PRIu64 "\n", name, text, cumulative);
+    }
+    seconds_text(text, sum_ms);
+    emit(m,
+         "seq_%s_bucket{le=\"+Inf\"} %" PRIu64 "\n"
+         "seq_%s_sum %s\n"
+         "seq_%s_count %" PRIu64 "\n",
+         name, count, name, text, name, count);
+}
+
 /* ------------------------------------------------------ commit accounting */
 
 static const uint64_t latency_bounds_ms[NODE_COMMIT_LATENCY_BUCKETS] = {
@@ -209,23 +232,12 @@ static void commit_metrics(metrics_out *m, const node_status *s)
         }
     }
     const node_commit_latency *h = &s->commit_latency;
-    family(m, "commit_latency_seconds", "histogram",
-           "Local wall clock at commit minus the block's timestamp (includes clock skew).");
-    uint64_t cumulative = 0;
-    char text[32];
-    for (size_t i = 0; i < NODE_COMMIT_LATENCY_BUCKETS; i++) {
-        cumulative += h->buckets[i];
-        seconds_text(text, latency_bounds_ms[i]);
-        emit(m, "seq_commit_latency_seconds_bucket{le=\"%s\"} %" PRIu64 "\n", text, cumulative);
-    }
-    seconds_text(text, h->sum_ms);
-    emit(m,
-         "seq_commit_latency_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
-         "seq_commit_latency_seconds_sum %s\n"
-         "seq_commit_latency_seconds_count %" PRIu64 "\n",
-         h->count, text, h->count);
+    histogram(m, "commit_latency_seconds",
+              "Local wall clock at commit minus the block's timestamp (includes clock skew).",
+              latency_bounds_ms, h->buckets, NODE_COMMIT_LATENCY_BUCKETS, h->count, h->sum_ms);
     family(m, "last_commit_timestamp_seconds", "gauge",
            "Wall clock (Unix time) of the last commit; 0 before the first since start.");
+    char text[32];
     seconds_text(text, s->last_commit_ms);
     emit(m, "seq_last_commit_timestamp_seconds %s\n", text);
 }
@@ -325,6 +337,14 @@ static void l1_metrics(metrics_out *m, const node_status *s, uint64_t now_ms)
     if (l->has_finalized)
         gauge(m, "l1_finalized_block", "L1's finalized block number, as its node reports it.",
               l->finalized);
+    gauge(m, "l1_forced_stored", "Forced queue entries followed and stored (confirmed).",
+          l->forced_stored);
+    gauge(m, "l1_forced_waiting", "Stored forced entries no batch on L1 has consumed yet.",
+          l->forced_stored - SEQ_MIN(l->forced_consumed_stored, l->forced_stored));
+    if (l->has_forced_oldest)
+        gauge(m, "l1_forced_oldest_age_blocks",
+              "L1 blocks since the oldest unconsumed forced entry was queued.",
+              l->head > l->forced_oldest_block ? l->head - l->forced_oldest_block : 0);
 }
 
 /* ---------------------------------------------------------------- batcher */
@@ -441,21 +461,9 @@ static void batcher_metrics(metrics_out *m, const node_status *s)
                     b->data_bytes_posted, b->txs_posted);
     batcher_pending(m, b);
     const node_post_lag *h = &b->post_lag;
-    family(m, "batch_post_lag_seconds", "histogram",
-           "From a block's timestamp to its batch on L1 at confirmation depth, per tx.");
-    uint64_t cumulative = 0;
-    char text[32];
-    for (size_t i = 0; i < NODE_POST_LAG_BUCKETS; i++) {
-        cumulative += h->buckets[i];
-        seconds_text(text, post_lag_bounds_ms[i]);
-        emit(m, "seq_batch_post_lag_seconds_bucket{le=\"%s\"} %" PRIu64 "\n", text, cumulative);
-    }
-    seconds_text(text, h->sum_ms);
-    emit(m,
-         "seq_batch_post_lag_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n"
-         "seq_batch_post_lag_seconds_sum %s\n"
-         "seq_batch_post_lag_seconds_count %" PRIu64 "\n",
-         h->count, text, h->count);
+    histogram(m, "batch_post_lag_seconds",
+              "From a block's timestamp to its batch on L1 at confirmation depth, per tx.",
+              post_lag_bounds_ms, h->buckets, NODE_POST_LAG_BUCKETS, h->count, h->sum_ms);
 }
 
 seq_err node_metrics_render(char *out, size_t cap, size_t *len, const node_status *s,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -342,6 +343,15 @@ json_t *e2e_status(e2e_committee *c, size_t i)
     return s;
 }
 
+json_t *e2e_status_l1(e2e_committee *c, size_t i)
+{
+    json_t *s = e2e_status(c, i);
+    json_t *l1 = json_object_get(s, "l1");
+    json_incref(l1);
+    json_decref(s);
+    return l1;
+}
+
 int64_t e2e_height(e2e_committee *c, size_t i)
 {
     json_t *s = e2e_status(c, i);
@@ -483,16 +493,24 @@ void e2e_tool(e2e_committee *c, char *const argv[])
 void e2e_json_set(e2e_committee *c, const char *name, const char *object, const char *key,
                   json_t *value)
 {
+    json_t *root = e2e_json_load(c, name);
     char path[E2E_PATH_BYTES];
     snprintf(path, sizeof path, "%s/%s", c->dir, name);
-    json_error_t error;
-    json_t *root = json_load_file(path, 0, &error);
-    E2E_CHECK(root != NULL, "%s: %s", path, error.text);
     json_t *into = object != NULL ? json_object_get(root, object) : root;
     E2E_CHECK(json_is_object(into), "%s: no object %s", path, object);
     json_object_set_new(into, key, value);
     E2E_CHECK(json_dump_file(root, path, JSON_INDENT(2)) == 0, "cannot write %s", path);
     json_decref(root);
+}
+
+json_t *e2e_json_load(e2e_committee *c, const char *name)
+{
+    char path[E2E_PATH_BYTES];
+    snprintf(path, sizeof path, "%s/%s", c->dir, name);
+    json_error_t error;
+    json_t *root = json_load_file(path, 0, &error);
+    E2E_CHECK(root != NULL, "%s: %s", path, error.text);
+    return root;
 }
 
 int64_t e2e_max_height(e2e_committee *c, unsigned mask)
@@ -525,4 +543,52 @@ int64_t e2e_int_at(const json_t *obj, const char *path)
          p = strtok_r(NULL, ".", &save))
         v = json_object_get(v, p);
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+void e2e_anvil_start(e2e_committee *c, test_anvil *a, const char *path, uint16_t port,
+                     const char *const *extra)
+{
+    char state_path[E2E_PATH_BYTES];
+    snprintf(state_path, sizeof state_path, "%s/anvil-state.json", c->dir);
+    const char *args[2 + E2E_ANVIL_EXTRA_MAX + 1] = {"--state", state_path};
+    size_t n = 2;
+    for (size_t i = 0; extra != NULL && extra[i] != NULL; i++) {
+        E2E_CHECK(i < E2E_ANVIL_EXTRA_MAX, "more than %u anvil arguments", E2E_ANVIL_EXTRA_MAX);
+        args[n++] = extra[i];
+    }
+    args[n] = NULL;
+    E2E_CHECK(test_anvil_start_with(a, path, port, args), "anvil did not start");
+}
+
+void e2e_dev_key_write(e2e_committee *c)
+{
+    char keyfile[E2E_PATH_BYTES];
+    snprintf(keyfile, sizeof keyfile, "%s/dev.key", c->dir);
+    FILE *f = fopen(keyfile, "w");
+    E2E_CHECK(f != NULL && fputs(E2E_DEV_KEY "\n", f) >= 0 && fclose(f) == 0, "dev.key");
+    E2E_CHECK(chmod(keyfile, 0600) == 0, "chmod dev.key");
+}
+
+void e2e_l1_deploy(e2e_committee *c, const char *rpc_url)
+{
+    char *args[] = {(char *)c->seqctl_path,
+                    "l1",
+                    "deploy",
+                    "--rpc",
+                    (char *)rpc_url,
+                    "--genesis",
+                    "genesis.json",
+                    "--key",
+                    "dev.key",
+                    "--insecure-key",
+                    NULL};
+    run_tool(c, args);
+}
+
+void e2e_config_l1(e2e_committee *c, size_t i, const char *rpc_url)
+{
+    char name[32];
+    snprintf(name, sizeof name, "node%zu.json", i);
+    e2e_json_set(c, name, NULL, "l1_rpc", json_string(rpc_url));
+    e2e_json_set(c, name, NULL, "l1_poll_ms", json_integer(100));
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "anvil.h"
 #include "l1.h"
 
 #define E2E_NODES_MAX  8u
@@ -89,6 +90,9 @@ void e2e_tool(e2e_committee *c, char *const argv[]);
  * changes a node's config or the genesis after e2e_setup. */
 void e2e_json_set(e2e_committee *c, const char *name, const char *object, const char *key,
                   json_t *value);
+/* The JSON file name of the test directory, parsed (json_decref it); fails
+ * unless it reads. */
+json_t *e2e_json_load(e2e_committee *c, const char *name);
 
 void e2e_node_start(e2e_committee *c, size_t i);
 /* Sends signo and waits; with SIGTERM the node must exit 0. */
@@ -110,6 +114,8 @@ int e2e_seqctl(e2e_committee *c, char *out, size_t out_cap, char *const args[]);
 
 /* seq_status of node i (json_decref it), or NULL if it does not answer. */
 json_t *e2e_status(e2e_committee *c, size_t i);
+/* Its member l1 (json_decref it), or NULL. */
+json_t *e2e_status_l1(e2e_committee *c, size_t i);
 /* Its committed height, or -1. */
 int64_t e2e_height(e2e_committee *c, size_t i);
 /* The highest height any node in mask reports (-1 if none answers). */
@@ -135,6 +141,30 @@ json_t *e2e_call(e2e_committee *c, size_t i, const char *method, const char *par
 /* The integer at a dotted path of objects ("l1.batcher.postsSent") in obj,
  * or -1 if a member is missing or not an integer. */
 int64_t e2e_int_at(const json_t *obj, const char *path);
+
+/* ------------------------------------------------------ a private L1 */
+
+/* The private key of anvil's first dev account (funded). */
+#define E2E_DEV_KEY "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+
+/* Starts a from the anvil binary at path on port (0: a random free one;
+ * see test_anvil_start_with) with its chain in anvil-state.json of the
+ * test directory, so that a stop (SIGTERM: anvil writes the state) and a
+ * start on the same port go on with the same chain, and extra anvil
+ * arguments (NULL-terminated, at most E2E_ANVIL_EXTRA_MAX; NULL: none).
+ * Fails unless anvil starts. The test stops it (test_anvil_stop, also
+ * from atexit). */
+#define E2E_ANVIL_EXTRA_MAX 6u
+void e2e_anvil_start(e2e_committee *c, test_anvil *a, const char *path, uint16_t port,
+                     const char *const *extra);
+/* Writes E2E_DEV_KEY to dev.key (mode 0600) in the test directory. */
+void e2e_dev_key_write(e2e_committee *c);
+/* Deploys the contracts from dev.key (e2e_dev_key_write) to the L1 at
+ * rpc_url with `seqctl l1 deploy` and the test directory's genesis.json;
+ * seqctl writes l1-deployment.json there. Fails unless it exits 0. */
+void e2e_l1_deploy(e2e_committee *c, const char *rpc_url);
+/* Points node i's config at the L1: l1_rpc rpc_url, l1_poll_ms 100. */
+void e2e_config_l1(e2e_committee *c, size_t i, const char *rpc_url);
 
 /* VmRSS of pid in KiB (from /proc/PID/status), or -1. */
 int64_t e2e_rss_kib(pid_t pid);

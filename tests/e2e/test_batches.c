@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "anvil.h"
 #include "clock.h"
@@ -40,7 +39,6 @@
 
 #define NODES             4u
 #define ALL               0xfu
-#define DEV_KEY           "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define L2_CHAIN_ID       901u
 #define NAMESPACE         42u
 #define OPAQUE_TAG        0xb0u /* mempool.h: 0xb0 || namespace (8, BE) || payload */
@@ -103,7 +101,7 @@ typedef struct {
 
 static e2e_committee committee;
 static test_anvil anvil;
-static char anvil_path[E2E_PATH_BYTES], state_path[E2E_PATH_BYTES];
+static char anvil_path[E2E_PATH_BYTES];
 static l1_rpc *l1c; /* the test's own client to anvil */
 static seq_addr inbox_addr, validators[NODES];
 static uint64_t deployed_block, span_ms;
@@ -126,9 +124,8 @@ static void stop_anvil(void)
 
 static void start_anvil(uint16_t port)
 {
-    const char *extra[] = {"--state", state_path, "--block-time", "1", "--slots-in-an-epoch",
-                           "1",       NULL};
-    E2E_CHECK(test_anvil_start_with(&anvil, anvil_path, port, extra), "anvil did not start");
+    const char *extra[] = {"--block-time", "1", "--slots-in-an-epoch", "1", NULL};
+    e2e_anvil_start(&committee, &anvil, anvil_path, port, extra);
 }
 
 static unsigned live_mask(void)
@@ -225,16 +222,6 @@ static void inbox_status_must(uint64_t *next_index, uint64_t *next_height)
 
 /* ------------------------------------------------------------ the nodes */
 
-/* status.l1 of node i (a new reference), or NULL. */
-static json_t *l1_status(size_t i)
-{
-    json_t *s = e2e_status(&committee, i);
-    json_t *l1 = json_object_get(s, "l1");
-    json_incref(l1);
-    json_decref(s);
-    return l1;
-}
-
 /* What e2e_fail prints before it stops the nodes: the Inbox and each
  * live node's batcher. */
 static void report_on_fail(void)
@@ -246,7 +233,7 @@ static void report_on_fail(void)
     for (size_t i = 0; i < NODES; i++) {
         if (!alive[i])
             continue;
-        json_t *l1 = l1_status(i);
+        json_t *l1 = e2e_status_l1(&committee, i);
         json_t *brief =
             json_pack("{s:O?,s:O?,s:O?,s:O?}", "ok", json_object_get(l1, "ok"), "lastError",
                       json_object_get(l1, "lastError"), "lastBatch",
@@ -976,7 +963,7 @@ static void phase_failover(void)
                      "phase 3: the killed node catches up");
     until = test_now_ms() + CATCH_UP_MS;
     for (;;) {
-        json_t *l1 = l1_status(victim);
+        json_t *l1 = e2e_status_l1(&committee, victim);
         bool caught = e2e_int_at(l1, "lastBatch.index") >= (int64_t)next - 1;
         json_decref(l1);
         if (caught)
@@ -1056,23 +1043,10 @@ static void predict(char committee_out[43], char inbox_out[43])
               "seqctl l1 predict: %s", out);
 }
 
-static void write_dev_key(void)
-{
-    char keyfile[E2E_PATH_BYTES];
-    snprintf(keyfile, sizeof keyfile, "%s/dev.key", committee.dir);
-    FILE *f = fopen(keyfile, "w");
-    E2E_CHECK(f != NULL && fputs(DEV_KEY "\n", f) >= 0 && fclose(f) == 0, "dev.key");
-    E2E_CHECK(chmod(keyfile, 0600) == 0, "chmod dev.key");
-}
-
 /* The genesis committee's addresses, in order; each gets L1 funds. */
 static void validators_fund(void)
 {
-    char path[E2E_PATH_BYTES];
-    snprintf(path, sizeof path, "%s/genesis.json", committee.dir);
-    json_error_t error;
-    json_t *g = json_load_file(path, 0, &error);
-    E2E_CHECK(g != NULL, "%s: %s", path, error.text);
+    json_t *g = e2e_json_load(&committee, "genesis.json");
     const json_t *list = json_object_get(g, "committee");
     E2E_CHECK(json_array_size(list) == NODES, "genesis.json: no committee of %u", NODES);
     for (size_t i = 0; i < NODES; i++) {
@@ -1087,23 +1061,8 @@ static void validators_fund(void)
 
 static void deploy(void)
 {
-    char *args[] = {(char *)committee.seqctl_path,
-                    "l1",
-                    "deploy",
-                    "--rpc",
-                    anvil.url,
-                    "--genesis",
-                    "genesis.json",
-                    "--key",
-                    "dev.key",
-                    "--insecure-key",
-                    NULL};
-    e2e_tool(&committee, args);
-    char path[E2E_PATH_BYTES];
-    snprintf(path, sizeof path, "%s/l1-deployment.json", committee.dir);
-    json_error_t error;
-    json_t *r = json_load_file(path, 0, &error);
-    E2E_CHECK(r != NULL, "%s: %s", path, error.text);
+    e2e_l1_deploy(&committee, anvil.url);
+    json_t *r = e2e_json_load(&committee, "l1-deployment.json");
     int64_t block = e2e_int_at(r, "deployment_block");
     seq_addr inbox;
     E2E_CHECK(block > 0 && addr_from(&inbox, json_object_get(r, "inbox_address")) &&
@@ -1120,13 +1079,12 @@ static void setup(void)
     e2e_setup_nodes(&committee, "test_e2e_batches", NODES, 0);
     committee.on_fail = report_on_fail;
     atexit(stop_anvil);
-    snprintf(state_path, sizeof state_path, "%s/anvil-state.json", committee.dir);
     start_anvil(0);
     l1_rpc_options options;
     l1_rpc_options_default(&options);
     options.retries = 0;
     E2E_CHECK(l1_rpc_new(&l1c, anvil.url, &options) == SEQ_OK, "l1_rpc_new %s", anvil.url);
-    write_dev_key();
+    e2e_dev_key_write(&committee);
     char committee_addr[43], inbox_text[43], span[24], timeout[24];
     predict(committee_addr, inbox_text);
     E2E_CHECK(l1_hex_decode_exact(inbox_addr.b, SEQ_ADDR_BYTES, inbox_text) == SEQ_OK,
@@ -1148,14 +1106,11 @@ static void setup(void)
     deploy();
     validators_fund();
     for (size_t i = 0; i < NODES; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "node%zu.json", i);
-        e2e_json_set(&committee, name, NULL, "l1_rpc", json_string(anvil.url));
-        e2e_json_set(&committee, name, NULL, "l1_poll_ms", json_integer(100));
+        e2e_config_l1(&committee, i, anvil.url);
         node_start(i);
     }
     e2e_wait_heights(&committee, ALL, 3, WAIT_MS, "start");
-    json_t *l1 = l1_status(0);
+    json_t *l1 = e2e_status_l1(&committee, 0);
     printf("test_e2e_batches: 4 nodes on anvil %s (Inbox %s from block %" PRIu64
            "), batch span %" PRIu64 " ms, poster timeout %u ms, 1 confirmation; node 0 batcher "
            "%s\n",

@@ -2,7 +2,8 @@
  * by `seqctl l1 deploy`, each node following them (l1_rpc, l1_poll_ms).
  *
  *   1. Every node verifies the deployment and follows L1 up to its head.
- *   2. A tx queued with forceInclude and a forceAdvance past its window
+ *   2. A tx queued with forceInclude (stored by every node as a waiting
+ *      forced entry, l1.forcedQueue) and a forceAdvance past its window
  *      (both sent with cast, as any user could) reach every node: the
  *      ForcedTxQueued and ForceAdvanced events, batch 0 on L1 with its L1
  *      block and tx, and the Inbox's own counters.
@@ -19,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "anvil.h"
 #include "clock.h"
@@ -27,7 +27,6 @@
 
 #define NODES         4u
 #define ALL           0xfu
-#define DEV_KEY       "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define WAIT_MS       30000u
 #define OUTAGE_MS     3000u
 #define FORCE_FEE     "10000000000000000" /* wei: the devnet default */
@@ -35,7 +34,7 @@
 
 static e2e_committee committee;
 static test_anvil anvil;
-static char anvil_path[E2E_PATH_BYTES], state_path[E2E_PATH_BYTES];
+static char anvil_path[E2E_PATH_BYTES];
 static const char *cast_path;
 
 static void stop_anvil(void)
@@ -45,8 +44,7 @@ static void stop_anvil(void)
 
 static void start_anvil(uint16_t port)
 {
-    const char *extra[] = {"--state", state_path, NULL};
-    E2E_CHECK(test_anvil_start_with(&anvil, anvil_path, port, extra), "anvil did not start");
+    e2e_anvil_start(&committee, &anvil, anvil_path, port, NULL);
 }
 
 /* anvil_mine of n blocks through node 0's test client. */
@@ -72,7 +70,7 @@ static void cast_send(const char *to, const char *signature, const char *arg, co
     argv[a++] = "--rpc-url";
     argv[a++] = anvil.url;
     argv[a++] = "--private-key";
-    argv[a++] = DEV_KEY;
+    argv[a++] = E2E_DEV_KEY;
     if (value != NULL) {
         argv[a++] = "--value";
         argv[a++] = (char *)value;
@@ -83,38 +81,6 @@ static void cast_send(const char *to, const char *signature, const char *arg, co
         argv[a++] = (char *)arg;
     argv[a] = NULL;
     e2e_tool(&committee, argv);
-}
-
-/* Adds l1_rpc and l1_poll_ms to node i's config. */
-static void config_add_l1(size_t i)
-{
-    char name[32];
-    snprintf(name, sizeof name, "node%zu.json", i);
-    e2e_json_set(&committee, name, NULL, "l1_rpc", json_string(anvil.url));
-    e2e_json_set(&committee, name, NULL, "l1_poll_ms", json_integer(100));
-}
-
-/* status.l1 of node i (a new reference), or NULL. */
-static json_t *l1_status(size_t i)
-{
-    json_t *s = e2e_status(&committee, i);
-    if (s == NULL)
-        return NULL;
-    json_t *l1 = json_object_get(s, "l1");
-    json_incref(l1);
-    json_decref(s);
-    return l1;
-}
-
-static int64_t int_at(const json_t *obj, const char *path)
-{
-    const json_t *v = obj;
-    char buf[128];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *save = NULL, *p = strtok_r(buf, ".", &save); p != NULL && v != NULL;
-         p = strtok_r(NULL, ".", &save))
-        v = json_object_get(v, p);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
 }
 
 typedef struct {
@@ -166,7 +132,7 @@ static void wait_l1(size_t i, l1_pred pred, const void *arg, const char *phase)
 {
     uint64_t until = test_now_ms() + WAIT_MS;
     for (;;) {
-        json_t *l1 = l1_status(i);
+        json_t *l1 = e2e_status_l1(&committee, i);
         bool ok = l1 != NULL && pred(l1, arg);
         if (!ok && test_now_ms() > until) {
             char *text = l1 != NULL ? json_dumps(l1, JSON_COMPACT) : NULL;
@@ -183,34 +149,46 @@ static bool following(const json_t *l1, const void *arg)
 {
     uint64_t block = *(const uint64_t *)arg;
     return json_is_true(json_object_get(l1, "ok")) &&
-           json_is_true(json_object_get(l1, "verified")) && int_at(l1, "cursor") >= (int64_t)block;
+           json_is_true(json_object_get(l1, "verified")) &&
+           e2e_int_at(l1, "cursor") >= (int64_t)block;
 }
 
 static bool batch_zero_seen(const json_t *l1, const void *arg)
 {
     (void)arg;
-    return int_at(l1, "lastBatch.index") == 0 && int_at(l1, "events.ForcedTxQueued") == 1 &&
-           int_at(l1, "events.ForceAdvanced") == 1 && int_at(l1, "events.BatchPosted") == 1 &&
-           int_at(l1, "inboxStatus.batches") == 1 && int_at(l1, "inboxStatus.forcedQueued") == 1 &&
-           int_at(l1, "inboxStatus.forcedConsumed") == 1;
+    return e2e_int_at(l1, "lastBatch.index") == 0 && e2e_int_at(l1, "events.ForcedTxQueued") == 1 &&
+           e2e_int_at(l1, "events.ForceAdvanced") == 1 &&
+           e2e_int_at(l1, "events.BatchPosted") == 1 &&
+           e2e_int_at(l1, "inboxStatus.batches") == 1 &&
+           e2e_int_at(l1, "inboxStatus.forcedQueued") == 1 &&
+           e2e_int_at(l1, "inboxStatus.forcedConsumed") == 1 &&
+           e2e_int_at(l1, "forcedQueue.stored") == 1 &&
+           e2e_int_at(l1, "forcedQueue.consumed") == 1 &&
+           e2e_int_at(l1, "forcedQueue.waiting") == 0;
+}
+
+/* The queued tx is stored by the node, waiting: no batch consumed it. */
+static bool forced_waiting(const json_t *l1, const void *arg)
+{
+    (void)arg;
+    return e2e_int_at(l1, "forcedQueue.stored") == 1 &&
+           e2e_int_at(l1, "forcedQueue.waiting") == 1 &&
+           e2e_int_at(l1, "forcedQueue.consumed") == 0 &&
+           e2e_int_at(l1, "forcedQueue.oldestAgeBlocks") > 0;
 }
 
 static bool failing(const json_t *l1, const void *arg)
 {
     (void)arg;
     const char *why = json_string_value(json_object_get(l1, "lastError"));
-    return json_is_false(json_object_get(l1, "ok")) && int_at(l1, "failuresConsecutive") >= 2 &&
+    return json_is_false(json_object_get(l1, "ok")) && e2e_int_at(l1, "failuresConsecutive") >= 2 &&
            why != NULL && why[0] != '\0';
 }
 
 static uint64_t record_block(void)
 {
-    char path[E2E_PATH_BYTES];
-    snprintf(path, sizeof path, "%s/l1-deployment.json", committee.dir);
-    json_error_t error;
-    json_t *r = json_load_file(path, 0, &error);
-    E2E_CHECK(r != NULL, "%s: %s", path, error.text);
-    int64_t block = int_at(r, "deployment_block");
+    json_t *r = e2e_json_load(&committee, "l1-deployment.json");
+    int64_t block = e2e_int_at(r, "deployment_block");
     const char *inbox = json_string_value(json_object_get(r, "inbox_address"));
     E2E_CHECK(block > 0 && inbox != NULL, "the deployment record has no block or inbox");
     json_decref(r);
@@ -219,10 +197,7 @@ static uint64_t record_block(void)
 
 static void record_inbox(char out[64])
 {
-    char path[E2E_PATH_BYTES];
-    snprintf(path, sizeof path, "%s/l1-deployment.json", committee.dir);
-    json_t *r = json_load_file(path, 0, NULL);
-    E2E_CHECK(r != NULL, "%s", path);
+    json_t *r = e2e_json_load(&committee, "l1-deployment.json");
     snprintf(out, 64, "%s", json_string_value(json_object_get(r, "inbox_address")));
     json_decref(r);
 }
@@ -288,7 +263,7 @@ static void cast_wallet_txs(void)
                     json_t *st = json_loads(result, 0, NULL);
                     json_t *soft = json_object_get(st, "softConfirmed");
                     if (json_is_object(soft))
-                        at = int_at(soft, "height") * 100000 + int_at(soft, "index");
+                        at = e2e_int_at(soft, "height") * 100000 + e2e_int_at(soft, "index");
                     json_decref(st);
                 }
                 free(result);
@@ -317,33 +292,17 @@ int main(void)
     snprintf(anvil_path, sizeof anvil_path, "%s", anvil_env);
     e2e_setup(&committee, "test_e2e_l1", NODES, 1000, 0);
     atexit(stop_anvil);
-    snprintf(state_path, sizeof state_path, "%s/anvil-state.json", committee.dir);
     start_anvil(0);
     uint16_t anvil_port = anvil.port;
 
     /* Deploy from the dev account (its key in a 0600 file). */
-    char keyfile[E2E_PATH_BYTES];
-    snprintf(keyfile, sizeof keyfile, "%s/dev.key", committee.dir);
-    FILE *f = fopen(keyfile, "w");
-    E2E_CHECK(f != NULL && fputs(DEV_KEY "\n", f) >= 0 && fclose(f) == 0, "dev.key");
-    E2E_CHECK(chmod(keyfile, 0600) == 0, "chmod dev.key");
-    char *deploy[] = {(char *)committee.seqctl_path,
-                      "l1",
-                      "deploy",
-                      "--rpc",
-                      anvil.url,
-                      "--genesis",
-                      "genesis.json",
-                      "--key",
-                      "dev.key",
-                      "--insecure-key",
-                      NULL};
-    e2e_tool(&committee, deploy);
+    e2e_dev_key_write(&committee);
+    e2e_l1_deploy(&committee, anvil.url);
     uint64_t deployed = record_block();
     char inbox[64];
     record_inbox(inbox);
     for (size_t i = 0; i < NODES; i++) {
-        config_add_l1(i);
+        e2e_config_l1(&committee, i, anvil.url);
         e2e_node_start(&committee, i);
     }
     e2e_wait_heights(&committee, ALL, 3, WAIT_MS, "start");
@@ -359,13 +318,15 @@ int main(void)
     /* 2. Forced inclusion and the escape hatch, as any user would. */
     cast_send(inbox, "forceInclude(bytes)", "0x02c0ffee", FORCE_FEE);
     mine(WINDOW_BLOCKS);
+    for (size_t i = 0; i < NODES; i++)
+        wait_l1(i, forced_waiting, NULL, "the forced tx stored, waiting");
     cast_send(inbox, "forceAdvance()", NULL, NULL);
     mine(2);
     for (size_t i = 0; i < NODES; i++)
         wait_l1(i, batch_zero_seen, NULL, "batch 0 by forceAdvance");
-    json_t *l1 = l1_status(0);
-    int64_t batch_block = int_at(l1, "lastBatch.l1Block");
-    int64_t cursor_before = int_at(l1, "cursor");
+    json_t *l1 = e2e_status_l1(&committee, 0);
+    int64_t batch_block = e2e_int_at(l1, "lastBatch.l1Block");
+    int64_t cursor_before = e2e_int_at(l1, "cursor");
     json_decref(l1);
     E2E_CHECK(batch_block > (int64_t)deployed, "batch 0 in L1 block %" PRId64, batch_block);
     printf("test_e2e_l1: batch 0 (forceAdvance) in L1 block %" PRId64 " seen by every node\n",
@@ -388,7 +349,7 @@ int main(void)
     while (test_now_ms() < down_at + OUTAGE_MS)
         test_sleep_ms(50);
     e2e_wait_heights(&committee, ALL, (uint64_t)before + 10, WAIT_MS, "ordering while L1 is down");
-    json_t *down = l1_status(1);
+    json_t *down = e2e_status_l1(&committee, 1);
     printf("test_e2e_l1: L1 down: heights %" PRId64 " -> %" PRId64 ", node 1 reports \"%s\"\n",
            before, e2e_min_height(&committee, ALL),
            json_string_value(json_object_get(down, "lastError")));
@@ -411,9 +372,9 @@ int main(void)
     stop_anvil();
     e2e_node_start(&committee, 2);
     e2e_wait_heights(&committee, 1u << 2, (uint64_t)before + 10, WAIT_MS, "node 2 restarted");
-    l1 = l1_status(2);
-    E2E_CHECK(l1 != NULL && int_at(l1, "lastBatch.index") == 0 &&
-                  int_at(l1, "cursor") >= (int64_t)next,
+    l1 = e2e_status_l1(&committee, 2);
+    E2E_CHECK(l1 != NULL && e2e_int_at(l1, "lastBatch.index") == 0 &&
+                  e2e_int_at(l1, "cursor") >= (int64_t)next,
               "node 2 forgot its L1 state across a restart");
     json_decref(l1);
 

@@ -23,20 +23,13 @@
 #include <cmocka.h>
 /* clang-format on */
 
-#include <arpa/inet.h>
 #include <jansson.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "../../node/internal.h"
+#include "fake_rpc.h"
 #include "l1.h"
 #include "node.h"
 #include "test_files.h"
@@ -133,67 +126,16 @@ typedef enum {
     ESTIMATE_OK,       /* 21000 gas */
 } estimate_mode;
 
-#define FAKE_REQUEST_BYTES (512u << 10)
-#define FAKE_BODY_BYTES    1024u
+#define FAKE_BODY_BYTES 1024u
 
-/* One connection at a time, one request per connection. Blocks have hash
- * block_byte repeated and timestamp block_seconds. */
+/* Blocks have hash block_byte repeated and timestamp block_seconds. */
 static struct {
-    int fd;
-    uint16_t port;
-    pthread_t thread;
-    bool running;
-    atomic_bool stop;
+    fake_rpc server;
     atomic_int block_byte;
     atomic_uint_fast64_t block_seconds;
     atomic_int estimate;
     atomic_uint blocks_asked, estimates_asked, raw_sent;
-    char request[FAKE_REQUEST_BYTES + 1];
 } fake;
-
-static void fake_send(int conn, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(conn, data, len, MSG_NOSIGNAL);
-        if (n <= 0)
-            return;
-        data += n;
-        len -= (size_t)n;
-    }
-}
-
-/* The first case-insensitive occurrence of needle in text, or NULL. */
-static const char *find_nocase(const char *text, const char *needle)
-{
-    for (size_t n = strlen(needle); *text != '\0'; text++) {
-        if (strncasecmp(text, needle, n) == 0)
-            return text;
-    }
-    return NULL;
-}
-
-/* The JSON-RPC request on conn (headers, then Content-Length bytes), or
- * NULL. */
-static json_t *fake_read(int conn)
-{
-    size_t len = 0;
-    while (len < FAKE_REQUEST_BYTES) {
-        ssize_t n = recv(conn, fake.request + len, FAKE_REQUEST_BYTES - len, 0);
-        if (n <= 0)
-            return NULL;
-        len += (size_t)n;
-        fake.request[len] = '\0';
-        const char *end = strstr(fake.request, "\r\n\r\n");
-        const char *cl = find_nocase(fake.request, "content-length:");
-        if (end == NULL || cl == NULL)
-            continue;
-        size_t body_len = strtoul(cl + strlen("content-length:"), NULL, 10);
-        const char *body = end + 4;
-        if ((size_t)(fake.request + len - body) >= body_len)
-            return json_loadb(body, body_len, 0, NULL);
-    }
-    return NULL;
-}
 
 /* The result (JSON text) or error (JSON object text) for method. */
 static void fake_answer(char *result, char *error, const char *method, const json_t *params)
@@ -246,78 +188,33 @@ static void fake_answer(char *result, char *error, const char *method, const jso
     }
 }
 
-static void fake_serve(int conn)
+/* Answers a request read whole with fake_answer, as a JSON-RPC response
+ * under HTTP 200; closes without answering anything else. */
+static void fake_serve(fake_rpc *server, int conn, const fake_rpc_request *request)
 {
-    struct timeval tv = {.tv_sec = 2};
-    setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    json_t *doc = fake_read(conn);
-    if (doc == NULL)
+    (void)server;
+    if (request->doc == NULL)
         return;
-    const char *method = json_string_value(json_object_get(doc, "method"));
-    json_int_t id = json_integer_value(json_object_get(doc, "id"));
     char result[FAKE_BODY_BYTES], error[FAKE_BODY_BYTES], body[3 * FAKE_BODY_BYTES];
-    fake_answer(result, error, method != NULL ? method : "", json_object_get(doc, "params"));
-    json_decref(doc);
-    int n = error[0] != '\0'
-                ? snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"error\":%s}",
-                           (long long)id, error)
-                : snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":%s}",
-                           (long long)id, result);
-    char head[256];
-    int h = snprintf(head, sizeof head,
-                     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
-                     "Connection: close\r\n\r\n",
-                     n);
-    fake_send(conn, head, (size_t)h);
-    fake_send(conn, body, (size_t)n);
-}
-
-static void *fake_main(void *arg)
-{
-    (void)arg;
-    while (!atomic_load(&fake.stop)) {
-        struct pollfd p = {.fd = fake.fd, .events = POLLIN};
-        if (poll(&p, 1, 20) <= 0)
-            continue;
-        int conn = accept(fake.fd, NULL, NULL);
-        if (conn < 0)
-            continue;
-        fake_serve(conn);
-        close(conn);
-    }
-    return NULL;
+    fake_answer(result, error, request->method, json_object_get(request->doc, "params"));
+    if (error[0] != '\0')
+        snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"error\":%s}", request->id,
+                 error);
+    else
+        snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":%s}", request->id,
+                 result);
+    fake_rpc_respond(conn, "200 OK", body);
 }
 
 static void fake_start(void)
 {
-    fake.fd = socket(AF_INET, SOCK_STREAM, 0);
-    assert_true(fake.fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t sa_len = sizeof sa;
-    assert_int_equal(bind(fake.fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    assert_int_equal(listen(fake.fd, 8), 0);
-    assert_int_equal(getsockname(fake.fd, (struct sockaddr *)&sa, &sa_len), 0);
-    fake.port = ntohs(sa.sin_port);
-    atomic_store(&fake.stop, false);
     atomic_store(&fake.block_byte, L1_BLOCK_BYTE);
     atomic_store(&fake.block_seconds, 1);
     atomic_store(&fake.estimate, ESTIMATE_FAIL);
     atomic_store(&fake.blocks_asked, 0);
     atomic_store(&fake.estimates_asked, 0);
     atomic_store(&fake.raw_sent, 0);
-    assert_int_equal(pthread_create(&fake.thread, NULL, fake_main, NULL), 0);
-    fake.running = true;
-}
-
-static void fake_stop(void)
-{
-    if (!fake.running)
-        return;
-    atomic_store(&fake.stop, true);
-    pthread_join(fake.thread, NULL);
-    close(fake.fd);
-    fake.running = false;
+    assert_true(fake_rpc_start(&fake.server, fake_serve, NULL));
 }
 
 /* ------------------------------------------------------------- fixture */
@@ -389,7 +286,7 @@ static int teardown(void **state)
         store_close(f->stores[i]);
     l1_rpc_free(f->dead);
     l1_rpc_free(f->live);
-    fake_stop();
+    fake_rpc_stop(&fake.server);
     tf_rmtree(f->root);
     free(f->root);
     free(f);
@@ -401,7 +298,7 @@ static void fake_use(fixture *f)
 {
     fake_start();
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)fake.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", (unsigned)fake.server.port);
     l1_rpc_options o;
     l1_rpc_options_default(&o);
     o.retries = 0;

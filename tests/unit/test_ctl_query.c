@@ -22,33 +22,20 @@
 #include <string.h>
 
 #include "../../node/internal.h"
+#include "capture.h"
 
 #define TX_HASH    "0x46c6ab7bdaabbf88ace92317a8a253028cad0331edcb393d463eaaa09284ea36"
 #define BLOCK_HASH "0x1111111111111111111111111111111111111111111111111111111111111111"
 #define L1_TX_HASH "0x4242424242424242424242424242424242424242424242424242424242424242"
 
-/* Parses text, asserting it is JSON. */
-static json_t *parse(const char *text)
-{
-    json_error_t e;
-    json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
-    if (j == NULL)
-        fail_msg("bad test JSON at %d: %s", e.position, e.text);
-    return j;
-}
-
 /* What print writes for the JSON text, malloc'd. */
 static char *printed(void (*print)(FILE *, const json_t *), const char *text)
 {
-    json_t *v = parse(text);
-    char *out = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
-    assert_non_null(f);
-    print(f, v);
-    assert_int_equal(fclose(f), 0);
+    json_t *v = test_json_parse(text);
+    test_capture c;
+    print(test_capture_begin(&c), v);
+    char *out = test_capture_end(&c);
     json_decref(v);
-    assert_non_null(out);
     return out;
 }
 

@@ -20,41 +20,23 @@
 #include <string.h>
 
 #include "../../node/internal.h"
+#include "capture.h"
 
 #define URL "http://127.0.0.1:27100"
-
-/* Parses text, asserting it is JSON. */
-static json_t *parse(const char *text)
-{
-    json_error_t e;
-    json_t *j = json_loads(text, JSON_DECODE_ANY, &e);
-    if (j == NULL)
-        fail_msg("bad test JSON at %d: %s", e.position, e.text);
-    return j;
-}
 
 /* The row node_ctl_status_row writes for s, malloc'd. */
 static char *row_of(const json_t *s)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    assert_non_null(f);
-    node_ctl_status_row(f, s, URL);
-    assert_int_equal(fclose(f), 0);
-    assert_non_null(text);
-    return text;
+    test_capture c;
+    node_ctl_status_row(test_capture_begin(&c), s, URL);
+    return test_capture_end(&c);
 }
 
 static char *header(void)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    assert_non_null(f);
-    node_ctl_status_header(f);
-    assert_int_equal(fclose(f), 0);
-    return text;
+    test_capture c;
+    node_ctl_status_header(test_capture_begin(&c));
+    return test_capture_end(&c);
 }
 
 /* The whitespace-separated words of line, at most max. */
@@ -81,25 +63,27 @@ static size_t words(char out[][64], size_t max, const char *line)
  * object the batcher's API reports, last adds l1.lastBatch. */
 static json_t *answer(bool with_batcher, bool last)
 {
-    json_t *s = parse("{\"validator\": \"0x1111111111111111111111111111111111111111\","
-                      " \"validatorIndex\": 1, \"view\": 77, \"height\": 340,"
-                      " \"leaderIndex\": 2, \"peersConnected\": 3, \"committeeSize\": 4,"
-                      " \"halted\": false, \"storeFailing\": false,"
-                      " \"l1\": {\"enabled\": true, \"ok\": true, \"cursor\": 117,"
-                      " \"head\": 120, \"lastBatch\": null}}");
+    json_t *s = test_json_parse("{\"validator\": \"0x1111111111111111111111111111111111111111\","
+                                " \"validatorIndex\": 1, \"view\": 77, \"height\": 340,"
+                                " \"leaderIndex\": 2, \"peersConnected\": 3, \"committeeSize\": 4,"
+                                " \"halted\": false, \"storeFailing\": false,"
+                                " \"l1\": {\"enabled\": true, \"ok\": true, \"cursor\": 117,"
+                                " \"head\": 120, \"lastBatch\": null}}");
     json_t *l1 = json_object_get(s, "l1");
     if (last)
-        json_object_set_new(l1, "lastBatch",
-                            parse("{\"index\": 11, \"firstHeight\": 301, \"lastHeight\": 330}"));
+        json_object_set_new(
+            l1, "lastBatch",
+            test_json_parse("{\"index\": 11, \"firstHeight\": 301, \"lastHeight\": 330}"));
     if (with_batcher)
         json_object_set_new(
             l1, "batcher",
-            parse("{\"enabled\": true, \"hasBatch\": true, \"index\": 12, \"firstHeight\": 331,"
-                  " \"lastHeight\": 338, \"attestations\": 2, \"attestedWeight\": 2,"
-                  " \"quorumWeight\": 3, \"poster\": 0, \"attempt\": 0, \"batchesSeen\": 5,"
-                  " \"failoversSeen\": 0, \"postsSent\": 3, \"postedHeight\": 330,"
-                  " \"txsPosted\": 20, \"dataBytesPosted\": 900, \"payloadBytesPosted\": 4000,"
-                  " \"gasUsed\": 300000, \"lastError\": \"\"}"));
+            test_json_parse(
+                "{\"enabled\": true, \"hasBatch\": true, \"index\": 12, \"firstHeight\": 331,"
+                " \"lastHeight\": 338, \"attestations\": 2, \"attestedWeight\": 2,"
+                " \"quorumWeight\": 3, \"poster\": 0, \"attempt\": 0, \"batchesSeen\": 5,"
+                " \"failoversSeen\": 0, \"postsSent\": 3, \"postedHeight\": 330,"
+                " \"txsPosted\": 20, \"dataBytesPosted\": 900, \"payloadBytesPosted\": 4000,"
+                " \"gasUsed\": 300000, \"lastError\": \"\"}"));
     return s;
 }
 
@@ -142,7 +126,7 @@ static void test_batches(void **state)
     json_object_set_new(json_object_get(json_object_get(s, "l1"), "batcher"), "postedHeight",
                         json_integer(0));
     json_object_set_new(json_object_get(s, "l1"), "lastBatch",
-                        parse("{\"index\": 0, \"lastHeight\": 17}"));
+                        test_json_parse("{\"index\": 0, \"lastHeight\": 17}"));
     row = row_of(s);
     assert_non_null(strstr(row, " 1 @h 17 "));
     free(row);
@@ -162,7 +146,7 @@ static void test_without_batcher(void **state)
     assert_null(strstr(row, "@h"));
     free(row);
 
-    json_object_set_new(s, "l1", parse("{\"enabled\": false}"));
+    json_object_set_new(s, "l1", test_json_parse("{\"enabled\": false}"));
     row = row_of(s);
     char w[16][64];
     assert_int_equal(words(w, 16, row), 9);
@@ -199,14 +183,14 @@ static void test_malformed(void **state)
         " \"lastBatch\": {\"index\": -1}}}",
     };
     for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
-        json_t *s = parse(answers[i]);
+        json_t *s = test_json_parse(answers[i]);
         char *row = row_of(s);
         assert_true(strlen(row) > 0 && row[strlen(row) - 1] == '\n');
         assert_non_null(strstr(row, URL));
         free(row);
         json_decref(s);
     }
-    json_t *s = parse("{\"l1\": {\"enabled\": true, \"batcher\": {}}}");
+    json_t *s = test_json_parse("{\"l1\": {\"enabled\": true, \"batcher\": {}}}");
     char *row = row_of(s);
     assert_non_null(strstr(row, "? "));
     assert_non_null(strstr(row, " 0 @h 0 "));

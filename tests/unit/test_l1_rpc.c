@@ -25,16 +25,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -42,13 +39,13 @@
 #include <unistd.h>
 
 #include "anvil.h"
+#include "fake_rpc.h"
 #include "l1.h"
 #include "test_rng.h"
 
 #define ANVIL_CHAIN_ID  31337u
 #define ANVIL_KEY_0_HEX "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define FAKE_CAP_BYTES  (1u << 20) /* response cap of the clients of the fake server */
-#define FAKE_REQ_MAX    (256 * 1024)
 #define RAW_MAX         (1024 + L1_TX_OVERHEAD_BYTES_MAX)
 #define SECRET_PATH     "/v3/secret-api-key"
 
@@ -116,83 +113,15 @@ typedef enum {
 } fake_mode;
 
 static struct {
-    int fd;
-    uint16_t port;
-    pthread_t thread;
-    bool running;
+    fake_rpc server;
     atomic_int mode;
     atomic_uint hits;
-    atomic_bool stop;
-    char request[FAKE_REQ_MAX + 1];
 } fake;
 
-static void fake_send(int conn, const char *data, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = send(conn, data, len, MSG_NOSIGNAL);
-        if (n <= 0)
-            return;
-        data += n;
-        len -= (size_t)n;
-    }
-}
-
-static void fake_respond(int conn, const char *status, const char *body)
-{
-    char head[256];
-    int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                     "Connection: close\r\n\r\n",
-                     status, strlen(body));
-    fake_send(conn, head, (size_t)n);
-    fake_send(conn, body, strlen(body));
-}
-
-/* The first case-insensitive occurrence of needle in text, or NULL. */
-static const char *find_nocase(const char *text, const char *needle)
-{
-    for (size_t n = strlen(needle); *text != '\0'; text++) {
-        if (strncasecmp(text, needle, n) == 0)
-            return text;
-    }
-    return NULL;
-}
-
-/* Reads one request (headers and Content-Length body); returns its JSON-RPC
- * id, or -1. */
-static long long fake_read(int conn)
-{
-    size_t len = 0;
-    const char *body = NULL;
-    size_t body_len = 0;
-    while (len < FAKE_REQ_MAX) {
-        ssize_t n = recv(conn, fake.request + len, FAKE_REQ_MAX - len, 0);
-        if (n <= 0)
-            return -1;
-        len += (size_t)n;
-        fake.request[len] = '\0';
-        const char *end = strstr(fake.request, "\r\n\r\n");
-        const char *cl = find_nocase(fake.request, "content-length:");
-        if (end == NULL || cl == NULL)
-            continue;
-        body = end + 4;
-        body_len = strtoul(cl + strlen("content-length:"), NULL, 10);
-        if ((size_t)(fake.request + len - body) >= body_len)
-            break;
-    }
-    if (body == NULL)
-        return -1;
-    json_t *doc = json_loadb(body, body_len, 0, NULL);
-    json_t *id = json_object_get(doc, "id");
-    long long v = json_is_integer(id) ? (long long)json_integer_value(id) : -1;
-    json_decref(doc);
-    return v;
-}
-
 /* Waits (bounded) until the client hangs up. */
-static void fake_wait_close(int conn)
+static void fake_wait_close(fake_rpc *server, int conn)
 {
-    for (int i = 0; i < 100 && !atomic_load(&fake.stop); i++) {
+    for (int i = 0; i < 100 && !fake_rpc_stopping(server); i++) {
         struct pollfd p = {.fd = conn, .events = POLLIN};
         if (poll(&p, 1, 50) > 0) {
             char tmp[256];
@@ -206,7 +135,7 @@ static void fake_stream(int conn, size_t total)
 {
     static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                                "Connection: close\r\n\r\n";
-    fake_send(conn, head, strlen(head));
+    fake_rpc_send(conn, head, strlen(head));
     static char chunk[16384];
     memset(chunk, '[', sizeof(chunk));
     for (size_t sent = 0; sent < total; sent += sizeof(chunk)) {
@@ -215,42 +144,41 @@ static void fake_stream(int conn, size_t total)
     }
 }
 
-static void fake_serve(int conn)
+/* Answers in fake.mode, counting the request (read whole or not). */
+static void fake_serve(fake_rpc *server, int conn, const fake_rpc_request *request)
 {
-    struct timeval tv = {.tv_sec = 2};
-    setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    long long id = fake_read(conn);
+    long long id = request->id;
     atomic_fetch_add(&fake.hits, 1);
     char body[256];
     switch ((fake_mode)atomic_load(&fake.mode)) {
     case FAKE_ANSWER:
         snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":\"0x2a\"}", id);
-        fake_respond(conn, "200 OK", body);
+        fake_rpc_respond(conn, "200 OK", body);
         break;
     case FAKE_NOT_JSON:
-        fake_respond(conn, "200 OK", "this is not JSON");
+        fake_rpc_respond(conn, "200 OK", "this is not JSON");
         break;
     case FAKE_WRONG_ID:
         snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"result\":\"0x2a\"}",
                  id + 1000);
-        fake_respond(conn, "200 OK", body);
+        fake_rpc_respond(conn, "200 OK", body);
         break;
     case FAKE_HUGE_LENGTH: {
         char head[256];
         int n = snprintf(head, sizeof(head),
                          "HTTP/1.1 200 OK\r\nContent-Length: %u\r\nConnection: close\r\n\r\n[",
                          4 * FAKE_CAP_BYTES);
-        fake_send(conn, head, (size_t)n);
+        fake_rpc_send(conn, head, (size_t)n);
         break;
     }
     case FAKE_HUGE_STREAM:
         fake_stream(conn, 2 * FAKE_CAP_BYTES);
         break;
     case FAKE_SILENT:
-        fake_wait_close(conn);
+        fake_wait_close(server, conn);
         break;
     case FAKE_503:
-        fake_respond(conn, "503 Service Unavailable", "upstream is down");
+        fake_rpc_respond(conn, "503 Service Unavailable", "upstream is down");
         break;
     case FAKE_CLOSE:
         break;
@@ -259,54 +187,9 @@ static void fake_serve(int conn)
                  "{\"jsonrpc\":\"2.0\",\"id\":%lld,\"error\":{\"code\":-32000,\"message\":"
                  "\"nonce too low\"}}",
                  id);
-        fake_respond(conn, "500 Internal Server Error", body);
+        fake_rpc_respond(conn, "500 Internal Server Error", body);
         break;
     }
-}
-
-static void *fake_main(void *arg)
-{
-    (void)arg;
-    while (!atomic_load(&fake.stop)) {
-        struct pollfd p = {.fd = fake.fd, .events = POLLIN};
-        if (poll(&p, 1, 50) <= 0)
-            continue;
-        int conn = accept(fake.fd, NULL, NULL);
-        if (conn < 0)
-            continue;
-        fake_serve(conn);
-        close(conn);
-    }
-    return NULL;
-}
-
-static bool fake_start(void)
-{
-    fake.fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fake.fd < 0)
-        return false;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t sa_len = sizeof(sa);
-    if (bind(fake.fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fake.fd, 8) != 0 ||
-        getsockname(fake.fd, (struct sockaddr *)&sa, &sa_len) != 0) {
-        close(fake.fd);
-        return false;
-    }
-    fake.port = ntohs(sa.sin_port);
-    atomic_store(&fake.stop, false);
-    fake.running = pthread_create(&fake.thread, NULL, fake_main, NULL) == 0;
-    return fake.running;
-}
-
-static void fake_stop(void)
-{
-    if (!fake.running)
-        return;
-    atomic_store(&fake.stop, true);
-    pthread_join(fake.thread, NULL);
-    close(fake.fd);
-    fake.running = false;
 }
 
 /* A client of the fake server in mode; its URL path stands for an API key
@@ -324,7 +207,7 @@ static l1_rpc *fake_client(fake_mode mode, uint32_t retries, uint32_t timeout_ms
     o.backoff_ms_max = 20;
     o.response_bytes_max = FAKE_CAP_BYTES;
     char url[96];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%u" SECRET_PATH, (unsigned)fake.port);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u" SECRET_PATH, (unsigned)fake.server.port);
     l1_rpc *c = NULL;
     assert_int_equal(l1_rpc_new(&c, url, &o), SEQ_OK);
     return c;
@@ -348,7 +231,7 @@ static int group_setup(void **state)
         return -1;
     }
     printf("anvil at %s (pid %d) after %.2f s\n", fx.node.url, (int)fx.node.pid, now_s() - t0);
-    if (!fake_start()) {
+    if (!fake_rpc_start(&fake.server, fake_serve, NULL)) {
         fprintf(stderr, "cannot start the fake server\n");
         return -1;
     }
@@ -363,7 +246,7 @@ static int group_teardown(void **state)
     (void)state;
     l1_rpc_free(fx.c);
     fx.c = NULL;
-    fake_stop();
+    fake_rpc_stop(&fake.server);
     anvil_stop();
     return 0;
 }

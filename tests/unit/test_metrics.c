@@ -275,12 +275,20 @@ static void test_batcher(void **state)
     fill_batcher(s);
     s->l1.has_finalized = true;
     s->l1.finalized = 112;
+    s->l1.head = 130;
+    s->l1.forced_stored = 5;
+    s->l1.forced_consumed_stored = 3;
+    s->l1.has_forced_oldest = true;
+    s->l1.forced_oldest_block = 100;
     char *out = render(s);
     check_format(out);
     static const struct {
         const char *sample, *value;
     } want[] = {
         {"seq_l1_finalized_block", "112"},
+        {"seq_l1_forced_stored", "5"},
+        {"seq_l1_forced_waiting", "2"},
+        {"seq_l1_forced_oldest_age_blocks", "30"},
         {"seq_batch_formed_total", "8"},
         {"seq_batch_attestations_signed_total", "9"},
         {"seq_batch_attestations_received_total", "21"},
@@ -397,6 +405,8 @@ static void test_batcher_absent(void **state)
     check_format(out);
     assert_null(strstr(out, "seq_batch_"));
     assert_null(strstr(out, "seq_l1_finalized_block"));
+    assert_null(strstr(out, "seq_l1_forced_oldest_age_blocks")); /* nothing waiting */
+    assert_non_null(strstr(out, "\nseq_l1_forced_waiting 0\n"));
     free(out);
     free(s);
 
