@@ -209,13 +209,16 @@ static seq_err genesis_validate_ranges(node_diag *why, const char *name, const n
                              "data and %u signatures fit one L1 transaction (%u bytes of data)",
                              name, g->batch.max_bytes, limit, g->validator_count,
                              L1_TX_DATA_BYTES_MAX);
-    /* Every block must fit one batch, or the chain could not be posted. */
+    /* Every block must fit one batch, or the chain could not be posted;
+     * a genesis that names no L1 contracts (ordering only, no batches)
+     * may have blocks up to the wire format's caps. */
     uint64_t block_bytes = node_genesis_block_payload_bytes_max(g);
-    if (block_bytes + L1_BATCH_COUNT_BYTES > g->batch.max_bytes)
+    if (g->l1.has_committee_address && block_bytes + L1_BATCH_COUNT_BYTES > g->batch.max_bytes)
         return node_diag_set(why, SEQ_ERR_INVALID_ARG,
                              "%s: batch.max_bytes: %u cannot hold a full block (%llu bytes in a "
                              "batch with consensus.block_tx_bytes_max %u and "
-                             "consensus.block_txs_max %u); raise it or lower those",
+                             "consensus.block_txs_max %u), and this genesis names the L1 "
+                             "contracts its batches go to; raise it or lower those",
                              name, g->batch.max_bytes,
                              (unsigned long long)(block_bytes + L1_BATCH_COUNT_BYTES),
                              g->consensus.block_tx_bytes_max, g->consensus.block_txs_max);

@@ -880,7 +880,8 @@ void node_genesis_defaults(node_genesis *out);
 
 /* The most payload bytes one block can take in a batch
  * (l1_batch_block_bytes of a block at both consensus caps). Validation
- * requires batch.max_bytes to hold it, so every block can be posted. */
+ * requires batch.max_bytes to hold it when the genesis names the L1
+ * Committee (whose chain posts batches), so every block can be posted. */
 uint64_t node_genesis_block_payload_bytes_max(const node_genesis *g);
 
 /* The largest batch.max_bytes (a multiple of 64) whose postBatch

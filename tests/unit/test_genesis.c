@@ -478,6 +478,8 @@ static void test_invalid_fields(void **state)
     node_genesis *g = malloc(sizeof(*g));
     assert_non_null(g);
     make_genesis(g, 4);
+    g->l1.has_committee_address = true; /* a posting chain: blocks must fit batches */
+    memset(g->l1.committee_address.b, 0x11, SEQ_ADDR_BYTES);
     char *text = genesis_text(g);
     json_error_t e;
     for (size_t i = 0; i < SEQ_ARRAY_LEN(INVALID); i++) {
@@ -695,8 +697,11 @@ static void test_batch_limits(void **state)
     assert_true(limit200 < limit4);
     assert_true(l1_batch_post_calldata_bytes(ZSTD_COMPRESSBOUND(limit200) + 1, 200) <=
                 L1_TX_DATA_BYTES_MAX);
-    /* The block bound: header, tx count, a prefix per tx, the tx bytes. */
+    /* The block bound: header, tx count, a prefix per tx, the tx bytes;
+     * enforced when the genesis names the Committee (its chain posts). */
     make_genesis(g, 4);
+    g->l1.has_committee_address = true;
+    memset(g->l1.committee_address.b, 0x11, SEQ_ADDR_BYTES);
     g->consensus.block_txs_max = 10;
     g->consensus.block_tx_bytes_max = 1000;
     assert_int_equal(node_genesis_block_payload_bytes_max(g), 168 + 40 + 1000);
@@ -705,6 +710,12 @@ static void test_batch_limits(void **state)
     g->batch.max_bytes--;
     assert_int_equal(node_genesis_validate(&why, g), SEQ_ERR_INVALID_ARG);
     assert_non_null(strstr(why.text, "cannot hold a full block"));
+    /* Ordering only (no L1 contracts named): blocks up to the wire caps. */
+    g->l1.has_committee_address = false;
+    assert_int_equal(node_genesis_validate(&why, g), SEQ_OK);
+    g->consensus.block_tx_bytes_max = WIRE_BLOCK_TX_BYTES_MAX;
+    g->consensus.block_txs_max = WIRE_BLOCK_TXS_MAX;
+    assert_int_equal(node_genesis_validate(&why, g), SEQ_OK);
     free(g);
 }
 
