@@ -1793,94 +1793,79 @@ static seq_err l1_forced_read(const store *s, MDB_txn *txn, store_l1_forced *out
     return err;
 }
 
-/* Forgets the forced entries queued in a block above to. */
-static seq_err l1_forced_rewind(store *s, MDB_txn *txn, uint64_t to)
+/* The L1 block of the record of kind ('b' a batch, 'f' a forced entry)
+ * with index. */
+static seq_err l1_record_block(const store *s, MDB_txn *txn, uint8_t kind, uint64_t index,
+                               uint64_t *block)
+{
+    if (kind == 'b') {
+        store_l1_batch b;
+        seq_err err = l1_batch_read(s, txn, &b, index);
+        *block = b.l1_block;
+        return err;
+    }
+    store_l1_forced f;
+    seq_err err = l1_forced_read(s, txn, &f, index);
+    *block = f.l1_block;
+    return err;
+}
+
+/* Forgets the records of kind seen in an L1 block above to, newest first
+ * (they were added in block order). */
+static seq_err l1_rewind_kind(store *s, MDB_txn *txn, uint8_t kind, uint64_t to)
 {
     for (;;) {
-        uint64_t index;
+        uint64_t index, block;
         bool any;
-        seq_err err = l1_last_index(s, txn, 'f', &index, &any);
+        seq_err err = l1_last_index(s, txn, kind, &index, &any);
         if (err != SEQ_OK || !any)
             return err;
-        store_l1_forced f;
-        err = l1_forced_read(s, txn, &f, index);
-        if (err != SEQ_OK)
+        if ((err = l1_record_block(s, txn, kind, index, &block)) != SEQ_OK)
             return err;
-        if (f.l1_block <= to)
+        if (block <= to)
             return SEQ_OK;
         uint8_t key[L1_INDEX_KEY_BYTES];
-        l1_index_key(key, 'f', index);
+        l1_index_key(key, kind, index);
         MDB_val k = val_of(key, sizeof key);
         int rc = mdb_del(txn, s->dbis[STORE_DBI_L1], &k, NULL);
         if (rc != MDB_SUCCESS)
             return lmdb_failed(rc, "del");
     }
-}
-
-static seq_err l1_forced_put(store *s, MDB_txn *txn, const store_l1_change *c)
-{
-    uint64_t last;
-    bool any;
-    seq_err err = l1_last_index(s, txn, 'f', &last, &any);
-    for (size_t i = 0; err == SEQ_OK && i < c->forced_count; i++) {
-        const store_l1_forced *f = &c->forced[i];
-        uint64_t want = any ? last + 1 : 0;
-        if (f->index != want || f->l1_block > c->cursor_number)
-            return refuse("L1 forced entry out of order", SEQ_ERR_INVALID_ARG);
-        size_t len;
-        err = store_l1_forced_encode(s->record, STORE_RECORD_BYTES_MAX, &len, f);
-        if (err != SEQ_OK)
-            return refuse("L1 forced entry breaks a record rule", err);
-        uint8_t key[L1_INDEX_KEY_BYTES];
-        l1_index_key(key, 'f', f->index);
-        err = put_record(s, txn, STORE_DBI_L1, key, sizeof key, len, true);
-        last = f->index;
-        any = true;
-    }
-    return err;
 }
 
 static seq_err l1_rewind(store *s, MDB_txn *txn, uint64_t to)
 {
-    for (;;) {
-        uint64_t index;
-        bool any;
-        seq_err err = l1_batch_last_index(s, txn, &index, &any);
-        if (err != SEQ_OK || !any)
-            return err;
-        store_l1_batch b;
-        err = l1_batch_read(s, txn, &b, index);
-        if (err != SEQ_OK)
-            return err;
-        if (b.l1_block <= to)
-            return SEQ_OK;
-        uint8_t key[L1_BATCH_KEY_BYTES];
-        l1_batch_key(key, index);
-        MDB_val k = val_of(key, sizeof key);
-        int rc = mdb_del(txn, s->dbis[STORE_DBI_L1], &k, NULL);
-        if (rc != MDB_SUCCESS)
-            return lmdb_failed(rc, "del");
-    }
+    seq_err err = l1_rewind_kind(s, txn, 'b', to);
+    return err == SEQ_OK ? l1_rewind_kind(s, txn, 'f', to) : err;
 }
 
-static seq_err l1_batches_put(store *s, MDB_txn *txn, const store_l1_change *c)
+/* Adds c's records of kind ('b' its batches, 'f' its forced entries),
+ * each the next index of its kind and in a block within the new cursor. */
+static seq_err l1_records_put(store *s, MDB_txn *txn, const store_l1_change *c, uint8_t kind)
 {
+    bool batches = kind == 'b';
+    size_t count = batches ? c->batch_count : c->forced_count;
     uint64_t last;
     bool any;
-    seq_err err = l1_batch_last_index(s, txn, &last, &any);
-    for (size_t i = 0; err == SEQ_OK && i < c->batch_count; i++) {
-        const store_l1_batch *b = &c->batches[i];
-        uint64_t want = any ? last + 1 : 0;
-        if (b->index != want || b->l1_block > c->cursor_number)
-            return refuse("L1 batch out of order", SEQ_ERR_INVALID_ARG);
+    seq_err err = l1_last_index(s, txn, kind, &last, &any);
+    for (size_t i = 0; err == SEQ_OK && i < count; i++) {
+        uint64_t index = batches ? c->batches[i].index : c->forced[i].index;
+        uint64_t block = batches ? c->batches[i].l1_block : c->forced[i].l1_block;
+        if (index != (any ? last + 1 : 0) || block > c->cursor_number)
+            return refuse(batches ? "L1 batch out of order" : "L1 forced entry out of order",
+                          SEQ_ERR_INVALID_ARG);
         size_t len;
-        err = store_l1_batch_encode(s->record, STORE_RECORD_BYTES_MAX, &len, b);
+        err = batches
+                  ? store_l1_batch_encode(s->record, STORE_RECORD_BYTES_MAX, &len, &c->batches[i])
+                  : store_l1_forced_encode(s->record, STORE_RECORD_BYTES_MAX, &len, &c->forced[i]);
         if (err != SEQ_OK)
-            return refuse("L1 batch breaks a record rule", err);
-        uint8_t key[L1_BATCH_KEY_BYTES];
-        l1_batch_key(key, b->index);
+            return refuse(batches ? "L1 batch breaks a record rule"
+                                  : "L1 forced entry breaks a record rule",
+                          err);
+        uint8_t key[L1_INDEX_KEY_BYTES];
+        l1_index_key(key, kind, index);
         err = put_record(s, txn, STORE_DBI_L1, key, sizeof key, len, true);
-        last = b->index;
+        last = index;
         any = true;
     }
     return err;
@@ -1900,12 +1885,10 @@ seq_err store_l1_apply(store *s, const store_l1_change *c)
     if (rc != MDB_SUCCESS)
         return lmdb_failed(rc, "txn_begin");
     seq_err err = c->rewind ? l1_rewind(s, txn, c->rewind_to) : SEQ_OK;
-    if (err == SEQ_OK && c->rewind)
-        err = l1_forced_rewind(s, txn, c->rewind_to);
     if (err == SEQ_OK)
-        err = l1_batches_put(s, txn, c);
+        err = l1_records_put(s, txn, c, 'b');
     if (err == SEQ_OK)
-        err = l1_forced_put(s, txn, c);
+        err = l1_records_put(s, txn, c, 'f');
     size_t len;
     if (err == SEQ_OK) {
         err = store_l1_cursor_encode(s->record, STORE_RECORD_BYTES_MAX, &len, c->cursor_number,
