@@ -38,7 +38,7 @@ void node_version_line(char *out, size_t out_len)
 /* ------------------------------------------------------------- helpers */
 
 /* Strict decimal: digits only, no sign, no overflow. */
-static bool parse_u64(uint64_t *out, const char *text)
+bool node_ctl_decimal_u64(uint64_t *out, const char *text)
 {
     uint64_t v = 0;
     if (text[0] == '\0')
@@ -47,6 +47,28 @@ static bool parse_u64(uint64_t *out, const char *text)
         if (*c < '0' || *c > '9' || v > (UINT64_MAX - (uint64_t)(*c - '0')) / 10u)
             return false;
         v = v * 10u + (uint64_t)(*c - '0');
+    }
+    *out = v;
+    return true;
+}
+
+bool node_ctl_u64(uint64_t *out, const char *text)
+{
+    if (strncmp(text, "0x", 2) != 0)
+        return node_ctl_decimal_u64(out, text);
+    const char *digits = text + 2;
+    size_t n = strlen(digits);
+    if (n == 0 || n > 16)
+        return false;
+    uint64_t v = 0;
+    for (const char *c = digits; *c != '\0'; c++) {
+        int d = *c >= '0' && *c <= '9'   ? *c - '0'
+                : *c >= 'a' && *c <= 'f' ? *c - 'a' + 10
+                : *c >= 'A' && *c <= 'F' ? *c - 'A' + 10
+                                         : -1;
+        if (d < 0)
+            return false;
+        v = v << 4 | (uint64_t)d;
     }
     *out = v;
     return true;
@@ -489,7 +511,7 @@ static int genesis_take_number(node_genesis *g, genesis_args *a, int argc, char 
         if (taken == 0)
             continue;
         uint64_t v = 0;
-        if (!parse_u64(&v, text) || (numbers[k].u32 && v > UINT32_MAX)) {
+        if (!node_ctl_decimal_u64(&v, text) || (numbers[k].u32 && v > UINT32_MAX)) {
             fprintf(err, "seqctl genesis: %s: '%s' is not a number in range\n", numbers[k].flag,
                     text);
             return -1;
@@ -534,7 +556,7 @@ static int genesis_take_validator(node_genesis *g, genesis_args *a, int argc, ch
     uint64_t w = 0;
     if (endpoint != NULL && strlen(endpoint) < sizeof v->endpoint)
         snprintf(v->endpoint, sizeof v->endpoint, "%s", endpoint);
-    else if (weight != NULL && parse_u64(&w, weight) && w <= UINT32_MAX)
+    else if (weight != NULL && node_ctl_decimal_u64(&w, weight) && w <= UINT32_MAX)
         v->weight = (uint32_t)w;
     else {
         fprintf(err, "seqctl genesis: %s: '%s' is not valid\n", flag, value);
@@ -698,6 +720,7 @@ static void seqctl_usage(FILE *f)
           "  submit        submit a signed tx or an opaque payload to a node\n"
           "  tx            show a tx's status (pending, soft-confirmed, posted, final)\n"
           "  block         show a committed block by height\n"
+          "  liveness      committee liveness over committed heights (slots, misses, gaps)\n"
           "  evidence      list the equivocation evidence a node stores (evidence list)\n"
           "  l1            deploy the L1 contracts of a genesis (l1 deploy, l1 predict)\n"
           "  batch         decode batch data as the Inbox stores it (batch decode)\n"
@@ -748,6 +771,7 @@ int node_seqctl_main(int argc, char **argv, FILE *out, FILE *err)
         {"submit", node_seqctl_submit, node_seqctl_submit_usage},
         {"tx", node_seqctl_tx, node_seqctl_tx_usage},
         {"block", node_seqctl_block, node_seqctl_block_usage},
+        {"liveness", node_seqctl_liveness, node_seqctl_liveness_usage},
         {"evidence", node_seqctl_evidence, node_seqctl_evidence_usage},
         {"l1", node_seqctl_l1, node_seqctl_l1_usage},
         {"batch", node_seqctl_batch, node_seqctl_batch_usage},

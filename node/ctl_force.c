@@ -120,20 +120,6 @@ static bool word_u64(uint64_t *out, const uint8_t w[FORCE_WORD])
     return true;
 }
 
-static bool decimal_parse(uint64_t *out, const char *text)
-{
-    uint64_t v = 0;
-    if (text[0] == '\0')
-        return false;
-    for (const char *c = text; *c != '\0'; c++) {
-        if (*c < '0' || *c > '9' || v > (UINT64_MAX - (uint64_t)(*c - '0')) / 10u)
-            return false;
-        v = v * 10u + (uint64_t)(*c - '0');
-    }
-    *out = v;
-    return true;
-}
-
 static void hash_text(char out[2 * SEQ_HASH_BYTES + 3], const seq_hash *h)
 {
     node_config_hex(out, 2 * SEQ_HASH_BYTES + 3, h->b, SEQ_HASH_BYTES);
@@ -197,8 +183,8 @@ static int force_take(force_args *a, bool include, int argc, char **argv, int *i
         if (*i + 1 >= argc)
             return -1;
         *flags[k].value = argv[++*i];
-        if (wait_text != NULL && (!decimal_parse(&a->wait_ms, wait_text) || a->wait_ms == 0 ||
-                                  a->wait_ms > FORCE_WAIT_MS_MAX))
+        if (wait_text != NULL && (!node_ctl_decimal_u64(&a->wait_ms, wait_text) ||
+                                  a->wait_ms == 0 || a->wait_ms > FORCE_WAIT_MS_MAX))
             return -2;
         return 1;
     }

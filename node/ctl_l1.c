@@ -277,20 +277,6 @@ typedef struct {
     l1_deploy_params params; /* numbers from flags over the defaults */
 } ctl_l1_args;
 
-static bool parse_decimal(uint64_t *out, const char *text)
-{
-    uint64_t v = 0;
-    if (text[0] == '\0')
-        return false;
-    for (const char *c = text; *c != '\0'; c++) {
-        if (*c < '0' || *c > '9' || v > (UINT64_MAX - (uint64_t)(*c - '0')) / 10u)
-            return false;
-        v = v * 10u + (uint64_t)(*c - '0');
-    }
-    *out = v;
-    return true;
-}
-
 /* One flag at argv[*i]: 1 taken, 0 unknown, -1 bad (message printed). */
 static int ctl_l1_take(ctl_l1_args *a, int argc, char **argv, int *i, FILE *err)
 {
@@ -334,7 +320,7 @@ static int ctl_l1_take(ctl_l1_args *a, int argc, char **argv, int *i, FILE *err)
         if (strcmp(flag, strings[k].flag) == 0)
             *strings[k].value = value;
     for (size_t k = 0; k < SEQ_ARRAY_LEN(numbers); k++)
-        if (strcmp(flag, numbers[k].flag) == 0 && !parse_decimal(numbers[k].value, value)) {
+        if (strcmp(flag, numbers[k].flag) == 0 && !node_ctl_decimal_u64(numbers[k].value, value)) {
             fprintf(err, "seqctl l1: %s: '%s' is not a number\n", flag, value);
             return -1;
         }

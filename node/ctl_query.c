@@ -81,22 +81,6 @@ static bool hex_valid(const char *text, size_t bytes_max)
     return true;
 }
 
-/* A u64 in decimal or "0x" hex, nothing else around it. */
-static bool u64_parse(uint64_t *out, const char *text)
-{
-    bool hex = strncmp(text, "0x", 2) == 0;
-    const char *digits = hex ? text + 2 : text;
-    if (digits[0] < '0' || (digits[0] > '9' && !hex) || strlen(digits) > (hex ? 16u : 20u))
-        return false;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(digits, &end, hex ? 16 : 10);
-    if (errno != 0 || end == digits || *end != '\0')
-        return false;
-    *out = (uint64_t)v;
-    return true;
-}
-
 /* Calls method with params (a JSON array, stolen) on a->rpc. Prints why
  * to err on failure. */
 static seq_err query_call(json_t **out, const query_args *a, FILE *err, const char *method,
@@ -194,7 +178,7 @@ int node_seqctl_submit(int argc, char **argv, FILE *out, FILE *err)
         uint64_t ns = 0;
         if (colon != NULL && (size_t)(colon - a.payload) < sizeof ns_text)
             memcpy(ns_text, a.payload, (size_t)(colon - a.payload));
-        if (colon == NULL || !u64_parse(&ns, ns_text) ||
+        if (colon == NULL || !node_ctl_u64(&ns, ns_text) ||
             !hex_valid(colon + 1, MEMPOOL_TX_BYTES_MAX - MEMPOOL_OPAQUE_HEADER_BYTES)) {
             fputs("seqctl submit: --payload must be NS:0xHEX (NS a namespace number, then at "
                   "least one byte in hex)\n",
@@ -383,7 +367,7 @@ int node_seqctl_block(int argc, char **argv, FILE *out, FILE *err)
     if (code < 0 && a.positional == NULL) {
         fputs("seqctl block: HEIGHT is required\n", err);
         code = NODE_EXIT_USAGE;
-    } else if (code < 0 && !u64_parse(&height, a.positional)) {
+    } else if (code < 0 && !node_ctl_u64(&height, a.positional)) {
         fprintf(err, "seqctl block: '%s' is not a height (decimal or 0x hex)\n", a.positional);
         code = NODE_EXIT_USAGE;
     }

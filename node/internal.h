@@ -606,6 +606,11 @@ void node_batcher_seen(node_batcher *b, const store_l1_batch *batch, bool live,
                        uint64_t now_wall_ms);
 void node_batcher_status_get(const node_batcher *b, node_batcher_status *out);
 
+/* seqctl's numbers: strict decimal (digits only, no sign, no overflow),
+ * and decimal or "0x" and 1..16 hex digits. Nothing around them. */
+bool node_ctl_decimal_u64(uint64_t *out, const char *text);
+bool node_ctl_u64(uint64_t *out, const char *text);
+
 /* seqctl submit, tx and block (ctl_query.c): arguments, output and exit
  * codes as node_seqctl_main. */
 int node_seqctl_submit(int argc, char **argv, FILE *out, FILE *err);
@@ -657,5 +662,70 @@ SEQ_MUST_USE seq_err node_ctl_keyfile_load(uint8_t key[32], node_diag *why, cons
 int node_seqctl_force_include(int argc, char **argv, FILE *out, FILE *err);
 int node_seqctl_force_advance(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_force_usage(FILE *f);
+
+/* seqctl liveness (ctl_liveness.c): a committee's liveness over committed
+ * heights H1..H2 of one node. node_seqctl_liveness fetches the blocks
+ * (seq_getBlockByHeight) and the committee (seq_status, or --genesis FILE
+ * for the weights); node_liveness_compute is the figures, pure. */
+#define NODE_LIVENESS_HEIGHTS_MAX 100000u
+
+/* One committed block, as much of it as liveness needs. */
+typedef struct {
+    uint64_t height;
+    uint64_t view;
+    uint64_t timestamp_ms;
+    seq_addr proposer;
+} node_liveness_block;
+
+/* One committee member over the view range. slots: views in the range it
+ * leads (cons_committee_leader); missed: those of them without a
+ * committed block; proposed: committed blocks it proposed. When every
+ * block was proposed by its view's leader, slots = proposed + missed. */
+typedef struct {
+    seq_addr address;
+    uint32_t weight;
+    uint64_t slots, proposed, missed;
+} node_liveness_validator;
+
+typedef struct {
+    uint64_t height_first, height_last; /* H1, H2 */
+    uint64_t view_first, view_last;     /* their views: the range */
+    uint64_t views;                     /* view_last - view_first + 1 */
+    uint64_t blocks;                    /* committed blocks, H2 - H1 + 1 */
+    uint64_t views_empty;               /* views without a committed block */
+    uint64_t off_schedule;              /* blocks whose proposer is not their view's leader */
+    uint64_t time_ms;                   /* last block's timestamp - first's */
+    /* The rest needs two blocks or more (has_intervals). View time is
+     * time over views: the average is time_ms / (view_last - view_first),
+     * the max the largest timestamp difference / view difference of two
+     * consecutive blocks (first such pair on ties), with their heights. */
+    bool has_intervals;
+    double view_ms_avg, view_ms_max;
+    uint64_t view_max_height_from, view_max_height_to;
+    double block_interval_ms_avg; /* time_ms / (blocks - 1) */
+    /* Longest timestamp difference of two consecutive blocks (the first on
+     * ties), and their heights. */
+    uint64_t gap_ms_max, gap_height_from, gap_height_to;
+    /* Set by the caller (compute leaves it false): the weights are not
+     * known and were taken as 1 each. */
+    bool weights_assumed;
+    size_t validator_count; /* genesis order */
+    node_liveness_validator validators[CONS_VALIDATORS_MAX];
+} node_liveness;
+
+/* Fills *out from blocks[0..count) (1 <= count <= NODE_LIVENESS_HEIGHTS_MAX,
+ * ascending) and committee. SEQ_ERR_MALFORMED, *out zeroed, unless the
+ * blocks are a chain: heights consecutive, views strictly increasing,
+ * timestamps never decreasing, and at most UINT64_MAX views spanned. */
+SEQ_MUST_USE seq_err node_liveness_compute(node_liveness *out, const cons_committee *committee,
+                                           const node_liveness_block *blocks, size_t count);
+/* The report for a person: one line per validator (index, address, slots,
+ * proposed, missed, miss rate), then the summary; or one JSON object on
+ * one line (fields in node/README.md, "Liveness report"). */
+void node_liveness_print(FILE *out, const node_liveness *r);
+void node_liveness_print_json(FILE *out, const node_liveness *r);
+/* Arguments, output and exit codes as node_seqctl_main. */
+int node_seqctl_liveness(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_liveness_usage(FILE *f);
 
 #endif /* SEQ_NODE_INTERNAL_H */

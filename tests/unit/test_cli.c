@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "anvil.h"
+#include "internal.h"
 #include "l1.h"
 #include "node.h"
 #include "test_files.h"
@@ -486,13 +487,37 @@ static void test_binaries(void **state)
     assert_int_equal(WEXITSTATUS(status), NODE_EXIT_USAGE);
 }
 
+/* seqctl's number parsers: exactly a decimal, or decimal or 0x hex. */
+static void test_numbers(void **state)
+{
+    (void)state;
+    uint64_t v = 7;
+    assert_true(node_ctl_decimal_u64(&v, "0") && v == 0);
+    assert_true(node_ctl_decimal_u64(&v, "18446744073709551615") && v == UINT64_MAX);
+    const char *bad_decimal[] = {"", "-1", "+1", " 1", "1 ", "18446744073709551616", "0x10", "1e3"};
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(bad_decimal); i++) {
+        v = 7;
+        assert_false(node_ctl_decimal_u64(&v, bad_decimal[i]));
+        assert_int_equal(v, 7); /* untouched on failure */
+    }
+    assert_true(node_ctl_u64(&v, "42") && v == 42);
+    assert_true(node_ctl_u64(&v, "0x2a") && v == 42);
+    assert_true(node_ctl_u64(&v, "0xFFFFFFFFFFFFFFFF") && v == UINT64_MAX);
+    const char *bad_any[] = {"", "0x", "0x10000000000000000", "0xg", "0x 1", "0x-1", "x10", "0X10"};
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(bad_any); i++) {
+        v = 7;
+        assert_false(node_ctl_u64(&v, bad_any[i]));
+        assert_int_equal(v, 7);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_version_line),      cmocka_unit_test(test_seqd_args),
         cmocka_unit_test(test_seqctl_args),       cmocka_unit_test(test_seqctl_usage_errors),
         cmocka_unit_test(test_seqctl_query_args), cmocka_unit_test(test_binaries),
-        cmocka_unit_test(test_committee_setup),
+        cmocka_unit_test(test_committee_setup),   cmocka_unit_test(test_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
