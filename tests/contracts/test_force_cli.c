@@ -298,12 +298,7 @@ static int group_setup(void **state)
     if (f == NULL || fprintf(f, "%s\n", ANVIL_KEY_0_HEX) < 0 || fclose(f) != 0 ||
         chmod(fx.keyfile, 0600) != 0 || deploy() != 0)
         return -1;
-    char *id = NULL;
-    if (l1_rpc_call(fx.c, &id, "evm_snapshot", NULL) != SEQ_OK)
-        return -1;
-    snprintf(fx.snapshot, sizeof fx.snapshot, "[%s]", id);
-    free(id);
-    return 0;
+    return test_anvil_snapshot(fx.c, fx.snapshot, sizeof fx.snapshot) ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -320,18 +315,7 @@ static int group_teardown(void **state)
 static int from_snapshot(void **state)
 {
     (void)state;
-    char *result = NULL;
-    if (l1_rpc_call(fx.c, &result, "evm_revert", fx.snapshot) != SEQ_OK ||
-        strcmp(result, "true") != 0) {
-        free(result);
-        return -1;
-    }
-    free(result);
-    if (l1_rpc_call(fx.c, &result, "evm_snapshot", NULL) != SEQ_OK)
-        return -1;
-    snprintf(fx.snapshot, sizeof fx.snapshot, "[%s]", result);
-    free(result);
-    return 0;
+    return test_anvil_rewind(fx.c, fx.snapshot, sizeof fx.snapshot) ? 0 : -1;
 }
 
 /* ---------------------------------------------------------------- cases */

@@ -447,12 +447,7 @@ static int group_setup(void **state)
     printf("gas deploy Committee+Inbox members=%u gasUsed=%" PRIu64 "\n", MEMBERS, fx.d.gas_used);
     l1_eip712_domain_separator(&fx.domain, L1_EIP712_NAME, L1_EIP712_VERSION, ANVIL_CHAIN_ID,
                                &fx.d.committee);
-    char *id = NULL;
-    if (l1_rpc_call(fx.c, &id, "evm_snapshot", NULL) != SEQ_OK)
-        return -1;
-    snprintf(fx.snapshot, sizeof fx.snapshot, "[%s]", id);
-    free(id);
-    return 0;
+    return test_anvil_snapshot(fx.c, fx.snapshot, sizeof fx.snapshot) ? 0 : -1;
 }
 
 static int group_teardown(void **state)
@@ -469,18 +464,7 @@ static int group_teardown(void **state)
 static int from_snapshot(void **state)
 {
     (void)state;
-    char *result = NULL;
-    if (l1_rpc_call(fx.c, &result, "evm_revert", fx.snapshot) != SEQ_OK ||
-        strcmp(result, "true") != 0) {
-        free(result);
-        return -1;
-    }
-    free(result);
-    if (l1_rpc_call(fx.c, &result, "evm_snapshot", NULL) != SEQ_OK)
-        return -1;
-    snprintf(fx.snapshot, sizeof fx.snapshot, "[%s]", result);
-    free(result);
-    return 0;
+    return test_anvil_rewind(fx.c, fx.snapshot, sizeof fx.snapshot) ? 0 : -1;
 }
 
 /* ----------------------------------------------------------- deployment */

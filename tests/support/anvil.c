@@ -6,6 +6,8 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -145,4 +147,22 @@ void test_anvil_stop(test_anvil *a)
     kill(a->pid, SIGKILL);
     waitpid(a->pid, NULL, 0);
     a->pid = 0;
+}
+
+bool test_anvil_snapshot(l1_rpc *c, char *snap, size_t snap_cap)
+{
+    char *id = NULL;
+    if (l1_rpc_call(c, &id, "evm_snapshot", NULL) != SEQ_OK)
+        return false;
+    int n = snprintf(snap, snap_cap, "[%s]", id);
+    free(id);
+    return n > 0 && (size_t)n < snap_cap;
+}
+
+bool test_anvil_rewind(l1_rpc *c, char *snap, size_t snap_cap)
+{
+    char *result = NULL;
+    bool ok = l1_rpc_call(c, &result, "evm_revert", snap) == SEQ_OK && strcmp(result, "true") == 0;
+    free(result);
+    return ok && test_anvil_snapshot(c, snap, snap_cap);
 }

@@ -5,8 +5,11 @@
 #define SEQ_TEST_ANVIL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "l1.h"
 
 typedef struct {
     pid_t pid; /* 0 when not running */
@@ -36,6 +39,14 @@ bool test_anvil_start_with(test_anvil *a, const char *path, uint16_t port,
 
 /* SIGTERM, then SIGKILL after 2 s; reaps the child. Idempotent. */
 void test_anvil_stop(test_anvil *a);
+
+/* Cases that each start from one chain state: test_anvil_snapshot takes
+ * an evm_snapshot through c and keeps it in snap as the JSON params
+ * evm_revert takes ("[id]"); test_anvil_rewind reverts to it and takes a
+ * new one (anvil forgets a snapshot once it reverted to it). False on any
+ * failure (an RPC error, an answer other than true, snap too small). */
+bool test_anvil_snapshot(l1_rpc *c, char *snap, size_t snap_cap);
+bool test_anvil_rewind(l1_rpc *c, char *snap, size_t snap_cap);
 
 /* In a cmocka test: fails it unless call returns SEQ_OK, naming the call,
  * the error and the last error of the l1_rpc client. */
