@@ -161,20 +161,6 @@ static uint8_t *inbox_code(size_t *len, const l1_deploy_params *p, const seq_add
 
 /* ------------------------------------------------------------- sending */
 
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(uint32_t ms)
-{
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000u), .tv_nsec = (long)(ms % 1000u) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        continue;
-}
-
 static seq_err rpc_why(char why[L1_DEPLOY_WHY_BYTES], seq_err err, const char *what,
                        const l1_rpc *c)
 {
@@ -193,17 +179,17 @@ typedef struct {
 static seq_err wait_receipt(deploy_ctx *d, l1_rpc_tx_receipt *rc, const seq_hash *hash,
                             const char *what)
 {
-    uint64_t start = monotonic_ms();
+    uint64_t start = seq_monotonic_ms();
     for (;;) {
         seq_err err = l1_rpc_receipt(d->c, rc, hash);
         if (err == SEQ_OK)
             return SEQ_OK;
         if (err != SEQ_ERR_NOT_FOUND)
             return rpc_why(d->why, err, what, d->c);
-        if (monotonic_ms() - start >= d->o->receipt_timeout_ms)
+        if (seq_monotonic_ms() - start >= d->o->receipt_timeout_ms)
             return deploy_why(d->why, SEQ_ERR_TIMEOUT, "%s: no receipt after %llu ms", what,
                               (unsigned long long)d->o->receipt_timeout_ms);
-        sleep_ms(d->o->poll_ms);
+        seq_sleep_ms(d->o->poll_ms);
     }
 }
 

@@ -83,13 +83,6 @@ static json_t *transport_json(const net_counters *n)
                      json_u64(n->inbox_bytes), "closed", closed);
 }
 
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts); /* the event loop's clock */
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* The batcher (node/README.md "Batches"): the batch in hand and the
  * counters; null when this node does not post. */
 static json_t *batcher_json(const node_batcher_status *b)
@@ -270,7 +263,7 @@ static json_t *status_json(const node_status *s)
                      (json_int_t)s->peers_connected, "peers", status_peers(s), "messages", messages,
                      "stats", stats, "storeFailures", json_u64(s->store_failures), "txsCommitted",
                      json_u64(s->txs_committed), "mempool", pool, "transport",
-                     transport_json(&s->net), "l1", l1_json(&s->l1, monotonic_ms()));
+                     transport_json(&s->net), "l1", l1_json(&s->l1, seq_monotonic_ms()));
 }
 
 static json_t *block_json(const seq_hash *hash, const seq_block_header *h, size_t tx_count,
@@ -498,7 +491,7 @@ static json_t *reject_error(json_t *id, mempool_reject r)
 static json_t *submit(const node_rpc *rpc, json_t *id, const uint8_t *raw, size_t raw_len)
 {
     mempool_add_result res;
-    mempool_reject r = node_txpool_submit(rpc->pool, &res, raw, raw_len, monotonic_ms());
+    mempool_reject r = node_txpool_submit(rpc->pool, &res, raw, raw_len, seq_monotonic_ms());
     if (r != MEMPOOL_REJECT_NONE)
         return reject_error(id, r);
     return rpc_result(id, json_hex(res.info.hash.b, SEQ_HASH_BYTES));
@@ -961,7 +954,7 @@ static void metrics_cb(nng_aio *aio)
         return;
     }
     api->rpc.status(api->rpc.status_ctx, s);
-    seq_err err = node_metrics_render(text, NODE_METRICS_BYTES_MAX, &len, s, monotonic_ms());
+    seq_err err = node_metrics_render(text, NODE_METRICS_BYTES_MAX, &len, s, seq_monotonic_ms());
     SEQ_ASSERT(err == SEQ_OK); /* NODE_METRICS_BYTES_MAX fits any snapshot */
     reply_typed(aio, NNG_HTTP_STATUS_OK, "text/plain; version=0.0.4", text, len);
     free(text);

@@ -384,25 +384,11 @@ static seq_err inbox_u64(const force_ctx *f, uint64_t *out, const char *signatur
     return err;
 }
 
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static void sleep_ms(uint32_t ms)
-{
-    struct timespec ts = {.tv_sec = (time_t)(ms / 1000u), .tv_nsec = (long)(ms % 1000u) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        continue;
-}
-
 /* Polls for the receipt of hash for up to --wait-ms. */
 static seq_err force_wait(const force_ctx *f, l1_rpc_tx_receipt *rc, const seq_hash *hash)
 {
     char text[2 * SEQ_HASH_BYTES + 3];
-    uint64_t start = monotonic_ms();
+    uint64_t start = seq_monotonic_ms();
     for (;;) {
         seq_err err = l1_rpc_receipt(f->rpc, rc, hash);
         if (err == SEQ_OK)
@@ -413,14 +399,14 @@ static seq_err force_wait(const force_ctx *f, l1_rpc_tx_receipt *rc, const seq_h
                     l1_rpc_last_error(f->rpc));
             return err;
         }
-        if (monotonic_ms() - start >= f->a->wait_ms) {
+        if (seq_monotonic_ms() - start >= f->a->wait_ms) {
             fprintf(f->err,
                     "%s: sent L1 tx %s, not mined after %llu ms (it may still be: cast receipt "
                     "%s)\n",
                     f->name, text, (unsigned long long)f->a->wait_ms, text);
             return SEQ_ERR_TIMEOUT;
         }
-        sleep_ms(FORCE_POLL_MS);
+        seq_sleep_ms(FORCE_POLL_MS);
     }
     if (!rc->success) {
         hash_text(text, hash);

@@ -63,20 +63,6 @@ struct node_l1link {
     node_l1link_status status; /* mtx */
 };
 
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ------------------------------------------------------------ follower */
 
 static seq_err fail(node_l1link *l, seq_err err, const char *format, ...)
@@ -253,7 +239,7 @@ static seq_err on_cursor(node_l1link *l, uint64_t number, const seq_hash *hash)
     if (has_last)
         last = l->pending[l->pending_count - 1];
     if (l->batcher != NULL) {
-        uint64_t wall = wall_ms();
+        uint64_t wall = seq_wall_ms();
         for (size_t i = 0; i < l->pending_count; i++) {
             /* Live: in the blocks just confirmed, not replayed from long ago. */
             bool live =
@@ -427,7 +413,7 @@ static seq_err turn(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES])
  * stopped. */
 static bool pause_until(node_l1link *l, uint64_t until)
 {
-    uint64_t now = monotonic_ms();
+    uint64_t now = seq_monotonic_ms();
     nng_time deadline = nng_clock() + (nng_time)(until > now ? until - now : 0);
     nng_mtx_lock(l->mtx);
     while (!l->stopping && !l->woken && nng_cv_until(l->cv, deadline) != NNG_ETIMEDOUT) {
@@ -446,7 +432,7 @@ static void report(node_l1link *l, seq_err err, const char *why, uint64_t failur
     s->ok = err == SEQ_OK;
     s->verified = l->verified;
     if (err == SEQ_OK) {
-        s->last_ok_ms = monotonic_ms();
+        s->last_ok_ms = seq_monotonic_ms();
         s->failures_consecutive = 0;
         s->last_error[0] = '\0';
     } else {
@@ -462,7 +448,7 @@ static void report(node_l1link *l, seq_err err, const char *why, uint64_t failur
  * waits for what L1 accepted anyway. */
 static void batcher_run(node_l1link *l, bool after_turn)
 {
-    uint64_t now = monotonic_ms();
+    uint64_t now = seq_monotonic_ms();
     seq_err err = after_turn ? node_batcher_poll(l->batcher, now) : SEQ_OK;
     if (err == SEQ_OK)
         err = node_batcher_step(l->batcher, now);
@@ -485,7 +471,7 @@ static void link_thread(void *arg)
     bool ok = false;
     for (;;) {
         bool turned = false;
-        if (monotonic_ms() >= next_turn) {
+        if (seq_monotonic_ms() >= next_turn) {
             char why[NODE_L1LINK_ERROR_BYTES] = "";
             seq_err err = turn(l, why);
             if (err == SEQ_OK) {
@@ -509,12 +495,12 @@ static void link_thread(void *arg)
             uint64_t wait = l->poll_ms;
             for (uint64_t i = 1; i < failures && wait < NODE_L1LINK_BACKOFF_MS_MAX; i++)
                 wait *= 2;
-            next_turn = monotonic_ms() + SEQ_MIN(wait, (uint64_t)NODE_L1LINK_BACKOFF_MS_MAX);
+            next_turn = seq_monotonic_ms() + SEQ_MIN(wait, (uint64_t)NODE_L1LINK_BACKOFF_MS_MAX);
         }
         uint64_t until = next_turn;
         if (ok && l->batcher != NULL) {
             batcher_run(l, turned);
-            until = SEQ_MIN(until, node_batcher_next_ms(l->batcher, monotonic_ms()));
+            until = SEQ_MIN(until, node_batcher_next_ms(l->batcher, seq_monotonic_ms()));
         }
         if (pause_until(l, until))
             return;

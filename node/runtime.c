@@ -77,20 +77,6 @@ struct node_runtime {
 
 /* ---------------------------------------------------------------- clocks */
 
-static uint64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-static uint64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ----------------------------------------------------- validity hook */
 
 /* The blocks of the sync response being stepped whose hash and tx root
@@ -151,7 +137,7 @@ static seq_err runtime_validate(void *ctx, const cons_block *block, const seq_bl
 {
     node_runtime *rt = ctx;
     const seq_block_header *h = &block->block.header;
-    if (h->timestamp_ms > wall_ms() + NODE_RUNTIME_DRIFT_MS_MAX) {
+    if (h->timestamp_ms > seq_wall_ms() + NODE_RUNTIME_DRIFT_MS_MAX) {
         SEQ_LOG(SEQ_LOG_WARN, "block_rejected", SEQ_F_STR("reason", "timestamp_drift"),
                 SEQ_F_U64("height", h->height), SEQ_F_U64("view", h->view),
                 SEQ_F_U64("timestamp_ms", h->timestamp_ms));
@@ -218,7 +204,7 @@ static void apply_commit(node_runtime *rt, const cons_block *c)
     }
     rt->counters.txs_committed += tx_count;
     const seq_block_header *h = &c->block.header;
-    uint64_t now_wall_ms = wall_ms();
+    uint64_t now_wall_ms = seq_wall_ms();
     node_validators_commit(rt->counters.validators, &rt->cons_config.committee, rt->view_committed,
                            h->view, &h->proposer);
     rt->view_committed = SEQ_MAX(rt->view_committed, h->view);
@@ -307,7 +293,7 @@ static void log_signed(node_runtime *rt, const wire_msg *m)
  * idle committee does not fill the disk with empty blocks. */
 static void payload_schedule(node_runtime *rt, const cons_payload_request *req)
 {
-    uint64_t now_wall_ms = wall_ms();
+    uint64_t now_wall_ms = seq_wall_ms();
     uint64_t due_wall_ms = req->parent.timestamp_ms + NODE_RUNTIME_EMPTY_BLOCK_MS;
     uint64_t wait = due_wall_ms > now_wall_ms ? due_wall_ms - now_wall_ms : 0;
     if (node_txpool_wants_block(rt->txpool, req->parent.height))
@@ -316,7 +302,7 @@ static void payload_schedule(node_runtime *rt, const cons_payload_request *req)
     SEQ_LOG(SEQ_LOG_DEBUG, "payload_wanted", SEQ_F_U64("view", req->view),
             SEQ_F_U64("wait_ms", wait));
     rt->payload_request = *req;
-    rt->payload_due_ms = monotonic_ms() + SEQ_MIN(wait, (uint64_t)NODE_RUNTIME_EMPTY_BLOCK_MS);
+    rt->payload_due_ms = seq_monotonic_ms() + SEQ_MIN(wait, (uint64_t)NODE_RUNTIME_EMPTY_BLOCK_MS);
 }
 
 /* Persists u in one durable commit. On failure logs once (until a write
@@ -403,10 +389,10 @@ static void feed_payload(node_runtime *rt, const cons_payload_request *req)
     const seq_bytes *txs = NULL;
     size_t tx_count = node_txpool_payload(rt->txpool, &txs, &rt->payload_caps, &req->parent_hash,
                                           req->parent.height);
-    cons_event ev = {.type = CONS_EVENT_PAYLOAD, .now_ms = monotonic_ms()};
+    cons_event ev = {.type = CONS_EVENT_PAYLOAD, .now_ms = seq_monotonic_ms()};
     ev.u.payload = (cons_payload){
         .view = req->view,
-        .timestamp_ms = SEQ_MAX(wall_ms(), req->parent.timestamp_ms),
+        .timestamp_ms = SEQ_MAX(seq_wall_ms(), req->parent.timestamp_ms),
         .l1_origin_number = req->parent.l1_origin_number,
         .l1_origin_hash = req->parent.l1_origin_hash,
         .forced_cursor = req->parent.forced_cursor,
@@ -432,7 +418,7 @@ static void feed_fetch(node_runtime *rt, const cons_fetch *f)
         send_msg(rt, f->peer, &req);
         return;
     }
-    cons_event ev = {.type = CONS_EVENT_MESSAGE, .now_ms = monotonic_ms()};
+    cons_event ev = {.type = CONS_EVENT_MESSAGE, .now_ms = seq_monotonic_ms()};
     ev.u.message.from = rt->resolved.self_index;
     ev.u.message.msg = &msg;
     rt->stepping_sync = &msg.u.sync_response;
@@ -513,7 +499,7 @@ static seq_err core_start(node_runtime *rt)
     }
     rt->local_count = 0;
     rt->payload_pending = false;
-    uint64_t now_ms = monotonic_ms();
+    uint64_t now_ms = seq_monotonic_ms();
     rt->deadline_ms = now_ms;
     feed(rt, &(cons_event){.type = CONS_EVENT_TICK, .now_ms = now_ms});
 free_buffers:
@@ -539,7 +525,7 @@ static void serve_sync(node_runtime *rt, uint32_t from, const wire_sync_request 
 
 static void feed_message(node_runtime *rt, uint32_t from, const wire_msg *msg)
 {
-    cons_event ev = {.type = CONS_EVENT_MESSAGE, .now_ms = monotonic_ms()};
+    cons_event ev = {.type = CONS_EVENT_MESSAGE, .now_ms = seq_monotonic_ms()};
     ev.u.message.from = from;
     ev.u.message.msg = msg;
     rt->stepping_sync = msg->type == WIRE_SYNC_RESPONSE ? &msg->u.sync_response : NULL;
@@ -573,7 +559,7 @@ static void dispatch(node_runtime *rt, uint32_t from, size_t len)
         serve_sync(rt, from, &msg.u.sync_request);
         return;
     case WIRE_TX_BATCH:
-        if (node_txpool_receive(rt->txpool, &msg.u.tx_batch, monotonic_ms()) > 0)
+        if (node_txpool_receive(rt->txpool, &msg.u.tx_batch, seq_monotonic_ms()) > 0)
             atomic_store(&rt->txs_arrived, true);
         return;
     case WIRE_ATTESTATION:
@@ -623,7 +609,7 @@ static void snapshot(node_runtime *rt, bool running)
     s->validator = rt->resolved.keys.pub.validator_address;
     s->self_index = rt->resolved.self_index;
     s->committee_size = rt->resolved.genesis.validator_count;
-    s->uptime_ms = monotonic_ms() - rt->started_ms;
+    s->uptime_ms = seq_monotonic_ms() - rt->started_ms;
     s->store_failing = rt->store_failed;
     if (rt->core != NULL) {
         cons_status cs;
@@ -700,12 +686,12 @@ static void turn(node_runtime *rt)
     uint32_t from = 0;
     size_t len = 0;
     seq_err err =
-        net_recv(rt->net, &from, rt->rx, NET_MSG_BYTES_MAX, &len, wait_ms(rt, monotonic_ms()));
+        net_recv(rt->net, &from, rt->rx, NET_MSG_BYTES_MAX, &len, wait_ms(rt, seq_monotonic_ms()));
     if (err == SEQ_OK)
         dispatch(rt, from, len);
     else if (err != SEQ_ERR_TIMEOUT)
         SEQ_LOG(SEQ_LOG_WARN, "recv_failed", SEQ_F_ERR(err));
-    uint64_t now_ms = monotonic_ms();
+    uint64_t now_ms = seq_monotonic_ms();
     if (rt->core == NULL && now_ms >= rt->core_rebuild_ms) {
         err = core_start(rt);
         if (err != SEQ_OK && rt->core == NULL) {
@@ -719,10 +705,10 @@ static void turn(node_runtime *rt)
     bool arrived = atomic_exchange(&rt->txs_arrived, false);
     if (arrived) /* a client's tx may start a gossip deadline */
         rt->gossip_due_ms = node_txpool_gossip_deadline(rt->txpool);
-    gossip(rt, monotonic_ms());
+    gossip(rt, seq_monotonic_ms());
     if (arrived && rt->payload_pending)
         rt->payload_due_ms = 0; /* no need to wait for an empty block's pacing */
-    if (rt->core != NULL && rt->payload_pending && monotonic_ms() >= rt->payload_due_ms) {
+    if (rt->core != NULL && rt->payload_pending && seq_monotonic_ms() >= rt->payload_due_ms) {
         rt->payload_pending = false;
         feed_payload(rt, &rt->payload_request);
         drain_local(rt);
@@ -924,7 +910,7 @@ seq_err node_runtime_new(node_runtime **out, node_diag *why, const node_config *
         return node_diag_set(why, SEQ_ERR_NO_MEMORY, "out of memory");
     atomic_init(&rt->stopping, false);
     atomic_init(&rt->txs_arrived, false);
-    rt->started_ms = monotonic_ms();
+    rt->started_ms = seq_monotonic_ms();
     seq_err err = runtime_setup(rt, why, config);
     if (err != SEQ_OK) {
         node_runtime_free(rt);

@@ -1,6 +1,7 @@
 /* seq.c — shared basics: error table, assertions, arena, structured logs. */
 #include "seq.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -350,4 +351,30 @@ void seq_log_fields(seq_log_level level, const char *event, const seq_log_field 
     FILE *sink = seq_logger.sink ? seq_logger.sink : stderr;
     fwrite(line, 1, len, sink);
     fflush(sink);
+}
+
+/* ----------------------------------------------------------------- clocks */
+
+static uint64_t clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t seq_monotonic_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
+}
+
+uint64_t seq_wall_ms(void)
+{
+    return clock_ms(CLOCK_REALTIME);
+}
+
+void seq_sleep_ms(uint32_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000u), .tv_nsec = (long)(ms % 1000u) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        continue;
 }

@@ -155,6 +155,14 @@ typedef struct {
     uint64_t forced_cursor;
 } seq_attestation_stmt;
 
+/* ----------------------------------------------------------------- clocks */
+
+/* CLOCK_MONOTONIC and CLOCK_REALTIME (Unix epoch) in milliseconds, and a
+ * sleep of ms milliseconds that resumes after a signal. */
+uint64_t seq_monotonic_ms(void);
+uint64_t seq_wall_ms(void);
+void seq_sleep_ms(uint32_t ms);
+
 /* ----------------------------------------------------------------- arena */
 
 /* A bump allocator over caller-owned memory: bounded, no free, reset all at

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <time.h>
 
 #include "seq.h"
 
@@ -187,13 +188,33 @@ static void test_log_levels_and_sink(void **state)
     assert_non_null(strstr(buf, "level=warn event=bare\n"));
 }
 
+/* The clocks: monotonic never goes back and a sleep lasts at least what
+ * it was asked; the wall clock is Unix time in ms. */
+static void test_clocks(void **state)
+{
+    (void)state;
+    uint64_t a = seq_monotonic_ms();
+    seq_sleep_ms(20);
+    uint64_t b = seq_monotonic_ms();
+    assert_true(b >= a + 20);
+    seq_sleep_ms(0);
+    assert_true(seq_monotonic_ms() >= b);
+    uint64_t wall = seq_wall_ms(), now = (uint64_t)time(NULL);
+    assert_true(wall / 1000u + 1u >= now && wall / 1000u <= now + 1u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_table),    cmocka_unit_test(test_assert_aborts),
-        cmocka_unit_test(test_value_helpers),  cmocka_unit_test(test_arena),
-        cmocka_unit_test(test_log_text),       cmocka_unit_test(test_log_json),
-        cmocka_unit_test(test_log_truncation), cmocka_unit_test(test_log_levels_and_sink),
+        cmocka_unit_test(test_error_table),
+        cmocka_unit_test(test_assert_aborts),
+        cmocka_unit_test(test_value_helpers),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_log_text),
+        cmocka_unit_test(test_log_json),
+        cmocka_unit_test(test_clocks),
+        cmocka_unit_test(test_log_truncation),
+        cmocka_unit_test(test_log_levels_and_sink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
