@@ -12,12 +12,12 @@
 #include "fuzz.h"
 #include "node.h"
 
-#define DECODERS 11u
+#define DECODERS 12u
 
 static const uint8_t kinds[DECODERS] = {
-    STORE_KIND_META,     STORE_KIND_SAFETY,      STORE_KIND_BLOCK,    STORE_KIND_QC,
-    STORE_KIND_HEIGHT,   STORE_KIND_TX,          STORE_KIND_EVIDENCE, STORE_KIND_L1_CURSOR,
-    STORE_KIND_L1_BATCH, STORE_KIND_ATTESTATION, STORE_KIND_L1_FORCED};
+    STORE_KIND_META,     STORE_KIND_SAFETY,      STORE_KIND_BLOCK,     STORE_KIND_QC,
+    STORE_KIND_HEIGHT,   STORE_KIND_TX,          STORE_KIND_EVIDENCE,  STORE_KIND_L1_CURSOR,
+    STORE_KIND_L1_BATCH, STORE_KIND_ATTESTATION, STORE_KIND_L1_FORCED, STORE_KIND_L1_ORIGIN};
 
 static uint8_t sealed[STORE_RECORD_BYTES_MAX];
 static uint8_t again[STORE_RECORD_BYTES_MAX];
@@ -73,6 +73,10 @@ static size_t round_trip(unsigned which, const uint8_t *in, size_t len)
         store_l1_forced f;
         if ((err = store_l1_forced_decode(&f, in, len)) == SEQ_OK)
             SEQ_ASSERT(store_l1_forced_encode(again, sizeof again, &out, &f) == SEQ_OK);
+    } else if (which == 11) {
+        store_l1_origin o;
+        if ((err = store_l1_origin_decode(&o, in, len)) == SEQ_OK)
+            SEQ_ASSERT(store_l1_origin_encode(again, sizeof again, &out, &o) == SEQ_OK);
     } else if (which == 6) {
         wire_evidence e;
         if ((err = store_evidence_decode(&e, in, len)) == SEQ_OK) {

@@ -268,6 +268,7 @@ typedef struct {
 typedef struct {
     seq_bytes raw;
     seq_hash hash;
+    seq_addr sender; /* zero for an opaque or a forced tx */
     bool forced;
 } mempool_pick;
 

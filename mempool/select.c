@@ -61,8 +61,9 @@ static void mp_select_pool(mempool *pool, mempool_pick *out, size_t limit, size_
         const mp_tx *t = &pool->txs[slot];
         if (t->raw_len > bytes_max - *bytes)
             continue; /* and its lane's later txs with it */
-        out[*n] =
-            (mempool_pick){.raw = {pool->storage + t->raw_offset, t->raw_len}, .hash = t->hash};
+        out[*n] = (mempool_pick){.raw = {pool->storage + t->raw_offset, t->raw_len},
+                                 .hash = t->hash,
+                                 .sender = t->sender};
         (*n)++;
         *bytes += t->raw_len;
         mp_mark(pool, slot);

@@ -1,9 +1,9 @@
 /* api.c — the node's HTTP API on nng's HTTP server: GET /health, GET
  * /metrics (Prometheus text, metrics.c) and JSON-RPC 2.0 on POST / (single requests and batches):
  * eth_sendRawTransaction, seq_sendPayload, seq_getTransactionStatus, seq_getBlockByHeight,
- * seq_status, seq_getEvidence. Callbacks run on nng's threads; they read the runtime's status
- * snapshot and the store and submit to the txpool, never touching the
- * consensus core. */
+ * seq_status, seq_getEvidence, seq_getForcedEntry, seq_getForcedQueue. Callbacks
+ * run on nng's threads; they read the runtime's status snapshot and the
+ * store and submit to the txpool, never touching the consensus core. */
 #include "internal.h"
 
 #include <nng/supplemental/http/http.h>
@@ -138,9 +138,21 @@ static json_t *batcher_json(const node_batcher_status *b)
     return o;
 }
 
+/* The forced entries committed blocks consumed: how many, how many with
+ * a copy, and the soft latency of those (count, sum, mean). */
+static json_t *forced_json(const node_forced_stats *f)
+{
+    return json_pack(
+        "{s:o,s:o,s:o,s:o,s:o,s:o}", "cursor", json_u64(f->last_cursor), "consumed",
+        json_u64(f->consumed), "included", json_u64(f->included), "softLagCount",
+        json_u64(f->soft_lag.count), "softLagSumMs", json_u64(f->soft_lag.sum_ms), "softLagMeanMs",
+        f->soft_lag.count > 0 ? json_u64(f->soft_lag.sum_ms / f->soft_lag.count) : json_null());
+}
+
 /* The L1 link: where it follows, how far, the newest batch on L1 and the
  * Inbox's counters, and whether the last poll worked (and why not). */
-static json_t *l1_json(const node_l1link_status *l, uint64_t now_ms)
+static json_t *l1_json(const node_l1link_status *l, const node_forced_stats *forced,
+                       uint64_t now_ms)
 {
     if (!l->enabled)
         return json_pack("{s:b}", "enabled", false);
@@ -188,6 +200,13 @@ static json_t *l1_json(const node_l1link_status *l, uint64_t now_ms)
                 "oldestAgeBlocks", l->has_forced_oldest ? json_u64(age) : json_null(),
                 "inclusionWindowBlocks", json_u64(l->inclusion_window), "oldestOverdue",
                 l->has_forced_oldest && age > l->inclusion_window));
+        json_object_set_new(o, "forcedL2", forced_json(forced));
+        json_object_set_new(o, "origin",
+                            json_pack("{s:o,s:o,s:o}", "newest",
+                                      l->has_origin ? json_u64(l->origin_number) : json_null(),
+                                      "newestTimestamp",
+                                      l->has_origin ? json_u64(l->origin_timestamp) : json_null(),
+                                      "mismatches", json_u64(l->origin_mismatches)));
         json_object_set_new(o, "finalized",
                             l->has_finalized ? json_u64(l->finalized) : json_null());
         json_object_set_new(o, "batcher", batcher_json(&l->batcher));
@@ -250,20 +269,20 @@ static json_t *status_json(const node_status *s)
         json_u64(m->evicted), "replaced", json_u64(m->replaced), "committed",
         json_u64(m->committed), "gossipReceived", json_u64(s->txpool.received), "gossipSent",
         json_u64(s->txpool.gossiped), "trackedBlocks", json_u64(s->txpool.tracked_blocks));
-    return json_pack("{s:b,s:o,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:I,s:o,s:o,s:o,"
-                     "s:o,s:o,s:o,s:o,s:o}",
-                     "running", s->running, "validator", json_addr(&s->validator), "validatorIndex",
-                     (json_int_t)s->self_index, "committeeSize", (json_int_t)s->committee_size,
-                     "view", json_u64(s->view), "leaderIndex", (json_int_t)s->leader_index,
-                     "leader", json_addr(&s->leader), "height", json_u64(s->height_committed),
-                     "hash", json_hex(s->hash_committed.b, SEQ_HASH_BYTES), "highQcView",
-                     json_u64(s->high_qc_view), "timeoutsConsecutive",
-                     json_u64(s->timeouts_consecutive), "halted", s->halted, "storeFailing",
-                     s->store_failing, "uptimeMs", json_u64(s->uptime_ms), "peersConnected",
-                     (json_int_t)s->peers_connected, "peers", status_peers(s), "messages", messages,
-                     "stats", stats, "storeFailures", json_u64(s->store_failures), "txsCommitted",
-                     json_u64(s->txs_committed), "mempool", pool, "transport",
-                     transport_json(&s->net), "l1", l1_json(&s->l1, seq_monotonic_ms()));
+    return json_pack(
+        "{s:b,s:o,s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:o,s:I,s:o,s:o,s:o,"
+        "s:o,s:o,s:o,s:o,s:o}",
+        "running", s->running, "validator", json_addr(&s->validator), "validatorIndex",
+        (json_int_t)s->self_index, "committeeSize", (json_int_t)s->committee_size, "view",
+        json_u64(s->view), "leaderIndex", (json_int_t)s->leader_index, "leader",
+        json_addr(&s->leader), "height", json_u64(s->height_committed), "hash",
+        json_hex(s->hash_committed.b, SEQ_HASH_BYTES), "highQcView", json_u64(s->high_qc_view),
+        "timeoutsConsecutive", json_u64(s->timeouts_consecutive), "halted", s->halted,
+        "storeFailing", s->store_failing, "uptimeMs", json_u64(s->uptime_ms), "peersConnected",
+        (json_int_t)s->peers_connected, "peers", status_peers(s), "messages", messages, "stats",
+        stats, "storeFailures", json_u64(s->store_failures), "txsCommitted",
+        json_u64(s->txs_committed), "mempool", pool, "transport", transport_json(&s->net), "l1",
+        l1_json(&s->l1, &s->forced, seq_monotonic_ms()));
 }
 
 static json_t *block_json(const seq_hash *hash, const seq_block_header *h, size_t tx_count,
@@ -728,6 +747,210 @@ static json_t *get_evidence(const node_rpc *rpc, json_t *id, json_t *params)
                                     "corruptSkipped", err == SEQ_ERR_CORRUPT));
 }
 
+/* --------------------------------------------------------- forced queue */
+
+/* a + b, UINT64_MAX when that overflows. */
+static uint64_t add_saturated(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+/* later_ms - earlier_s in ms, 0 when it is not later (clocks differ). */
+static uint64_t ms_after_s(uint64_t later_ms, uint64_t earlier_s)
+{
+    if (earlier_s > UINT64_MAX / 1000u)
+        return 0;
+    return later_ms > earlier_s * 1000u ? later_ms - earlier_s * 1000u : 0;
+}
+
+/* The genesis's inclusion window (L1 blocks) as the L1 link reports it; 0
+ * when the node runs without one, which leaves the window unknown (a
+ * genesis window is at least 1). SEQ_ERR_NO_MEMORY. */
+static seq_err forced_window(const node_rpc *rpc, uint64_t *window)
+{
+    *window = 0;
+    node_status *s = malloc(sizeof *s);
+    if (s == NULL)
+        return SEQ_ERR_NO_MEMORY;
+    rpc->status(rpc->status_ctx, s);
+    *window = s->l1.enabled ? s->l1.inclusion_window : 0;
+    free(s);
+    return SEQ_OK;
+}
+
+/* The consumed block's object: where, when, and where the tx is committed
+ * (found: at loc), "copied" when that is the block or one before it. */
+static json_t *forced_consumed_json(const store_l1_forced *e, uint64_t height, const seq_hash *hash,
+                                    uint64_t timestamp_ms, bool found, const store_tx_location *loc)
+{
+    return json_pack("{s:o,s:o,s:o,s:b,s:o,s:o,s:o}", "height", json_u64(height), "blockHash",
+                     json_hex(hash->b, SEQ_HASH_BYTES), "timestampMs", json_u64(timestamp_ms),
+                     "copied", found && loc->height <= height, "txHeight",
+                     found ? json_u64(loc->height) : json_null(), "txIndex",
+                     found ? json_u64(loc->index) : json_null(), "softLatencyMs",
+                     json_u64(ms_after_s(timestamp_ms, e->l1_timestamp)));
+}
+
+/* Where L2 consumed entry e (the lowest committed block whose forced cursor
+ * passes it: store_committed_consuming) into *out, JSON null while none
+ * did. Store errors, SEQ_ERR_NO_MEMORY; *out NULL on failure. */
+static seq_err forced_consumed(const node_rpc *rpc, json_t **out, const store_l1_forced *e)
+{
+    *out = NULL;
+    uint64_t height = 0;
+    seq_err err = store_committed_consuming(rpc->store, e->index, &height);
+    if (err == SEQ_ERR_NOT_FOUND) {
+        *out = json_null();
+        return SEQ_OK;
+    }
+    seq_hash hash;
+    if (err == SEQ_OK)
+        err = store_get_hash_at(rpc->store, &hash, height);
+    if (err != SEQ_OK)
+        return err;
+    uint8_t *buf = malloc(STORE_BLOCK_ARENA_BYTES);
+    if (buf == NULL)
+        return SEQ_ERR_NO_MEMORY;
+    seq_arena arena;
+    seq_arena_init(&arena, buf, STORE_BLOCK_ARENA_BYTES);
+    cons_block block;
+    err = store_get_block(rpc->store, &block, &arena, &hash);
+    store_tx_location loc = {0};
+    seq_err tx_err = SEQ_ERR_NOT_FOUND;
+    if (err == SEQ_OK) /* the first location: the copy, or where it was ordered before */
+        tx_err = store_get_tx(rpc->store, &loc, &e->tx_hash);
+    if (err == SEQ_OK && tx_err != SEQ_OK && tx_err != SEQ_ERR_NOT_FOUND)
+        err = tx_err;
+    if (err == SEQ_OK) {
+        *out = forced_consumed_json(e, height, &hash, block.block.header.timestamp_ms,
+                                    tx_err == SEQ_OK, &loc);
+        err = *out != NULL ? SEQ_OK : SEQ_ERR_NO_MEMORY;
+    }
+    free(buf);
+    return err;
+}
+
+/* Where L1 consumed entry e (the first batch whose forced cursor passes it:
+ * store_l1_batch_consuming) into *out, JSON null while none did. The
+ * batch's L1 time comes from the stored origins, null when they no longer
+ * hold its block (or hold another block by that number). withinWindow is
+ * null when window is 0 (unknown). Store errors, SEQ_ERR_NO_MEMORY; *out
+ * NULL on failure. */
+static seq_err forced_posted(const node_rpc *rpc, json_t **out, const store_l1_forced *e,
+                             uint64_t window)
+{
+    *out = NULL;
+    store_l1_batch b;
+    seq_err err = store_l1_batch_consuming(rpc->store, &b, e->index);
+    if (err == SEQ_ERR_NOT_FOUND) {
+        *out = json_null();
+        return SEQ_OK;
+    }
+    store_l1_origin o;
+    if (err == SEQ_OK)
+        err = store_l1_get_origin(rpc->store, &o, b.l1_block);
+    bool known = err == SEQ_OK && seq_hash_equal(&o.hash, &b.l1_block_hash);
+    if (err != SEQ_OK && err != SEQ_ERR_NOT_FOUND)
+        return err;
+    uint64_t latency_s = known && o.timestamp > e->l1_timestamp ? o.timestamp - e->l1_timestamp : 0;
+    *out = json_pack(
+        "{s:o,s:o,s:b,s:o,s:o,s:o}", "batchIndex", json_u64(b.index), "l1Block",
+        json_u64(b.l1_block), "forceAdvance", b.first_height == 0 && b.last_height == 0,
+        "withinWindow",
+        window > 0 ? json_boolean(b.l1_block <= add_saturated(e->l1_block, window)) : json_null(),
+        "l1Timestamp", known ? json_u64(o.timestamp) : json_null(), "postedLatencyMs",
+        known ? json_u64(SEQ_MIN(latency_s, UINT64_MAX / 1000u) * 1000u) : json_null());
+    return *out != NULL ? SEQ_OK : SEQ_ERR_NO_MEMORY;
+}
+
+static json_t *forced_entry_json(const store_l1_forced *e, uint64_t window, json_t *consumed,
+                                 json_t *posted)
+{
+    uint64_t due = add_saturated(e->l1_block, node_forced_due_blocks(window));
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "index", json_u64(e->index),
+                     "sender", json_addr(&e->sender), "l1Block", json_u64(e->l1_block),
+                     "l1Timestamp", json_u64(e->l1_timestamp), "txHash",
+                     json_hex(e->tx_hash.b, SEQ_HASH_BYTES), "txBytes", json_u64(e->tx_len),
+                     "dueL1Block", window > 0 ? json_u64(due) : json_null(), "deadlineL1Block",
+                     window > 0 ? json_u64(add_saturated(e->l1_block, window)) : json_null(),
+                     "consumed", consumed, "posted", posted);
+}
+
+/* seq_getForcedEntry [index]: the stored forced queue entry, when it falls
+ * due, and where L2 (a committed block) and L1 (a batch) consumed it; null
+ * when the node stores no such entry. */
+static json_t *get_forced_entry(const node_rpc *rpc, json_t *id, json_t *params)
+{
+    uint64_t index = 0;
+    if (!json_is_array(params) || json_array_size(params) != 1 ||
+        !parse_height(&index, json_array_get(params, 0)))
+        return rpc_error(id, API_INVALID_PARAMS,
+                         "seq_getForcedEntry takes [index (an integer or 0x hex)]");
+    uint8_t *buf = malloc(STORE_L1_FORCED_TX_BYTES_MAX);
+    if (buf == NULL)
+        return rpc_error(id, API_INTERNAL_ERROR, "out of memory");
+    store_l1_forced e;
+    json_t *consumed = NULL, *posted = NULL, *reply = NULL;
+    uint64_t window = 0;
+    seq_err err = store_l1_get_forced(rpc->store, &e, buf, STORE_L1_FORCED_TX_BYTES_MAX, index);
+    if (err == SEQ_ERR_NOT_FOUND) {
+        reply = rpc_result(id, json_null());
+        goto free_buf;
+    }
+    if (err == SEQ_OK)
+        err = forced_window(rpc, &window);
+    if (err == SEQ_OK)
+        err = forced_consumed(rpc, &consumed, &e);
+    if (err == SEQ_OK)
+        err = forced_posted(rpc, &posted, &e, window);
+    if (err == SEQ_OK) {
+        json_t *entry = forced_entry_json(&e, window, consumed, posted); /* takes both */
+        consumed = posted = NULL;
+        reply = entry != NULL ? rpc_result(id, entry) : NULL;
+        err = entry != NULL ? SEQ_OK : SEQ_ERR_NO_MEMORY;
+    }
+    json_decref(consumed);
+    json_decref(posted);
+    if (err != SEQ_OK)
+        reply = rpc_error(id, API_INTERNAL_ERROR, seq_strerror(err));
+free_buf:
+    free(buf);
+    return reply;
+}
+
+/* seq_getForcedQueue: how many entries are stored, the forced cursors of
+ * the committed tip (L2) and of the last stored batch (L1), and the due
+ * delay and window (null without an L1 link). */
+static json_t *get_forced_queue(const node_rpc *rpc, json_t *id, json_t *params)
+{
+    if (params != NULL && json_array_size(params) + json_object_size(params) != 0)
+        return rpc_error(id, API_INVALID_PARAMS, "seq_getForcedQueue takes no parameters");
+    uint64_t count = 0, window = 0;
+    uint64_t consumed_l2 = rpc->genesis.forced_cursor, consumed_l1 = 0;
+    store_tip tip;
+    store_l1_batch last;
+    seq_err err = forced_window(rpc, &window);
+    if (err == SEQ_OK)
+        err = store_l1_forced_count(rpc->store, &count);
+    seq_err tip_err = err == SEQ_OK ? store_get_tip(rpc->store, &tip) : err;
+    if (tip_err == SEQ_OK)
+        consumed_l2 = tip.header.forced_cursor;
+    else if (tip_err != SEQ_ERR_NOT_FOUND) /* not found: nothing committed above genesis */
+        err = tip_err;
+    seq_err batch_err = err == SEQ_OK ? store_l1_last_batch(rpc->store, &last) : err;
+    if (batch_err == SEQ_OK)
+        consumed_l1 = last.forced_cursor;
+    else if (batch_err != SEQ_ERR_NOT_FOUND) /* not found: no batch on L1 yet */
+        err = batch_err;
+    if (err != SEQ_OK)
+        return rpc_error(id, API_INTERNAL_ERROR, seq_strerror(err));
+    return rpc_result(
+        id, json_pack("{s:o,s:o,s:o,s:o,s:o}", "count", json_u64(count), "consumedL2",
+                      json_u64(consumed_l2), "consumedL1", json_u64(consumed_l1), "dueBlocks",
+                      window > 0 ? json_u64(node_forced_due_blocks(window)) : json_null(),
+                      "windowBlocks", window > 0 ? json_u64(window) : json_null()));
+}
+
 static json_t *rpc_dispatch(const node_rpc *rpc, json_t *id, const char *method, json_t *params)
 {
     if (strcmp(method, "eth_sendRawTransaction") == 0)
@@ -738,6 +961,10 @@ static json_t *rpc_dispatch(const node_rpc *rpc, json_t *id, const char *method,
         return tx_status(rpc, id, params);
     if (strcmp(method, "seq_getEvidence") == 0)
         return get_evidence(rpc, id, params);
+    if (strcmp(method, "seq_getForcedEntry") == 0)
+        return get_forced_entry(rpc, id, params);
+    if (strcmp(method, "seq_getForcedQueue") == 0)
+        return get_forced_queue(rpc, id, params);
     if (strcmp(method, "seq_status") == 0) {
         if (params != NULL && json_array_size(params) + json_object_size(params) != 0)
             return rpc_error(id, API_INVALID_PARAMS, "seq_status takes no parameters");

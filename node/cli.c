@@ -1,8 +1,8 @@
 /* cli.c — argument handling of seqd and seqctl: seqd --config/--check (and
  * running the node through runtime.c), seqctl keygen, genesis and
  * genesis-hash (status is in ctl_status.c; submit, tx and block in
- * ctl_query.c). The work is done by keys.c, genesis.c and config.c; this
- * file parses arguments and prints. */
+ * ctl_query.c; forced in ctl_forced.c). The work is done by keys.c,
+ * genesis.c and config.c; this file parses arguments and prints. */
 #include "internal.h"
 
 #include <curl/curl.h>
@@ -726,6 +726,7 @@ static void seqctl_usage(FILE *f)
           "  batch         decode batch data as the Inbox stores it (batch decode)\n"
           "  force-include queue an L2 tx on L1 when the sequencers ignore it\n"
           "  force-advance consume overdue forced txs on L1 (the escape hatch)\n"
+          "  forced        show a node's forced-inclusion queue: due, consumed, posted\n"
           "  version       print the version and linked library versions\n"
           "  help          print this help\n"
           "\n"
@@ -777,6 +778,7 @@ int node_seqctl_main(int argc, char **argv, FILE *out, FILE *err)
         {"batch", node_seqctl_batch, node_seqctl_batch_usage},
         {"force-include", node_seqctl_force_include, node_seqctl_force_usage},
         {"force-advance", node_seqctl_force_advance, node_seqctl_force_usage},
+        {"forced", node_seqctl_forced, node_seqctl_forced_usage},
     };
     for (size_t i = 0; i < SEQ_ARRAY_LEN(commands); i++) {
         if (strcmp(cmd, commands[i].name) != 0)

@@ -476,6 +476,41 @@ static void config_dir_of(char out[NODE_CONFIG_PATH_BYTES_MAX], const char *path
     out[len] = '\0';
 }
 
+/* "test": {"censor_senders": [ADDRESS, ...]}: test modes, which only a
+ * build with SEQ_TEST_MODES accepts, so a production binary cannot be
+ * configured into misbehaving. */
+static seq_err config_test_modes(node_config *c, const node_config_json *j, const json_t *root)
+{
+    const json_t *test = json_object_get(root, "test");
+    if (test == NULL)
+        return SEQ_OK;
+#ifndef SEQ_TEST_MODES
+    (void)c;
+    return node_diag_set(j->why, SEQ_ERR_INVALID_ARG,
+                         "%s: test: test modes need a build with -DSEQ_TEST_MODES=ON", j->file);
+#else
+    static const char *const names[] = {"censor_senders"};
+    if (!json_is_object(test))
+        return node_diag_set(j->why, SEQ_ERR_MALFORMED, "%s: test: must be an object", j->file);
+    seq_err err = node_config_json_members(j, test, "test", names, SEQ_ARRAY_LEN(names));
+    const json_t *list = json_object_get(test, "censor_senders");
+    if (err != SEQ_OK || list == NULL)
+        return err;
+    if (!json_is_array(list) || json_array_size(list) > NODE_CONFIG_CENSOR_MAX)
+        return node_diag_set(j->why, SEQ_ERR_MALFORMED,
+                             "%s: test.censor_senders: must be an array of at most %u addresses",
+                             j->file, NODE_CONFIG_CENSOR_MAX);
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        const char *text = json_string_value(json_array_get(list, i));
+        if (text == NULL || node_config_addr_parse(&c->censor[i], text) != SEQ_OK)
+            return node_diag_set(j->why, SEQ_ERR_MALFORMED,
+                                 "%s: test.censor_senders[%zu]: not an address", j->file, i);
+    }
+    c->censor_count = json_array_size(list);
+    return SEQ_OK;
+#endif
+}
+
 static seq_err config_from_json(node_config *c, const node_config_json *j, const json_t *root,
                                 const char *base_dir)
 {
@@ -497,6 +532,7 @@ static seq_err config_from_json(node_config *c, const node_config_json *j, const
         "mempool_txs_max",
         "mempool_bytes_max",
         "mempool_sender_txs_max",
+        "test",
     };
     uint32_t version = 0;
     seq_err err = node_config_json_members(j, root, "", names, SEQ_ARRAY_LEN(names));
@@ -533,6 +569,8 @@ static seq_err config_from_json(node_config *c, const node_config_json *j, const
         snprintf(label, sizeof label, "%s: %s", j->file, CONFIG_FIELDS[i].name);
         err = config_set(c, j->why, &CONFIG_FIELDS[i], label, value, base_dir);
     }
+    if (err == SEQ_OK)
+        err = config_test_modes(c, j, root);
     if (err == SEQ_OK && c->passphrase_file[0] != '\0' && c->passphrase_env[0] != '\0')
         return node_diag_set(j->why, SEQ_ERR_INVALID_ARG,
                              "%s: passphrase_file and passphrase_env: give at most one", j->file);

@@ -132,6 +132,12 @@ uint32_t node_genesis_batch_bytes_limit(const node_genesis *g)
     return x;
 }
 
+uint64_t node_genesis_forced_due_blocks(const node_genesis *g)
+{
+    SEQ_ASSERT(g != NULL);
+    return node_forced_due_blocks(g->l1.inclusion_window_blocks);
+}
+
 uint64_t node_genesis_block_payload_bytes_max(const node_genesis *g)
 {
     SEQ_ASSERT(g != NULL);

@@ -663,6 +663,23 @@ int node_seqctl_force_include(int argc, char **argv, FILE *out, FILE *err);
 int node_seqctl_force_advance(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_force_usage(FILE *f);
 
+/* seqctl forced (ctl_forced.c): a node's forced queue, seq_getForcedQueue
+ * then one seq_getForcedEntry per entry, at most NODE_CTL_FORCED_COUNT_MAX
+ * of them (default NODE_CTL_FORCED_COUNT_DEFAULT). Arguments, output and
+ * exit codes as node_seqctl_main. */
+#define NODE_CTL_FORCED_COUNT_DEFAULT 20u
+#define NODE_CTL_FORCED_COUNT_MAX     1000u
+int node_seqctl_forced(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_forced_usage(FILE *f);
+/* Its output for a person: the summary line of a seq_getForcedQueue
+ * answer, the table's header, and the row of a seq_getForcedEntry answer;
+ * node_ctl_forced_row returns true iff the row is marked "!" (consumed on
+ * L1 after the entry's window). Any JSON value is fine: missing or
+ * mistyped members print as "?" (the entry's own) or "-". */
+void node_ctl_forced_summary(FILE *out, const json_t *queue);
+void node_ctl_forced_header(FILE *out);
+bool node_ctl_forced_row(FILE *out, const json_t *entry);
+
 /* seqctl liveness (ctl_liveness.c): a committee's liveness over committed
  * heights H1..H2 of one node. node_seqctl_liveness fetches the blocks
  * (seq_getBlockByHeight) and the committee (seq_status, or --genesis FILE

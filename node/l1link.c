@@ -9,7 +9,9 @@
  *      logs of the next ranges up to head - confirmations. Each range's
  *      batches and the cursor after it go to the store in one durable
  *      transaction; a reorg rewinds both to the common ancestor first;
- *   3. read the Inbox's counters (status()) for the report.
+ *   3. bring the L1 origin table up to the cursor: the headers above the
+ *      newest stored origin, checked to chain up to the cursor's hash;
+ *   4. read the Inbox's counters (status()) for the report.
  * A failed turn leaves the stored state as it was, is counted and reported,
  * and the next turn comes after a doubling backoff (poll_ms up to
  * NODE_L1LINK_BACKOFF_MS_MAX). A log from our contracts that does not
@@ -52,7 +54,10 @@ struct node_l1link {
     uint64_t forced_next;
     seq_hash forced_acc;
     uint64_t events[NODE_L1LINK_EVENT_KINDS]; /* of the range being delivered */
-    seq_err callback_err;                     /* why the callback stopped the poll */
+    /* One turn's L1 headers for the origin table, and what is stored. */
+    l1_rpc_block origin_headers[NODE_L1LINK_ORIGINS_FETCH_MAX];
+    store_l1_origin origins[NODE_L1LINK_ORIGINS_FETCH_MAX];
+    seq_err callback_err; /* why the callback stopped the poll */
     char callback_why[NODE_L1LINK_ERROR_BYTES];
     /* The thread and the stop flag. */
     nng_thread *thread;
@@ -210,6 +215,21 @@ static seq_err forced_reload(node_l1link *l)
     return SEQ_OK;
 }
 
+/* The newest stored origin, into the status. */
+static seq_err origin_status_reload(node_l1link *l)
+{
+    store_l1_origin last;
+    seq_err err = store_l1_last_origin(l->store, &last);
+    if (err != SEQ_OK && err != SEQ_ERR_NOT_FOUND)
+        return err;
+    nng_mtx_lock(l->mtx);
+    l->status.has_origin = err == SEQ_OK;
+    l->status.origin_number = last.number; /* zeroed when there is none */
+    l->status.origin_timestamp = last.timestamp;
+    nng_mtx_unlock(l->mtx);
+    return SEQ_OK;
+}
+
 /* Stores the range's batches and the cursor after it, then counts it. */
 static seq_err on_cursor(node_l1link *l, uint64_t number, const seq_hash *hash)
 {
@@ -282,6 +302,8 @@ static seq_err on_rewind(node_l1link *l, uint64_t number, const seq_hash *hash)
     if (err != SEQ_OK)
         return fail(l, err, "the store refused the rewind to L1 block %llu: %s",
                     (unsigned long long)number, seq_strerror(err));
+    if ((err = origin_status_reload(l)) != SEQ_OK)
+        return fail(l, err, "the store's L1 origins: %s", seq_strerror(err));
     store_l1_batch last;
     bool has_last = store_l1_last_batch(l->store, &last) == SEQ_OK;
     nng_mtx_lock(l->mtx);
@@ -306,6 +328,131 @@ static seq_err follow_cb(void *ctx, const l1_follow_event *ev)
         return on_rewind(l, ev->number, &ev->hash);
     }
     return SEQ_ERR_INTERNAL;
+}
+
+/* ------------------------------------------------------------- origins */
+
+/* Reads the headers from..to (at most NODE_L1LINK_ORIGINS_FETCH_MAX) into
+ * l->origin_headers, stopping at the first that breaks the chain. *links:
+ * each is the parent of the next and the last has hash to_hash; false for
+ * a header L1 no longer has (a shorter chain) too. RPC errors, with why.
+ * l1_rpc_block_by_number refuses a header of another number. */
+static seq_err origins_fetch(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES], bool *links,
+                             uint64_t from, uint64_t to, const seq_hash *to_hash)
+{
+    SEQ_ASSERT(from <= to && to - from < NODE_L1LINK_ORIGINS_FETCH_MAX);
+    *links = false;
+    l1_rpc_block *h = l->origin_headers;
+    for (uint64_t i = 0; i <= to - from; i++) {
+        seq_err err = l1_rpc_block_by_number(l->rpc, &h[i], from + i);
+        if (err == SEQ_ERR_NOT_FOUND)
+            return SEQ_OK;
+        if (err != SEQ_OK) {
+            snprintf(why, NODE_L1LINK_ERROR_BYTES, "L1 header %llu: %s",
+                     (unsigned long long)(from + i), l1_rpc_last_error(l->rpc));
+            return err;
+        }
+        if (i > 0 && !seq_hash_equal(&h[i].parent_hash, &h[i - 1].hash))
+            return SEQ_OK;
+    }
+    *links = seq_hash_equal(&h[to - from].hash, to_hash);
+    return SEQ_OK;
+}
+
+/* *links: the stored origin from - 1, if there is one, is the parent of
+ * the first header fetched. Store errors, with why. */
+static seq_err origins_below_links(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES], bool *links,
+                                   uint64_t from)
+{
+    store_l1_origin below;
+    seq_err err = from > 0 ? store_l1_get_origin(l->store, &below, from - 1) : SEQ_ERR_NOT_FOUND;
+    *links = err == SEQ_ERR_NOT_FOUND ||
+             (err == SEQ_OK && seq_hash_equal(&below.hash, &l->origin_headers[0].parent_hash));
+    if (err == SEQ_ERR_NOT_FOUND || err == SEQ_OK)
+        return SEQ_OK;
+    snprintf(why, NODE_L1LINK_ERROR_BYTES, "the store's L1 origins: %s", seq_strerror(err));
+    return err;
+}
+
+/* Stores the fetched headers from..to as origins, dropping those below
+ * keep_from, and reports the newest. */
+static seq_err origins_store(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES], uint64_t from,
+                             uint64_t to, uint64_t keep_from)
+{
+    size_t count = (size_t)(to - from + 1);
+    for (size_t i = 0; i < count; i++)
+        l->origins[i] = (store_l1_origin){.number = l->origin_headers[i].number,
+                                          .hash = l->origin_headers[i].hash,
+                                          .timestamp = l->origin_headers[i].timestamp};
+    seq_err err = store_l1_origins_put(l->store, l->origins, count, keep_from);
+    if (err == SEQ_OK)
+        err = origin_status_reload(l);
+    if (err != SEQ_OK)
+        snprintf(why, NODE_L1LINK_ERROR_BYTES, "the store refused L1 origins %llu..%llu: %s",
+                 (unsigned long long)from, (unsigned long long)to, seq_strerror(err));
+    return err;
+}
+
+/* Brings the origin table up to the stored cursor (node.h,
+ * NODE_L1LINK_ORIGINS_*): the headers above the newest stored origin, no
+ * more than the window of the newest NODE_L1LINK_ORIGINS_FETCH_MAX and
+ * none below the deployment block. They must chain from the stored origin
+ * below them to the cursor's hash. Headers that do not chain are a reorg
+ * in progress: nothing is stored (counted), and the follower rewinds on a
+ * later poll. A stored origin below them that is not their parent is a
+ * stale tail: the whole window is fetched again and replaces it, and if
+ * the origin below the window does not link either, everything below the
+ * window goes. */
+static seq_err origins_fill(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES])
+{
+    uint64_t cursor;
+    seq_hash cursor_hash;
+    store_l1_origin last;
+    seq_err err = store_l1_get_cursor(l->store, &cursor, &cursor_hash);
+    if (err == SEQ_ERR_NOT_FOUND)
+        return SEQ_OK; /* nothing followed yet */
+    if (err == SEQ_OK)
+        err = store_l1_last_origin(l->store, &last);
+    if (err != SEQ_OK && err != SEQ_ERR_NOT_FOUND) {
+        snprintf(why, NODE_L1LINK_ERROR_BYTES, "the store's L1 origins: %s", seq_strerror(err));
+        return err;
+    }
+    uint64_t window = SEQ_MAX(l->record.block_number,
+                              cursor - SEQ_MIN(cursor, NODE_L1LINK_ORIGINS_FETCH_MAX - 1u));
+    uint64_t from = err == SEQ_OK ? SEQ_MAX(window, last.number + 1) : window;
+    if (from > cursor)
+        return SEQ_OK; /* up to date */
+    bool links, below = false;
+    err = origins_fetch(l, why, &links, from, cursor, &cursor_hash);
+    if (err == SEQ_OK && links)
+        err = origins_below_links(l, why, &below, from);
+    if (err == SEQ_OK && links && !below && from > window) {
+        SEQ_LOG(SEQ_LOG_INFO, "l1_origins_stale", SEQ_F_U64("origin", from - 1),
+                SEQ_F_U64("refetch_from", window));
+        from = window;
+        err = origins_fetch(l, why, &links, from, cursor, &cursor_hash);
+        if (err == SEQ_OK && links)
+            err = origins_below_links(l, why, &below, from);
+    }
+    if (err != SEQ_OK)
+        return err;
+    if (!links) {
+        nng_mtx_lock(l->mtx);
+        l->status.origin_mismatches++;
+        nng_mtx_unlock(l->mtx);
+        SEQ_LOG(SEQ_LOG_INFO, "l1_origins_unlinked", SEQ_F_U64("from", from),
+                SEQ_F_U64("cursor", cursor),
+                SEQ_F_STR("why", "the headers do not chain up to the cursor: a reorg"));
+        return SEQ_OK;
+    }
+    uint64_t keep_from = cursor - SEQ_MIN(cursor, NODE_L1LINK_ORIGINS_KEEP);
+    if (!below) {
+        SEQ_LOG(
+            SEQ_LOG_INFO, "l1_origins_dropped", SEQ_F_U64("below", from),
+            SEQ_F_STR("why", "the stored origin below the window is not on the cursor's chain"));
+        keep_from = SEQ_MAX(keep_from, from);
+    }
+    return origins_store(l, why, from, cursor, keep_from);
 }
 
 /* ------------------------------------------------------------- a turn */
@@ -400,6 +547,9 @@ static seq_err turn(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES])
             snprintf(why, NODE_L1LINK_ERROR_BYTES, "%s", l1_rpc_last_error(l->rpc));
         return err;
     }
+    err = origins_fill(l, why);
+    if (err != SEQ_OK)
+        return err;
     err = inbox_head(l);
     if (err != SEQ_OK)
         snprintf(why, NODE_L1LINK_ERROR_BYTES, "Inbox.status() or the finalized block: %s",
@@ -580,6 +730,8 @@ seq_err node_l1link_start(node_l1link **out, node_diag *why, const node_l1link_c
     err = follower_new(l);
     if (err == SEQ_OK)
         err = forced_reload(l);
+    if (err == SEQ_OK)
+        err = origin_status_reload(l);
     if (err != SEQ_OK) {
         node_l1link_free(l);
         return node_diag_set(why, err, "L1 follower: %s", seq_strerror(err));

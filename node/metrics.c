@@ -341,10 +341,32 @@ static void l1_metrics(metrics_out *m, const node_status *s, uint64_t now_ms)
           l->forced_stored);
     gauge(m, "l1_forced_waiting", "Stored forced entries no batch on L1 has consumed yet.",
           l->forced_stored - SEQ_MIN(l->forced_consumed_stored, l->forced_stored));
+    if (l->has_origin)
+        gauge(m, "l1_origin_newest_block",
+              "The newest L1 block in the origin table (verified up to the cursor).",
+              l->origin_number);
+    counter(m, "l1_origin_mismatches_total",
+            "Turns whose L1 headers did not chain up to the cursor (a reorg in progress).",
+            l->origin_mismatches);
+    gauge(m, "l1_forced_inclusion_window_blocks",
+          "The Inbox's inclusion window (genesis): a batch must consume an entry within it.",
+          l->inclusion_window);
     if (l->has_forced_oldest)
         gauge(m, "l1_forced_oldest_age_blocks",
               "L1 blocks since the oldest unconsumed forced entry was queued.",
               l->head > l->forced_oldest_block ? l->head - l->forced_oldest_block : 0);
+    /* The L2 side: what committed blocks consumed, and how soon. */
+    const node_forced_stats *f = &s->forced;
+    gauge(m, "forced_cursor", "Forced cursor of the last committed block.", f->last_cursor);
+    counter(m, "forced_consumed_total", "Forced entries consumed by committed blocks.",
+            f->consumed);
+    counter(m, "forced_included_total",
+            "Forced entries whose tx a committed block carries (the rest were ordered already).",
+            f->included);
+    histogram(m, "forced_soft_latency_seconds",
+              "From a forced tx's L1 block timestamp to the L2 block that carries it.",
+              post_lag_bounds_ms, f->soft_lag.buckets, NODE_POST_LAG_BUCKETS, f->soft_lag.count,
+              f->soft_lag.sum_ms);
 }
 
 /* ---------------------------------------------------------------- batcher */

@@ -277,6 +277,15 @@ SEQ_MUST_USE seq_err store_get_qc(const store *s, wire_qc *out, seq_arena *arena
  * stored). SEQ_ERR_NOT_FOUND above the tip. */
 SEQ_MUST_USE seq_err store_get_hash_at(const store *s, seq_hash *out, uint64_t height);
 
+/* The lowest committed height whose block's header has forced_cursor >
+ * entry (the L2 block that consumed forced entry `entry`), in one read
+ * transaction; SEQ_ERR_NOT_FOUND if no committed block has. Forced cursors
+ * never decrease with height: a binary search over the committed heights
+ * that parses block records in place (no tx is copied). SEQ_ERR_CORRUPT
+ * (logged) for an unreadable or missing record below the tip; LMDB
+ * errors. *height is 0 on failure. */
+SEQ_MUST_USE seq_err store_committed_consuming(const store *s, uint64_t entry, uint64_t *height);
+
 /* Reads where the committed tx with tx_hash = keccak256(raw) is (its first
  * location), whether the indexer has written it yet or not: a tx is found
  * from the moment store_apply returned with its commit. SEQ_ERR_NOT_FOUND
@@ -367,8 +376,9 @@ typedef struct {
 } store_l1_forced;
 
 typedef struct {
-    /* First, if rewind: forget every batch seen in a block above
-     * rewind_to (an L1 reorg). */
+    /* First, if rewind: forget every batch and forced entry seen in a
+     * block above rewind_to, and every origin numbered above it (an L1
+     * reorg). */
     bool rewind;
     uint64_t rewind_to;
     /* Then add these, in index order, each the next index. */
@@ -381,10 +391,10 @@ typedef struct {
     seq_hash cursor_hash;
 } store_l1_change;
 
-/* Applies c durably in one write transaction; a rewind forgets batches
- * and forced entries alike. SEQ_ERR_INVALID_ARG (nothing written, logged)
- * for a batch or forced entry that is not the next index, sits in a block
- * above the new cursor, or breaks a record rule; LMDB errors. */
+/* Applies c durably in one write transaction; a rewind forgets batches,
+ * forced entries and origins alike. SEQ_ERR_INVALID_ARG (nothing written,
+ * logged) for a batch or forced entry that is not the next index, sits in
+ * a block above the new cursor, or breaks a record rule; LMDB errors. */
 SEQ_MUST_USE seq_err store_l1_apply(store *s, const store_l1_change *c);
 /* The cursor; SEQ_ERR_NOT_FOUND before the first store_l1_apply. */
 SEQ_MUST_USE seq_err store_l1_get_cursor(const store *s, uint64_t *number, seq_hash *hash);
@@ -413,6 +423,51 @@ SEQ_MUST_USE seq_err store_l1_get_forced(const store *s, store_l1_forced *out, u
                                          size_t buf_cap, uint64_t index);
 /* How many forced queue entries are stored (the next index). */
 SEQ_MUST_USE seq_err store_l1_forced_count(const store *s, uint64_t *count);
+
+/* Lookups over the stored queue and batches as L1 stood at a block, each in
+ * one read transaction. They rely on what the Inbox enforces: entries are
+ * queued and batches accepted in index order, so their L1 blocks never
+ * decrease with the index, nor do the batches' forced cursors; each is a
+ * binary search over the indexes. SEQ_ERR_CORRUPT (logged) for an
+ * unreadable record or a missing index below the last; LMDB errors. On
+ * failure the outputs are zeroed. */
+/* How many forced entries were queued in L1 blocks <= l1_block. */
+SEQ_MUST_USE seq_err store_l1_forced_count_at(const store *s, uint64_t l1_block, uint64_t *count);
+/* The forced cursor L1 had reached by block l1_block: the forced_cursor of
+ * the last stored batch (committee or forceAdvance) seen in an L1 block <=
+ * l1_block; 0 if there is none. */
+SEQ_MUST_USE seq_err store_l1_consumed_at(const store *s, uint64_t l1_block, uint64_t *cursor);
+/* The first stored batch whose forced_cursor > entry: the batch that
+ * consumed forced entry `entry` on L1. SEQ_ERR_NOT_FOUND if none. */
+SEQ_MUST_USE seq_err store_l1_batch_consuming(const store *s, store_l1_batch *out, uint64_t entry);
+
+/* An L1 block the node's follower verified as canonical at confirmation
+ * depth: a candidate L1 origin for L2 blocks. Kept by number in the `l1`
+ * database, at most up to the cursor (a rewind drops those above it). */
+typedef struct {
+    uint64_t number;
+    seq_hash hash;      /* never zero */
+    uint64_t timestamp; /* seconds, as L1 reports it */
+} store_l1_origin;
+
+#define STORE_L1_ORIGINS_PER_PUT_MAX 256u
+
+/* Stores origins[0..count) durably in one write transaction, replacing
+ * stored ones with the same numbers, then deletes every stored origin
+ * numbered below keep_from (afterwards none below it is stored, of these
+ * neither). The list must hold 1..STORE_L1_ORIGINS_PER_PUT_MAX origins with
+ * strictly ascending, contiguous numbers, none above the stored cursor.
+ * SEQ_ERR_INVALID_ARG (nothing written, logged) for a list that breaks
+ * those rules or a record rule, or when no cursor is stored; LMDB
+ * errors. */
+SEQ_MUST_USE seq_err store_l1_origins_put(store *s, const store_l1_origin *origins, size_t count,
+                                          uint64_t keep_from);
+/* The origin numbered number; SEQ_ERR_NOT_FOUND if none; *out zeroed on
+ * failure. */
+SEQ_MUST_USE seq_err store_l1_get_origin(const store *s, store_l1_origin *out, uint64_t number);
+/* The highest stored origin; SEQ_ERR_NOT_FOUND if none; *out zeroed on
+ * failure. */
+SEQ_MUST_USE seq_err store_l1_last_origin(const store *s, store_l1_origin *out);
 
 /* The node's own batch attestations, by batch index, in the `l1`
  * database: a validator signs BatchAttestation(k) once. store_attestation_put
@@ -501,6 +556,12 @@ SEQ_MUST_USE seq_err store_l1_forced_encode(uint8_t *out, size_t out_cap, size_t
                                             const store_l1_forced *f);
 SEQ_MUST_USE seq_err store_l1_forced_decode(store_l1_forced *out, const uint8_t *in, size_t in_len);
 
+/* An L1 origin (hash not zero), kind STORE_KIND_L1_ORIGIN. */
+#define STORE_KIND_L1_ORIGIN 'O'
+SEQ_MUST_USE seq_err store_l1_origin_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                                            const store_l1_origin *origin);
+SEQ_MUST_USE seq_err store_l1_origin_decode(store_l1_origin *out, const uint8_t *in, size_t in_len);
+
 /* An own attestation (first_height <= last_height). */
 SEQ_MUST_USE seq_err store_attestation_encode(uint8_t *out, size_t out_cap, size_t *out_len,
                                               const wire_attestation *a);
@@ -583,9 +644,12 @@ bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms);
 bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height);
 
 /* Selects a payload within caps for a block extending parent_hash at
- * parent_height (mempool_select, no forced txs yet), copies it into p and
- * points *txs at it (valid until the next node_txpool_payload). Returns
- * the tx count.
+ * parent_height, copies it into p and points *txs at it (valid until the
+ * next node_txpool_payload). Returns the tx count. It opens with
+ * forced[0..forced_count), the block's forced txs (node_forced_plan_block:
+ * judged by the rule below already, and fitting the caps), then pool txs
+ * (mempool_select); in test mode the pool txs of censored senders
+ * (node_txpool_set_censor) are left out and released.
  * First the parent's uncommitted ancestry is walked down to the store's
  * committed tip, and ancestors only the store holds (stored before a
  * restart) are tracked; if it is not known in full (an ancestor not synced
@@ -600,7 +664,8 @@ bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height);
  * on another branch; each payload must be proposed (its block then reaches
  * node_txpool_blocks_seen) or dropped before the next one. */
 size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps,
-                           const seq_hash *parent_hash, uint64_t parent_height);
+                           const seq_hash *parent_hash, uint64_t parent_height,
+                           const seq_bytes *forced, size_t forced_count);
 
 /* The last payload did not become a block (the core moved on): releases
  * its in-flight marks. */
@@ -633,6 +698,35 @@ void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t co
 SEQ_MUST_USE seq_err node_txpool_check_block(node_txpool *p, seq_hash *tx_out, const char **why_out,
                                              const cons_block *block, const cons_block *vouched,
                                              size_t vouched_count);
+
+/* What the no-tx-twice rule says of one tx of a block. */
+typedef enum {
+    NODE_TX_FRESH = 0,
+    NODE_TX_REPEATED,    /* an earlier tx of the same block is the same */
+    NODE_TX_COMMITTED,   /* the store has it committed */
+    NODE_TX_IN_ANCESTOR, /* an uncommitted ancestor on the branch carries it */
+} node_tx_verdict;
+
+/* The rule of node_txpool_check_block for hashes[0..count) (<=
+ * WIRE_BLOCK_TXS_MAX) as the leading txs of a block extending parent_hash
+ * at parent_height: verdicts[i] (a node_tx_verdict) for each. vouched as
+ * there. SEQ_OK whatever the verdicts; SEQ_ERR_NOT_FOUND if the ancestry
+ * is not known in full (count > 0); store errors. Event loop only. */
+SEQ_MUST_USE seq_err node_txpool_judge(node_txpool *p, uint8_t *verdicts, const seq_hash *hashes,
+                                       size_t count, const cons_block *vouched,
+                                       size_t vouched_count, const seq_hash *parent_hash,
+                                       uint64_t parent_height);
+
+/* The hashes of b's txs into out[0..b->tx_count) (from the hashes source
+ * when it knows them). */
+void node_txpool_block_hashes(const node_txpool *p, seq_hash *out, const wire_block *b);
+
+/* Test mode (node/README.md "Test modes"): this node's payloads leave out
+ * the pool txs of senders[0..count) (count <= NODE_CONFIG_CENSOR_MAX), as
+ * a censoring leader would. count 0 ends it. Before the loop runs. */
+void node_txpool_set_censor(node_txpool *p, const seq_addr *senders, size_t count);
+/* True iff sender is censored (never for the zero address unless set). */
+bool node_txpool_censors(const node_txpool *p, const seq_addr *sender);
 
 /* block (with its txs, as the store returns it) was committed: its txs
  * leave the pool (mempool_committed), and every tracked block at or below
@@ -890,6 +984,13 @@ uint64_t node_genesis_block_payload_bytes_max(const node_genesis *g);
  * g's validators. Validation requires batch.max_bytes to stay within it. */
 uint32_t node_genesis_batch_bytes_limit(const node_genesis *g);
 
+/* The due delay of the forced queue, in L1 blocks: an entry queued in
+ * block q is due at L1 origin q + this, half the Inbox's inclusion window
+ * (rounded down, at least 1). The other half is the margin for a batch
+ * holding that block to reach L1 before the Inbox would refuse it
+ * (node/README.md "Forced inclusion"). */
+uint64_t node_genesis_forced_due_blocks(const node_genesis *g);
+
 /* Checks every rule node_genesis_load applies to the values: ranges
  * (against the WIRE_ and CONS_ limits and the NODE_GENESIS_ ones above),
  * timeout_ms_base <= timeout_ms_max, endpoints, Ed25519 keys that are valid
@@ -1003,6 +1104,7 @@ void node_l1_record_default_path(char *out, size_t out_len, const char *genesis_
 #define NODE_CONFIG_L1_POLL_MS_DEFAULT 1000u
 #define NODE_CONFIG_L1_POLL_MS_MIN     50u
 #define NODE_CONFIG_L1_POLL_MS_MAX     60000u
+#define NODE_CONFIG_CENSOR_MAX         8u /* test.censor_senders */
 
 typedef struct {
     char data_dir[NODE_CONFIG_PATH_BYTES_MAX];        /* required */
@@ -1022,6 +1124,11 @@ typedef struct {
     uint32_t mempool_sender_txs_max; /* [1, MEMPOOL_SENDER_TXS_MAX] */
     seq_log_level log_level;
     seq_log_format log_format;
+    /* Test modes ("test" in the file; builds with SEQ_TEST_MODES only):
+     * as leader, leave out the txs of these senders (forced ones until
+     * they are due). */
+    size_t censor_count;
+    seq_addr censor[NODE_CONFIG_CENSOR_MAX];
 } node_config;
 
 /* The flags of seqd that override the file; NULL (false) leaves a field as
@@ -1344,6 +1451,16 @@ void net_free(net *n);
 #define NODE_L1LINK_LIVE_BLOCKS 4u
 #define NODE_L1LINK_ERROR_BYTES 320u
 #define NODE_L1LINK_EVENT_KINDS 8u /* >= L1_EVENT_KIND_COUNT_ (l1.h) */
+/* The L1 origin table (store_l1_origins_put) follows the cursor: each turn
+ * fetches the headers above the last stored origin, the newest
+ * NODE_L1LINK_ORIGINS_FETCH_MAX at most, and keeps the origins of the
+ * NODE_L1LINK_ORIGINS_KEEP blocks below the cursor. */
+#define NODE_L1LINK_ORIGINS_FETCH_MAX 64u
+#define NODE_L1LINK_ORIGINS_KEEP      1024u
+_Static_assert(NODE_L1LINK_ORIGINS_FETCH_MAX <= STORE_L1_ORIGINS_PER_PUT_MAX,
+               "one turn's origins go in one put");
+_Static_assert(NODE_L1LINK_ORIGINS_FETCH_MAX <= NODE_L1LINK_ORIGINS_KEEP,
+               "a turn's origins are not pruned at once");
 
 typedef struct node_l1link node_l1link;
 
@@ -1423,6 +1540,11 @@ typedef struct {
     bool has_forced_oldest;
     uint64_t forced_oldest_block;
     uint64_t inclusion_window; /* genesis l1.inclusion_window_blocks */
+    /* The newest stored L1 origin, and the turns whose headers did not
+     * chain up to the cursor (a reorg in progress: nothing was stored). */
+    bool has_origin;
+    uint64_t origin_number, origin_timestamp;
+    uint64_t origin_mismatches;
     node_batcher_status batcher;
     char url[NODE_CONFIG_URL_BYTES_MAX];
     char last_error[NODE_L1LINK_ERROR_BYTES]; /* "" after a success */
@@ -1457,6 +1579,102 @@ void node_l1link_offer_attestation(node_l1link *l, uint32_t from, const wire_att
 void node_l1link_status_get(node_l1link *l, node_l1link_status *out);
 /* Stops the thread (within one RPC timeout) and frees l; NULL is fine. */
 void node_l1link_free(node_l1link *l);
+
+/* ---------------------------------------------------------------- forced */
+
+/* Forced inclusion on the node side (node/forced.c, node/README.md
+ * "Forced inclusion"): which L1 origin a leader's block names and which
+ * forced txs open it, and the rule every validator checks before voting.
+ *
+ * An L2 block names an L1 origin O (a block of the L1 origin table,
+ * store_l1_get_origin) and a forced cursor c: the forced queue entries
+ * below c are consumed. With parent cursor p, the L1 floor F (the cursor
+ * L1 had reached by block O, store_l1_consumed_at) and s = max(p, F), the
+ * entries s..c-1 are consumed by this block, in queue order: each opens
+ * the payload with its tx, unless the tx cannot be ordered (larger than
+ * a block or a tx may be), or is ordered already (committed, in an
+ * ancestor on the branch, or an earlier entry of this block: the
+ * no-tx-twice rule), in which case it is consumed without a copy. Entries
+ * below F are on L1 already (a forceAdvance, or a batch of this chain)
+ * and are never copied. A block may only consume entries queued by O,
+ * must consume every entry due at O (queued at or before O - due_blocks)
+ * unless the block is full of forced txs, and consumes at most
+ * NODE_FORCED_PER_BLOCK_MAX entries past s. Event loop only. */
+
+#define NODE_FORCED_ORIGIN_LAG_BLOCKS 2u /* a leader's origin: below its newest verified block */
+#define NODE_FORCED_ORIGIN_AGE_MAX_BLOCKS \
+    32u                                /* a validator refuses an origin this far below its newest */
+#define NODE_FORCED_PER_BLOCK_MAX 256u /* entries past s one block consumes, at most */
+
+typedef struct node_forced node_forced;
+
+/* The due delay for an Inbox inclusion window (both in L1 blocks): half
+ * of it, at least 1 (node_genesis_forced_due_blocks). */
+uint64_t node_forced_due_blocks(uint64_t inclusion_window_blocks);
+
+typedef struct {
+    const store *store;
+    node_txpool *txpool; /* the no-tx-twice rule; the censored senders (test mode) */
+    bool enabled;        /* the genesis names an Inbox; else origin and cursor never move */
+    uint64_t due_blocks; /* node_genesis_forced_due_blocks */
+    uint64_t chain_id;   /* L2: decoding a forced tx's sender (test mode) */
+    mempool_caps caps;   /* the block caps */
+} node_forced_config;
+
+/* SEQ_ERR_NO_MEMORY; *out is NULL on failure. */
+SEQ_MUST_USE seq_err node_forced_new(node_forced **out, const node_forced_config *config);
+void node_forced_free(node_forced *f);
+
+/* A leader's block: its origin and cursor, and the forced txs that open
+ * its payload (borrowed from the node_forced until the next plan). */
+typedef struct {
+    uint64_t origin_number;
+    seq_hash origin_hash;
+    uint64_t forced_cursor;
+    size_t tx_count;
+    const seq_bytes *txs;
+    /* A due entry did not fit: the block carries these forced txs and no
+     * pool txs. */
+    bool forced_only;
+} node_forced_plan;
+
+/* Plans the block extending parent (whose hash is parent_hash): the origin
+ * moves to NODE_FORCED_ORIGIN_LAG_BLOCKS below the newest stored origin if
+ * that is ahead of the parent's; then every entry queued by the origin is
+ * consumed, in order, while it fits the caps (a censored sender's entry,
+ * in test mode, only once due). Never fails: without an L1 view, or if
+ * the store or the ancestry cannot be read (logged), the block keeps the
+ * parent's origin and cursor where that is all it can vouch for. */
+void node_forced_plan_block(node_forced *f, node_forced_plan *out, const seq_block_header *parent,
+                            const seq_hash *parent_hash);
+
+/* The rule above for block (its tx root checked), extending parent;
+ * vouched as for node_txpool_check_block. SEQ_OK to accept; else
+ * *why_out names the reason (a static string): SEQ_ERR_INVALID_ARG for a
+ * block that breaks the rule ("l1_origin_moved" without an Inbox,
+ * "l1_origin_hash", "l1_origin_stale", "forced_cursor_ahead" of the
+ * origin, "forced_cursor_behind_l1", "forced_tx_missing" (a tx is not
+ * where it must be), "forced_tx_due"); SEQ_ERR_NOT_FOUND if this node
+ * cannot tell ("l1_origin_unknown": not in its table yet; "ancestry"),
+ * store errors ("store"). */
+SEQ_MUST_USE seq_err node_forced_check(node_forced *f, const char **why_out,
+                                       const cons_block *block, const seq_block_header *parent,
+                                       const cons_block *vouched, size_t vouched_count);
+
+/* What committed blocks consumed (node_forced_committed), for status and
+ * metrics. The soft latency is from an entry's L1 timestamp to the
+ * timestamp of the L2 block that consumed it. */
+typedef struct {
+    uint64_t consumed;    /* entries consumed by committed blocks */
+    uint64_t included;    /* of those, with their tx in the block */
+    uint64_t last_cursor; /* the committed tip's cursor */
+    node_post_lag soft_lag;
+} node_forced_stats;
+
+/* A block committed; parent_cursor is its parent's forced cursor. Counts
+ * the entries it consumed. Store errors are logged and skipped. */
+void node_forced_committed(node_forced *f, const cons_block *block, uint64_t parent_cursor);
+void node_forced_stats_get(const node_forced *f, node_forced_stats *out);
 
 /* --------------------------------------------------------------- runtime */
 
@@ -1568,7 +1786,8 @@ typedef struct {
     uint64_t last_commit_ms; /* wall clock (Unix ms) of the last commit; 0: none since start */
     cons_stats stats;
     node_txpool_stats txpool;
-    net_counters net; /* the transport's totals, also of unauthenticated connections */
+    node_forced_stats forced; /* forced entries consumed by committed blocks */
+    net_counters net;         /* the transport's totals, also of unauthenticated connections */
     node_l1link_status l1;
 } node_status;
 

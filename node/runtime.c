@@ -34,6 +34,7 @@ struct node_runtime {
     cons *core; /* NULL while waiting to be rebuilt after a store failure */
     node_api *api;
     node_txpool *txpool;
+    node_forced *forced;
     node_l1link *l1; /* NULL without an L1 */
     atomic_bool stopping;
     atomic_bool txs_arrived;  /* a tx was admitted since the loop last looked */
@@ -41,7 +42,7 @@ struct node_runtime {
     uint64_t deadline_ms;     /* the core's next timer */
     uint64_t core_rebuild_ms; /* when core is NULL: when to rebuild it */
     bool store_failed;        /* the last store_apply failed (logged once) */
-    seq_hash rejected_hash;   /* the last block refused by validate_txs (logged once) */
+    seq_hash rejected_hash;   /* the last block refused by the validity hook (logged once) */
     /* The sync response being stepped, if any, and those of its blocks
      * validate_txs vouches for (see there). */
     const wire_sync_response *stepping_sync;
@@ -68,6 +69,7 @@ struct node_runtime {
      * for the leader slots of node_validators_commit. */
     bool view_committed_known;
     uint64_t view_committed;
+    uint64_t cursor_committed; /* the forced cursor of the last committed block */
     /* Counters and the snapshot the API reads. */
     node_status counters; /* loop-owned: counters and per-validator commit figures */
     nng_mtx *status_mtx;
@@ -130,9 +132,30 @@ static seq_err validate_txs(node_runtime *rt, const cons_block *block)
     return err;
 }
 
-/* Timestamp drift against this node's wall clock. There is no L1 follower
- * yet, so a block must keep its parent's L1 origin and forced cursor: no
- * honest leader can justify moving them. And no tx twice (validate_txs). */
+/* The forced-inclusion rule (node_forced_check), logged once per block
+ * like validate_txs, and looked at again with the vouched blocks of a
+ * sync response when the ancestry was not known. */
+static seq_err validate_forced(node_runtime *rt, const cons_block *block,
+                               const seq_block_header *parent)
+{
+    const char *why = NULL;
+    seq_err err = node_forced_check(rt->forced, &why, block, parent, NULL, 0);
+    if (err == SEQ_ERR_NOT_FOUND && rt->stepping_sync != NULL)
+        err = node_forced_check(rt->forced, &why, block, parent, rt->synced, synced_vouch(rt));
+    if (err == SEQ_OK || seq_hash_equal(&rt->rejected_hash, &block->hash))
+        return err;
+    rt->rejected_hash = block->hash;
+    const seq_block_header *h = &block->block.header;
+    SEQ_LOG(SEQ_LOG_WARN, "block_rejected", SEQ_F_STR("reason", why != NULL ? why : "forced"),
+            SEQ_F_U64("height", h->height), SEQ_F_U64("view", h->view),
+            SEQ_F_U64("l1_origin", h->l1_origin_number),
+            SEQ_F_U64("forced_cursor", h->forced_cursor), SEQ_F_ERR(err),
+            SEQ_F_HEX("proposer", h->proposer.b, SEQ_ADDR_BYTES));
+    return err;
+}
+
+/* Timestamp drift against this node's wall clock, the L1 origin and the
+ * forced queue (validate_forced), and no tx twice (validate_txs). */
 static seq_err runtime_validate(void *ctx, const cons_block *block, const seq_block_header *parent)
 {
     node_runtime *rt = ctx;
@@ -143,14 +166,8 @@ static seq_err runtime_validate(void *ctx, const cons_block *block, const seq_bl
                 SEQ_F_U64("timestamp_ms", h->timestamp_ms));
         return SEQ_ERR_INVALID_ARG;
     }
-    if (h->l1_origin_number != parent->l1_origin_number ||
-        !seq_hash_equal(&h->l1_origin_hash, &parent->l1_origin_hash) ||
-        h->forced_cursor != parent->forced_cursor) {
-        SEQ_LOG(SEQ_LOG_WARN, "block_rejected", SEQ_F_STR("reason", "l1_origin"),
-                SEQ_F_U64("height", h->height), SEQ_F_U64("view", h->view));
-        return SEQ_ERR_INVALID_ARG;
-    }
-    return validate_txs(rt, block);
+    seq_err err = validate_forced(rt, block, parent);
+    return err != SEQ_OK ? err : validate_txs(rt, block);
 }
 
 /* ------------------------------------------------------- applying updates */
@@ -197,6 +214,7 @@ static void apply_commit(node_runtime *rt, const cons_block *c)
     seq_err err = store_get_block(rt->store, &stored, &rt->block, &c->hash);
     if (err == SEQ_OK) {
         tx_count = stored.block.tx_count;
+        node_forced_committed(rt->forced, &stored, rt->cursor_committed);
         node_txpool_committed(rt->txpool, &stored);
     } else { /* store_apply just wrote it: only a corrupt read lands here */
         SEQ_LOG(SEQ_LOG_ERROR, "committed_block_unreadable", SEQ_F_ERR(err),
@@ -204,6 +222,7 @@ static void apply_commit(node_runtime *rt, const cons_block *c)
     }
     rt->counters.txs_committed += tx_count;
     const seq_block_header *h = &c->block.header;
+    rt->cursor_committed = h->forced_cursor;
     uint64_t now_wall_ms = seq_wall_ms();
     node_validators_commit(rt->counters.validators, &rt->cons_config.committee, rt->view_committed,
                            h->view, &h->proposer);
@@ -386,21 +405,30 @@ static void feed(node_runtime *rt, const cons_event *ev)
 
 static void feed_payload(node_runtime *rt, const cons_payload_request *req)
 {
+    node_forced_plan plan;
+    node_forced_plan_block(rt->forced, &plan, &req->parent, &req->parent_hash);
+    mempool_caps caps = rt->payload_caps;
+    if (plan.forced_only) { /* the caps hold the forced txs and nothing more */
+        caps = (mempool_caps){.bytes_max = 0, .txs_max = plan.tx_count};
+        for (size_t i = 0; i < plan.tx_count; i++)
+            caps.bytes_max += plan.txs[i].len;
+    }
     const seq_bytes *txs = NULL;
-    size_t tx_count = node_txpool_payload(rt->txpool, &txs, &rt->payload_caps, &req->parent_hash,
-                                          req->parent.height);
+    size_t tx_count = node_txpool_payload(rt->txpool, &txs, &caps, &req->parent_hash,
+                                          req->parent.height, plan.txs, plan.tx_count);
     cons_event ev = {.type = CONS_EVENT_PAYLOAD, .now_ms = seq_monotonic_ms()};
     ev.u.payload = (cons_payload){
         .view = req->view,
         .timestamp_ms = SEQ_MAX(seq_wall_ms(), req->parent.timestamp_ms),
-        .l1_origin_number = req->parent.l1_origin_number,
-        .l1_origin_hash = req->parent.l1_origin_hash,
-        .forced_cursor = req->parent.forced_cursor,
+        .l1_origin_number = plan.origin_number,
+        .l1_origin_hash = plan.origin_hash,
+        .forced_cursor = plan.forced_cursor,
         .tx_count = tx_count,
         .txs = txs,
     };
     rt->payload_proposed = false;
-    SEQ_LOG(SEQ_LOG_DEBUG, "payload", SEQ_F_U64("view", req->view), SEQ_F_U64("txs", tx_count));
+    SEQ_LOG(SEQ_LOG_DEBUG, "payload", SEQ_F_U64("view", req->view), SEQ_F_U64("txs", tx_count),
+            SEQ_F_U64("forced", plan.tx_count), SEQ_F_U64("l1_origin", plan.origin_number));
     feed(rt, &ev);
     if (!rt->payload_proposed) /* the core moved on: the picks may go elsewhere */
         node_txpool_payload_dropped(rt->txpool);
@@ -493,6 +521,7 @@ static seq_err core_start(node_runtime *rt)
     if (!rt->view_committed_known) { /* the first start: leader slots count from the tip */
         rt->view_committed_known = true;
         rt->view_committed = has_tip ? tip->header.view : 0;
+        rt->cursor_committed = has_tip ? tip->header.forced_cursor : 0;
         rt->counters.slots_from_view = rt->view_committed;
         for (size_t i = 0; i < rt->cons_config.committee.count; i++)
             rt->counters.validators[i].address = rt->cons_config.committee.validators[i].addr;
@@ -611,6 +640,8 @@ static void snapshot(node_runtime *rt, bool running)
     s->committee_size = rt->resolved.genesis.validator_count;
     s->uptime_ms = seq_monotonic_ms() - rt->started_ms;
     s->store_failing = rt->store_failed;
+    if (rt->forced != NULL)
+        node_forced_stats_get(rt->forced, &s->forced);
     if (rt->core != NULL) {
         cons_status cs;
         cons_get_status(rt->core, &cs);
@@ -852,6 +883,19 @@ static seq_err txpool_setup(node_runtime *rt, node_diag *why)
     rt->payload_caps = (mempool_caps){.bytes_max = g->consensus.block_tx_bytes_max,
                                       .txs_max = g->consensus.block_txs_max};
     rt->gossip_due_ms = UINT64_MAX;
+    node_txpool_set_censor(rt->txpool, c->censor, c->censor_count);
+    if (c->censor_count > 0)
+        SEQ_LOG(SEQ_LOG_WARN, "test_mode", SEQ_F_STR("mode", "censor"),
+                SEQ_F_U64("senders", c->censor_count),
+                SEQ_F_HEX("first", c->censor[0].b, SEQ_ADDR_BYTES));
+    node_forced_config fc = {.store = rt->store,
+                             .txpool = rt->txpool,
+                             .enabled = g->l1.has_inbox_address,
+                             .due_blocks = node_genesis_forced_due_blocks(g),
+                             .chain_id = g->l2_chain_id,
+                             .caps = rt->payload_caps};
+    if ((err = node_forced_new(&rt->forced, &fc)) != SEQ_OK)
+        return node_diag_set(why, err, "forced inclusion: %s", seq_strerror(err));
     return SEQ_OK;
 }
 
@@ -928,6 +972,7 @@ void node_runtime_free(node_runtime *rt)
     node_api_free(rt->api);   /* first: its callbacks read the status and the store */
     node_l1link_free(rt->l1); /* before the store it writes */
     net_free(rt->net);
+    node_forced_free(rt->forced);
     node_txpool_free(rt->txpool); /* after the API and net: both may call into it */
     cons_free(rt->core);
     store_close(rt->store);

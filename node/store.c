@@ -1494,6 +1494,83 @@ seq_err store_get_hash_at(const store *s, seq_hash *out, uint64_t height)
     return err;
 }
 
+/* A value of the record at index that never decreases with the index. */
+typedef seq_err (*search_probe_fn)(const store *s, MDB_txn *txn, uint64_t index, uint64_t *value);
+
+/* The first index in [lo, last] whose value exceeds bound: a binary search
+ * (at most 64 probes); *found false if none does (or the range is
+ * empty). */
+static seq_err search_first_above(const store *s, MDB_txn *txn, search_probe_fn probe, uint64_t lo,
+                                  uint64_t last, uint64_t bound, uint64_t *first, bool *found)
+{
+    *first = 0;
+    *found = false;
+    if (lo > last)
+        return SEQ_OK;
+    uint64_t hi = last; /* an index above hi exceeds bound; one below lo does not */
+    for (;;) {
+        uint64_t mid = lo + (hi - lo) / 2, value;
+        seq_err err = probe(s, txn, mid, &value);
+        if (err != SEQ_OK)
+            return err;
+        if (value > bound) {
+            *first = mid;
+            *found = true;
+            if (mid == lo)
+                return SEQ_OK;
+            hi = mid - 1;
+        } else {
+            if (mid == hi)
+                return SEQ_OK;
+            lo = mid + 1;
+        }
+    }
+}
+
+/* The forced cursor in the header of the block committed at height, which
+ * must be there (at or below the tip). The record is checked whole but
+ * parsed in place: no tx is copied. */
+static seq_err committed_forced_cursor(const store *s, MDB_txn *txn, uint64_t height,
+                                       uint64_t *value)
+{
+    seq_hash hash;
+    store_block_view v;
+    seq_err err = hash_at_read(s, txn, &hash, height);
+    if (err == SEQ_ERR_NOT_FOUND) {
+        uint8_t key[8];
+        store_u64_be(key, height);
+        return corrupt(STORE_DBI_HEIGHTS, key, sizeof key, 0);
+    }
+    if (err == SEQ_OK)
+        err = block_view_read(s, txn, &v, &hash);
+    if (err == SEQ_ERR_NOT_FOUND || (err == SEQ_OK && v.header.height != height))
+        return corrupt(STORE_DBI_BLOCKS, hash.b, SEQ_HASH_BYTES, 0);
+    *value = err == SEQ_OK ? v.header.forced_cursor : 0;
+    return err;
+}
+
+seq_err store_committed_consuming(const store *s, uint64_t entry, uint64_t *height)
+{
+    SEQ_ASSERT(s != NULL && height != NULL);
+    *height = 0;
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t tip;
+    seq_hash tip_hash;
+    bool found = false;
+    err = tip_read(s, txn, &tip, &tip_hash);
+    if (err == SEQ_OK)
+        err = search_first_above(s, txn, committed_forced_cursor, 1, tip, entry, height, &found);
+    mdb_txn_abort(txn);
+    if (err == SEQ_OK && !found)
+        err = SEQ_ERR_NOT_FOUND;
+    if (err != SEQ_OK)
+        *height = 0;
+    return err;
+}
+
 seq_err store_get_tx(const store *s, store_tx_location *out, const seq_hash *tx_hash)
 {
     SEQ_ASSERT(s != NULL && out != NULL && tx_hash != NULL);
@@ -1722,10 +1799,11 @@ zero_out:
 /* Keys of the l1 database: "cursor"; a kind letter || index (u64
  * big-endian), so LMDB's order is the index order: 'b' for the batches on
  * L1, 'f' for the forced queue's entries, 'a' for the node's own
- * attestations. */
+ * attestations, 'o' for the origins (the index is the L1 block number). */
 static const char l1_cursor_key[] = "cursor";
 #define L1_INDEX_KEY_BYTES 9u
 #define L1_BATCH_KEY_BYTES L1_INDEX_KEY_BYTES
+#define L1_ORIGIN_KIND     'o'
 
 static void l1_index_key(uint8_t out[L1_INDEX_KEY_BYTES], uint8_t kind, uint64_t index)
 {
@@ -1833,10 +1911,40 @@ static seq_err l1_rewind_kind(store *s, MDB_txn *txn, uint8_t kind, uint64_t to)
     }
 }
 
+/* Deletes the origins numbered first..last, each found by seeking again
+ * (the next one is the first at or above `first`). */
+static seq_err l1_origins_delete(store *s, MDB_txn *txn, uint64_t first, uint64_t last)
+{
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open(txn, s->dbis[STORE_DBI_L1], &cursor);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "cursor_open");
+    uint8_t key[L1_INDEX_KEY_BYTES];
+    l1_index_key(key, L1_ORIGIN_KIND, first);
+    for (;;) {
+        MDB_val k = val_of(key, sizeof key), v;
+        rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+        const uint8_t *at = k.mv_data;
+        if (rc != MDB_SUCCESS || k.mv_size != L1_INDEX_KEY_BYTES || at[0] != L1_ORIGIN_KIND ||
+            store_u64_from_be(at + 1) > last)
+            break;
+        if ((rc = mdb_cursor_del(cursor, 0)) != MDB_SUCCESS)
+            break;
+    }
+    mdb_cursor_close(cursor);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        return lmdb_failed(rc, "origins_delete");
+    return SEQ_OK;
+}
+
 static seq_err l1_rewind(store *s, MDB_txn *txn, uint64_t to)
 {
     seq_err err = l1_rewind_kind(s, txn, 'b', to);
-    return err == SEQ_OK ? l1_rewind_kind(s, txn, 'f', to) : err;
+    if (err == SEQ_OK)
+        err = l1_rewind_kind(s, txn, 'f', to);
+    if (err == SEQ_OK && to < UINT64_MAX)
+        err = l1_origins_delete(s, txn, to + 1, UINT64_MAX);
+    return err;
 }
 
 /* Adds c's records of kind ('b' its batches, 'f' its forced entries),
@@ -1906,6 +2014,15 @@ seq_err store_l1_apply(store *s, const store_l1_change *c)
     return SEQ_OK;
 }
 
+static seq_err l1_cursor_read(const store *s, MDB_txn *txn, uint64_t *number, seq_hash *hash)
+{
+    MDB_val v;
+    seq_err err = get_raw(s, txn, STORE_DBI_L1, l1_cursor_key, sizeof l1_cursor_key - 1, &v);
+    if (err == SEQ_OK && store_l1_cursor_decode(number, hash, v.mv_data, v.mv_size) != SEQ_OK)
+        err = corrupt(STORE_DBI_L1, l1_cursor_key, sizeof l1_cursor_key - 1, v.mv_size);
+    return err;
+}
+
 seq_err store_l1_get_cursor(const store *s, uint64_t *number, seq_hash *hash)
 {
     SEQ_ASSERT(s != NULL && number != NULL && hash != NULL);
@@ -1915,10 +2032,7 @@ seq_err store_l1_get_cursor(const store *s, uint64_t *number, seq_hash *hash)
     seq_err err = read_begin(s, &txn);
     if (err != SEQ_OK)
         return err;
-    MDB_val v;
-    err = get_raw(s, txn, STORE_DBI_L1, l1_cursor_key, sizeof l1_cursor_key - 1, &v);
-    if (err == SEQ_OK && store_l1_cursor_decode(number, hash, v.mv_data, v.mv_size) != SEQ_OK)
-        err = corrupt(STORE_DBI_L1, l1_cursor_key, sizeof l1_cursor_key - 1, v.mv_size);
+    err = l1_cursor_read(s, txn, number, hash);
     mdb_txn_abort(txn);
     if (err != SEQ_OK) {
         *number = 0;
@@ -2096,6 +2210,205 @@ seq_err store_l1_forced_count(const store *s, uint64_t *count)
     mdb_txn_abort(txn);
     if (err == SEQ_OK && any)
         *count = last + 1;
+    return err;
+}
+
+/* ------------------------------------------------ L1 lookups by block */
+
+/* l1_record_block for an index that must be there (at or below the last). */
+static seq_err l1_record_block_present(const store *s, MDB_txn *txn, uint8_t kind, uint64_t index,
+                                       uint64_t *block)
+{
+    seq_err err = l1_record_block(s, txn, kind, index, block);
+    if (err == SEQ_ERR_NOT_FOUND) {
+        uint8_t key[L1_INDEX_KEY_BYTES];
+        l1_index_key(key, kind, index);
+        err = corrupt(STORE_DBI_L1, key, sizeof key, 0);
+    }
+    return err;
+}
+
+/* search_probe_fn's over the l1 database: the L1 block of forced entry
+ * index or of batch index, and the forced cursor of batch index. */
+static seq_err forced_block_probe(const store *s, MDB_txn *txn, uint64_t index, uint64_t *value)
+{
+    return l1_record_block_present(s, txn, 'f', index, value);
+}
+
+static seq_err batch_block_probe(const store *s, MDB_txn *txn, uint64_t index, uint64_t *value)
+{
+    return l1_record_block_present(s, txn, 'b', index, value);
+}
+
+static seq_err batch_cursor_probe(const store *s, MDB_txn *txn, uint64_t index, uint64_t *value)
+{
+    store_l1_batch b;
+    seq_err err = l1_batch_read_present(s, txn, &b, index);
+    *value = err == SEQ_OK ? b.forced_cursor : 0;
+    return err;
+}
+
+seq_err store_l1_forced_count_at(const store *s, uint64_t l1_block, uint64_t *count)
+{
+    SEQ_ASSERT(s != NULL && count != NULL);
+    *count = 0;
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t last, first = 0;
+    bool any, found = false;
+    err = l1_last_index(s, txn, 'f', &last, &any);
+    if (err == SEQ_OK && any)
+        err = search_first_above(s, txn, forced_block_probe, 0, last, l1_block, &first, &found);
+    mdb_txn_abort(txn);
+    if (err == SEQ_OK && any)
+        *count = found ? first : last + 1; /* the entries before the first one above */
+    return err;
+}
+
+seq_err store_l1_consumed_at(const store *s, uint64_t l1_block, uint64_t *cursor)
+{
+    SEQ_ASSERT(s != NULL && cursor != NULL);
+    *cursor = 0;
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t last, first = 0;
+    bool any, found = false;
+    err = l1_batch_last_index(s, txn, &last, &any);
+    if (err == SEQ_OK && any)
+        err = search_first_above(s, txn, batch_block_probe, 0, last, l1_block, &first, &found);
+    /* The last batch seen by then is the one before the first above. */
+    if (err == SEQ_OK && any && (!found || first > 0))
+        err = batch_cursor_probe(s, txn, found ? first - 1 : last, cursor);
+    mdb_txn_abort(txn);
+    if (err != SEQ_OK)
+        *cursor = 0;
+    return err;
+}
+
+seq_err store_l1_batch_consuming(const store *s, store_l1_batch *out, uint64_t entry)
+{
+    SEQ_ASSERT(s != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t last, first = 0;
+    bool any, found = false;
+    err = l1_batch_last_index(s, txn, &last, &any);
+    if (err == SEQ_OK && any)
+        err = search_first_above(s, txn, batch_cursor_probe, 0, last, entry, &first, &found);
+    if (err == SEQ_OK && !found)
+        err = SEQ_ERR_NOT_FOUND;
+    if (err == SEQ_OK)
+        err = l1_batch_read_present(s, txn, out, first);
+    mdb_txn_abort(txn);
+    if (err != SEQ_OK)
+        memset(out, 0, sizeof *out);
+    return err;
+}
+
+/* ------------------------------------------------------------ L1 origins */
+
+static seq_err l1_origin_read(const store *s, MDB_txn *txn, store_l1_origin *out, uint64_t number)
+{
+    uint8_t key[L1_INDEX_KEY_BYTES];
+    l1_index_key(key, L1_ORIGIN_KIND, number);
+    MDB_val v;
+    seq_err err = get_raw(s, txn, STORE_DBI_L1, key, sizeof key, &v);
+    if (err == SEQ_OK &&
+        (store_l1_origin_decode(out, v.mv_data, v.mv_size) != SEQ_OK || out->number != number))
+        err = corrupt(STORE_DBI_L1, key, sizeof key, v.mv_size);
+    return err;
+}
+
+/* Puts origins[0..count) (contiguous, checked by the caller), none above
+ * the cursor. */
+static seq_err l1_origins_write(store *s, MDB_txn *txn, const store_l1_origin *origins,
+                                size_t count)
+{
+    uint64_t cursor;
+    seq_hash cursor_hash;
+    seq_err err = l1_cursor_read(s, txn, &cursor, &cursor_hash);
+    if (err == SEQ_ERR_NOT_FOUND)
+        return refuse("L1 origins before any L1 cursor", SEQ_ERR_INVALID_ARG);
+    if (err == SEQ_OK && origins[count - 1].number > cursor)
+        return refuse("L1 origin above the L1 cursor", SEQ_ERR_INVALID_ARG);
+    for (size_t i = 0; err == SEQ_OK && i < count; i++) {
+        size_t len;
+        if (store_l1_origin_encode(s->record, STORE_RECORD_BYTES_MAX, &len, &origins[i]) != SEQ_OK)
+            return refuse("L1 origin breaks a record rule", SEQ_ERR_INVALID_ARG);
+        uint8_t key[L1_INDEX_KEY_BYTES];
+        l1_index_key(key, L1_ORIGIN_KIND, origins[i].number);
+        err = put_record(s, txn, STORE_DBI_L1, key, sizeof key, len, true);
+    }
+    return err;
+}
+
+seq_err store_l1_origins_put(store *s, const store_l1_origin *origins, size_t count,
+                             uint64_t keep_from)
+{
+    SEQ_ASSERT(s != NULL && (origins != NULL || count == 0));
+    if (count == 0 || count > STORE_L1_ORIGINS_PER_PUT_MAX)
+        return refuse("no L1 origins, or too many in one put", SEQ_ERR_INVALID_ARG);
+    for (size_t i = 1; i < count; i++) {
+        if (origins[i - 1].number == UINT64_MAX || origins[i].number != origins[i - 1].number + 1)
+            return refuse("L1 origins not in contiguous ascending order", SEQ_ERR_INVALID_ARG);
+    }
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "txn_begin");
+    seq_err err = l1_origins_write(s, txn, origins, count);
+    if (err == SEQ_OK && keep_from > 0)
+        err = l1_origins_delete(s, txn, 0, keep_from - 1);
+    if (err != SEQ_OK) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    rc = mdb_txn_commit(txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "txn_commit");
+    return SEQ_OK;
+}
+
+seq_err store_l1_get_origin(const store *s, store_l1_origin *out, uint64_t number)
+{
+    SEQ_ASSERT(s != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    err = l1_origin_read(s, txn, out, number);
+    mdb_txn_abort(txn);
+    if (err != SEQ_OK)
+        memset(out, 0, sizeof *out);
+    return err;
+}
+
+seq_err store_l1_last_origin(const store *s, store_l1_origin *out)
+{
+    SEQ_ASSERT(s != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    seq_err err = read_begin(s, &txn);
+    if (err != SEQ_OK)
+        return err;
+    uint64_t number;
+    bool any;
+    err = l1_last_index(s, txn, L1_ORIGIN_KIND, &number, &any);
+    if (err == SEQ_OK && !any)
+        err = SEQ_ERR_NOT_FOUND;
+    if (err == SEQ_OK)
+        err = l1_origin_read(s, txn, out, number);
+    mdb_txn_abort(txn);
+    if (err != SEQ_OK)
+        memset(out, 0, sizeof *out);
     return err;
 }
 

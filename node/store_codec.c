@@ -960,6 +960,50 @@ seq_err store_l1_batch_decode(store_l1_batch *out, const uint8_t *in, size_t in_
     return SEQ_OK;
 }
 
+#define L1_ORIGIN_BODY_BYTES (8u + SEQ_HASH_BYTES + 8u)
+
+/* A zero hash is what an origin never filled in looks like; no L1 block
+ * has it. */
+static bool l1_origin_valid(const store_l1_origin *o)
+{
+    return !seq_hash_is_zero(&o->hash);
+}
+
+seq_err store_l1_origin_encode(uint8_t *out, size_t out_cap, size_t *out_len,
+                               const store_l1_origin *origin)
+{
+    SEQ_ASSERT(out_len != NULL && origin != NULL);
+    *out_len = 0;
+    if (!l1_origin_valid(origin))
+        return SEQ_ERR_INVALID_ARG;
+    rec_out w;
+    seq_err err = rec_begin(&w, out, out_cap, out_len, STORE_KIND_L1_ORIGIN, L1_ORIGIN_BODY_BYTES);
+    if (err != SEQ_OK)
+        return err;
+    out_u64(&w, origin->number);
+    out_bytes(&w, origin->hash.b, SEQ_HASH_BYTES);
+    out_u64(&w, origin->timestamp);
+    rec_end(&w, out_len);
+    return SEQ_OK;
+}
+
+seq_err store_l1_origin_decode(store_l1_origin *out, const uint8_t *in, size_t in_len)
+{
+    SEQ_ASSERT(out != NULL);
+    memset(out, 0, sizeof *out);
+    rec_in r;
+    if (rec_open(&r, in, in_len, STORE_KIND_L1_ORIGIN) != SEQ_OK)
+        return SEQ_ERR_CORRUPT;
+    out->number = in_u64(&r);
+    in_bytes(&r, out->hash.b, SEQ_HASH_BYTES);
+    out->timestamp = in_u64(&r);
+    if (!rec_done(&r) || !l1_origin_valid(out)) {
+        memset(out, 0, sizeof *out);
+        return SEQ_ERR_CORRUPT;
+    }
+    return SEQ_OK;
+}
+
 /* ----------------------------------------------------- own attestations */
 
 seq_err store_attestation_encode(uint8_t *out, size_t out_cap, size_t *out_len,

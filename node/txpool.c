@@ -193,13 +193,12 @@ typedef struct {
     seq_hash *txs;    /* owned */
 } txp_block;
 
-/* What a judged tx is (node_txpool.judged). */
-typedef enum {
-    TXP_FRESH = 0,
-    TXP_REPEATED,    /* an earlier tx of the same block is the same */
-    TXP_COMMITTED,   /* the store has it committed */
-    TXP_IN_ANCESTOR, /* an uncommitted ancestor on the branch carries it */
-} txp_verdict;
+/* What a judged tx is (node_txpool.judged): node_tx_verdict. */
+typedef node_tx_verdict txp_verdict;
+#define TXP_FRESH       NODE_TX_FRESH
+#define TXP_REPEATED    NODE_TX_REPEATED
+#define TXP_COMMITTED   NODE_TX_COMMITTED
+#define TXP_IN_ANCESTOR NODE_TX_IN_ANCESTOR
 
 struct node_txpool {
     mempool_config config;
@@ -236,6 +235,9 @@ struct node_txpool {
     uint8_t *judged;        /* WIRE_BLOCK_TXS_MAX txp_verdict: one per judged tx */
     seq_hash *check_hashes; /* WIRE_BLOCK_TXS_MAX: the hashes of a checked block */
     seq_arena ancestor;     /* STORE_BLOCK_ARENA_BYTES: an ancestor read from the store */
+    /* Test mode: senders whose txs this node leaves out of its payloads. */
+    seq_addr censor[NODE_CONFIG_CENSOR_MAX];
+    size_t censor_count;
 };
 
 seq_err node_txpool_new(node_txpool **out, const mempool_config *config, const store *s,
@@ -322,6 +324,23 @@ void node_txpool_set_tx_hashes(node_txpool *p, node_tx_hashes_fn fn, void *ctx)
     SEQ_ASSERT(p != NULL);
     p->hashes = fn;
     p->hashes_ctx = ctx;
+}
+
+void node_txpool_set_censor(node_txpool *p, const seq_addr *senders, size_t count)
+{
+    SEQ_ASSERT(p != NULL && count <= NODE_CONFIG_CENSOR_MAX && (senders != NULL || count == 0));
+    for (size_t i = 0; i < count; i++)
+        p->censor[i] = senders[i];
+    p->censor_count = count;
+}
+
+bool node_txpool_censors(const node_txpool *p, const seq_addr *sender)
+{
+    SEQ_ASSERT(p != NULL && sender != NULL);
+    for (size_t i = 0; i < p->censor_count; i++)
+        if (seq_addr_equal(&p->censor[i], sender))
+            return true;
+    return false;
 }
 
 /* ------------------------------------------------------------ admission */
@@ -484,6 +503,12 @@ static void hash_txs(const node_txpool *p, seq_hash *out, const wire_block *b)
         return;
     for (size_t i = 0; i < b->tx_count; i++)
         l1_keccak256(&out[i], b->txs[i].ptr, b->txs[i].len);
+}
+
+void node_txpool_block_hashes(const node_txpool *p, seq_hash *out, const wire_block *b)
+{
+    SEQ_ASSERT(p != NULL && (out != NULL || b->tx_count == 0));
+    hash_txs(p, out, b);
 }
 
 /* The index of the tracked block with this hash, or SIZE_MAX. */
@@ -748,6 +773,22 @@ static seq_err judge_txs(node_txpool *p, const seq_hash *hashes, size_t count,
     return err;
 }
 
+seq_err node_txpool_judge(node_txpool *p, uint8_t *verdicts, const seq_hash *hashes, size_t count,
+                          const cons_block *vouched, size_t vouched_count,
+                          const seq_hash *parent_hash, uint64_t parent_height)
+{
+    SEQ_ASSERT(p != NULL && parent_hash != NULL && count <= WIRE_BLOCK_TXS_MAX);
+    SEQ_ASSERT((verdicts != NULL && hashes != NULL) || count == 0);
+    SEQ_ASSERT(vouched != NULL || vouched_count == 0);
+    if (count == 0)
+        return SEQ_OK;
+    txp_vouched v = {.blocks = vouched, .count = vouched_count};
+    seq_err err = judge_txs(p, hashes, count, &v, parent_hash, parent_height);
+    if (err == SEQ_OK)
+        memcpy(verdicts, p->judged, count);
+    return err;
+}
+
 static const char *verdict_name(txp_verdict v)
 {
     switch (v) {
@@ -828,14 +869,17 @@ static void marks_follow_branch_locked(node_txpool *p, const bool *on_branch)
  * (the marks keep out the txs of tracked ancestors, so this catches a tx
  * committed meanwhile, or one of an ancestor the pool had no room to
  * track): a committed tx leaves the pool, an ancestor's tx is released
- * (it goes into a block again if that ancestor is abandoned). If the
- * judge fails, every pick is released. Returns how many picks are kept. */
-static size_t payload_filter(node_txpool *p, size_t n, const seq_hash *parent_hash,
+ * (it goes into a block again if that ancestor is abandoned). The first
+ * `forced` picks are the block's forced txs, judged already
+ * (node_forced_plan): they are kept, and only serve to catch a pool tx
+ * equal to one of them. If the judge fails, every pool pick is released.
+ * Returns how many picks are kept. */
+static size_t payload_filter(node_txpool *p, size_t n, size_t forced, const seq_hash *parent_hash,
                              uint64_t parent_height)
 {
     seq_err err = judge_txs(p, p->payload_hashes, n, NULL, parent_hash, parent_height);
-    size_t kept = 0, committed = 0, released = 0;
-    for (size_t i = 0; i < n; i++) {
+    size_t kept = forced, committed = 0, released = 0;
+    for (size_t i = forced; i < n; i++) {
         txp_verdict v = err == SEQ_OK ? (txp_verdict)p->judged[i] : TXP_IN_ANCESTOR;
         if (v == TXP_FRESH) {
             p->payload_txs[kept] = p->payload_txs[i];
@@ -858,11 +902,28 @@ static size_t payload_filter(node_txpool *p, size_t n, const seq_hash *parent_ha
     return kept;
 }
 
+/* Test mode: leaves the pool picks of censored senders out (their marks
+ * released, so another leader may pick them). mtx held. */
+static size_t payload_censor_locked(node_txpool *p, size_t n)
+{
+    size_t kept = 0, dropped = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!p->picks[i].forced && node_txpool_censors(p, &p->picks[i].sender))
+            p->scratch[dropped++] = p->picks[i].hash;
+        else
+            p->picks[kept++] = p->picks[i];
+    }
+    (void)mempool_release(p->pool, p->scratch, dropped);
+    return kept;
+}
+
 size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_caps *caps,
-                           const seq_hash *parent_hash, uint64_t parent_height)
+                           const seq_hash *parent_hash, uint64_t parent_height,
+                           const seq_bytes *forced, size_t forced_count)
 {
     SEQ_ASSERT(p != NULL && txs != NULL && caps != NULL && parent_hash != NULL);
     SEQ_ASSERT(caps->bytes_max <= WIRE_BLOCK_TX_BYTES_MAX && caps->txs_max <= WIRE_BLOCK_TXS_MAX);
+    SEQ_ASSERT(forced != NULL || forced_count == 0);
     p->payload_count = 0;
     *txs = p->payload_txs;
     bool on_branch[NODE_TXPOOL_TRACKED_BLOCKS_MAX] = {false};
@@ -876,18 +937,23 @@ size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_
     size_t n = 0;
     nng_mtx_lock(p->mtx);
     marks_follow_branch_locked(p, on_branch);
-    err = mempool_select(p->pool, p->picks, WIRE_BLOCK_TXS_MAX, &n, caps, NULL, 0);
-    SEQ_ASSERT(err == SEQ_OK); /* out_cap covers every cap */
-    size_t used = 0;
+    err = mempool_select(p->pool, p->picks, WIRE_BLOCK_TXS_MAX, &n, caps, forced, forced_count);
+    SEQ_ASSERT(err == SEQ_OK); /* out_cap covers every cap; forced txs are non-empty */
+    if (p->censor_count > 0)
+        n = payload_censor_locked(p, n);
+    size_t used = 0, forced_picked = 0;
     for (size_t i = 0; i < n; i++) {
         const mempool_pick *pick = &p->picks[i];
         memcpy(p->payload_bytes + used, pick->raw.ptr, pick->raw.len);
         p->payload_txs[i] = (seq_bytes){.ptr = p->payload_bytes + used, .len = pick->raw.len};
         p->payload_hashes[i] = pick->hash;
         used += pick->raw.len;
+        forced_picked += pick->forced;
     }
     nng_mtx_unlock(p->mtx);
-    p->payload_count = payload_filter(p, n, parent_hash, parent_height);
+    /* The plan fitted its forced txs into the caps: every one is picked. */
+    SEQ_ASSERT(forced_picked == forced_count);
+    p->payload_count = payload_filter(p, n, forced_picked, parent_hash, parent_height);
     return p->payload_count;
 }
 

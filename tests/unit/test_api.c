@@ -1,8 +1,10 @@
 /* test_api.c — the node's JSON-RPC handling without HTTP (node_rpc_handle,
  * node/api.c): replies and their absence, parse errors, the batch reply
- * cap, submission into a real txpool over a real store. The HTTP side is
- * exercised by tests/e2e (test_committee, test_adversarial, test_faults);
- * fuzz/fuzz_jsonrpc.c fuzzes the same function.
+ * cap, submission into a real txpool over a real store, and the forced
+ * queue (seq_getForcedEntry, seq_getForcedQueue) over the store of
+ * forced_scene.h. The HTTP side is exercised by tests/e2e
+ * (test_committee, test_adversarial, test_faults); fuzz/fuzz_jsonrpc.c
+ * fuzzes the same function.
  *
  * Includes node/internal.h, like the fuzz target: node_rpc_handle is
  * internal to node/. */
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include "../../node/internal.h"
+#include "forced_scene.h"
 
 #define CHAIN_ID 901u
 
@@ -31,8 +34,9 @@ typedef struct {
     unsigned status_calls;
     bool no_commit; /* the status reports no commit since start */
     bool has_finalized;
-    uint64_t finalized; /* the status's l1.finalized when has_finalized */
-    bool l1_batcher;    /* the status reports an L1 link with a batcher */
+    uint64_t finalized;        /* the status's l1.finalized when has_finalized */
+    bool l1_batcher;           /* the status reports an L1 link with a batcher */
+    uint64_t inclusion_window; /* > 0: the status reports an L1 link with this window */
 } fixture;
 
 static void status_fill(void *ctx, node_status *out)
@@ -56,6 +60,10 @@ static void status_fill(void *ctx, node_status *out)
     }
     out->l1.has_finalized = f->has_finalized;
     out->l1.finalized = f->finalized;
+    if (f->inclusion_window > 0) {
+        out->l1.enabled = true;
+        out->l1.inclusion_window = f->inclusion_window;
+    }
     if (f->l1_batcher) {
         out->l1.enabled = true;
         node_batcher_status *b = &out->l1.batcher;
@@ -70,6 +78,14 @@ static void status_fill(void *ctx, node_status *out)
         b->failovers_seen = 5;
         b->posted_height = 99;
         node_post_lag_observe(&b->post_lag, 1500, 4);
+        out->l1.has_origin = true;
+        out->l1.origin_number = 318;
+        out->l1.origin_timestamp = 1700000318;
+        out->l1.origin_mismatches = 1;
+        out->forced.last_cursor = 5;
+        out->forced.consumed = 5;
+        out->forced.included = 4;
+        node_post_lag_observe(&out->forced.soft_lag, 3000, 4);
         snprintf(b->last_error, sizeof b->last_error, "postBatch 9 refused");
     }
 }
@@ -712,6 +728,273 @@ static void test_evidence_cap(void **state)
     json_decref(r);
 }
 
+/* --------------------------------------------------------- forced queue */
+
+/* The reply to method with params_json (NULL: none); *result points into
+ * it. json_decref the reply. */
+static json_t *forced_call(fixture *f, json_t **result, const char *method, const char *params_json)
+{
+    char body[256];
+    snprintf(body, sizeof body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\"%s%s}", method,
+             params_json != NULL ? ",\"params\":" : "", params_json != NULL ? params_json : "");
+    json_t *r = call(f, body);
+    *result = json_object_get(r, "result");
+    return r;
+}
+
+static json_t *forced_entry_of(fixture *f, json_t **entry, uint64_t index)
+{
+    char params[32];
+    snprintf(params, sizeof params, "[%llu]", (unsigned long long)index);
+    json_t *r = forced_call(f, entry, "seq_getForcedEntry", params);
+    assert_true(json_is_object(*entry));
+    return r;
+}
+
+static uint64_t member_u64(const json_t *obj, const char *name)
+{
+    const json_t *v = json_object_get(obj, name);
+    if (!json_is_integer(v))
+        fail_msg("member %s is not an integer", name);
+    return (uint64_t)json_integer_value(v);
+}
+
+/* The entry's own members, window known (FS_WINDOW). */
+static void expect_entry(const json_t *e, const fs_scene *sc, size_t i)
+{
+    const store_l1_forced *q = &sc->entries[i];
+    assert_int_equal(json_object_size(e), 10);
+    assert_int_equal(member_u64(e, "index"), i);
+    char text[67];
+    l1_addr_checksum(text, &q->sender);
+    assert_string_equal(json_string_value(json_object_get(e, "sender")), text);
+    assert_int_equal(member_u64(e, "l1Block"), q->l1_block);
+    assert_int_equal(member_u64(e, "l1Timestamp"), FS_T0 + q->l1_block);
+    hex_text(text, &q->tx_hash);
+    assert_string_equal(json_string_value(json_object_get(e, "txHash")), text);
+    assert_int_equal(member_u64(e, "txBytes"), q->tx_len);
+    assert_int_equal(member_u64(e, "dueL1Block"), q->l1_block + FS_DUE);
+    assert_int_equal(member_u64(e, "deadlineL1Block"), q->l1_block + FS_WINDOW);
+}
+
+/* consumed by block height, the tx committed at tx_height (0: not) at
+ * index 0, and the soft latency. */
+static void expect_consumed(const json_t *e, const fs_scene *sc, uint64_t height,
+                            uint64_t tx_height, uint64_t soft_ms)
+{
+    const json_t *c = json_object_get(e, "consumed");
+    assert_true(json_is_object(c));
+    assert_int_equal(json_object_size(c), 7);
+    assert_int_equal(member_u64(c, "height"), height);
+    char text[67];
+    hex_text(text, &sc->blocks[height - 1].hash);
+    assert_string_equal(json_string_value(json_object_get(c, "blockHash")), text);
+    assert_int_equal(member_u64(c, "timestampMs"), FS_BLOCK_MS[height - 1]);
+    assert_true(json_is_boolean(json_object_get(c, "copied")));
+    assert_int_equal(json_is_true(json_object_get(c, "copied")), tx_height != 0);
+    if (tx_height == 0) {
+        assert_true(json_is_null(json_object_get(c, "txHeight")));
+        assert_true(json_is_null(json_object_get(c, "txIndex")));
+    } else {
+        assert_int_equal(member_u64(c, "txHeight"), tx_height);
+        assert_int_equal(member_u64(c, "txIndex"), 0);
+    }
+    assert_int_equal(member_u64(c, "softLatencyMs"), soft_ms);
+}
+
+/* posted by batch index at l1_block; l1_time 0: no origin known. */
+static void expect_posted_by(const json_t *e, uint64_t index, uint64_t l1_block, bool force_advance,
+                             bool within, uint64_t l1_time, uint64_t latency_ms)
+{
+    const json_t *p = json_object_get(e, "posted");
+    assert_true(json_is_object(p));
+    assert_int_equal(json_object_size(p), 6);
+    assert_int_equal(member_u64(p, "batchIndex"), index);
+    assert_int_equal(member_u64(p, "l1Block"), l1_block);
+    assert_int_equal(json_is_true(json_object_get(p, "forceAdvance")), force_advance);
+    assert_true(json_is_boolean(json_object_get(p, "withinWindow")));
+    assert_int_equal(json_is_true(json_object_get(p, "withinWindow")), within);
+    if (l1_time == 0) {
+        assert_true(json_is_null(json_object_get(p, "l1Timestamp")));
+        assert_true(json_is_null(json_object_get(p, "postedLatencyMs")));
+    } else {
+        assert_int_equal(member_u64(p, "l1Timestamp"), l1_time);
+        assert_int_equal(member_u64(p, "postedLatencyMs"), latency_ms);
+    }
+}
+
+static void test_forced_entries(void **state)
+{
+    fixture *f = *state;
+    f->inclusion_window = FS_WINDOW;
+    json_t *e = NULL;
+    /* Nothing stored: null. */
+    json_t *r = forced_call(f, &e, "seq_getForcedEntry", "[0]");
+    assert_true(json_is_null(e));
+    assert_null(json_object_get(r, "error"));
+    json_decref(r);
+
+    fs_scene *sc = malloc(sizeof *sc);
+    assert_non_null(sc);
+    fs_scene_store(sc, f->store, CHAIN_ID);
+    /* 0: copied into the consuming block 2, posted in batch 0 (L1 block
+     * 14, in the window; no origin stored for it). */
+    r = forced_entry_of(f, &e, 0);
+    expect_entry(e, sc, 0);
+    expect_consumed(e, sc, 2, 2, 700);
+    expect_posted_by(e, 0, 14, false, true, 0, 0);
+    json_decref(r);
+    /* 1: consumed by block 2 without a copy, its tx ordered at height 1;
+     * block 2 is older than its L1 time: latency 0. */
+    r = forced_entry_of(f, &e, 1);
+    expect_entry(e, sc, 1);
+    expect_consumed(e, sc, 2, 1, 0);
+    expect_posted_by(e, 0, 14, false, true, 0, 0);
+    json_decref(r);
+    /* 2: consumed by block 3, tx never committed; batch 1 at L1 block 30,
+     * past its deadline 20. */
+    r = forced_entry_of(f, &e, 2);
+    expect_entry(e, sc, 2);
+    expect_consumed(e, sc, 3, 0, 3000);
+    expect_posted_by(e, 1, 30, false, false, FS_T0 + 30, 18000);
+    json_decref(r);
+    /* 3: consumed on L1 by a forceAdvance batch, then by block 4. */
+    r = forced_entry_of(f, &e, 3);
+    expect_entry(e, sc, 3);
+    expect_consumed(e, sc, 4, 0, 21000);
+    expect_posted_by(e, 2, 40, true, false, FS_T0 + 40, 20000);
+    json_decref(r);
+    /* 4: copied by block 5, on no batch yet; 5: consumed nowhere. */
+    r = forced_entry_of(f, &e, 4);
+    expect_entry(e, sc, 4);
+    expect_consumed(e, sc, 5, 5, 7000);
+    assert_true(json_is_null(json_object_get(e, "posted")));
+    json_decref(r);
+    r = forced_call(f, &e, "seq_getForcedEntry", "[\"0x5\"]");
+    expect_entry(e, sc, 5);
+    assert_true(json_is_null(json_object_get(e, "consumed")));
+    assert_true(json_is_null(json_object_get(e, "posted")));
+    json_decref(r);
+    /* Past the queue: null. */
+    const char *past[] = {"[6]", "[\"0x6\"]", "[\"0xffffffffffffffff\"]"};
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(past); i++) {
+        r = forced_call(f, &e, "seq_getForcedEntry", past[i]);
+        assert_true(json_is_null(e));
+        assert_null(json_object_get(r, "error"));
+        json_decref(r);
+    }
+
+    /* Origin 30 replaced by another block: batch 1's L1 time is unknown. */
+    store_l1_origin other = {.number = 30, .timestamp = FS_T0 + 99};
+    memset(other.hash.b, 0x99, SEQ_HASH_BYTES);
+    assert_int_equal(store_l1_origins_put(f->store, &other, 1, 0), SEQ_OK);
+    r = forced_entry_of(f, &e, 2);
+    expect_posted_by(e, 1, 30, false, false, 0, 0);
+    json_decref(r);
+
+    /* Without an L1 link the window is unknown: due, deadline and
+     * withinWindow are null, the rest stays. */
+    f->inclusion_window = 0;
+    r = forced_entry_of(f, &e, 3);
+    assert_true(json_is_null(json_object_get(e, "dueL1Block")));
+    assert_true(json_is_null(json_object_get(e, "deadlineL1Block")));
+    const json_t *posted = json_object_get(e, "posted");
+    assert_true(json_is_null(json_object_get(posted, "withinWindow")));
+    assert_int_equal(member_u64(posted, "postedLatencyMs"), 20000);
+    expect_consumed(e, sc, 4, 0, 21000);
+    json_decref(r);
+    free(sc);
+}
+
+static void test_forced_queue(void **state)
+{
+    fixture *f = *state;
+    f->inclusion_window = FS_WINDOW;
+    json_t *q = NULL;
+    json_t *r = forced_call(f, &q, "seq_getForcedQueue", NULL);
+    assert_int_equal(json_object_size(q), 5);
+    assert_int_equal(member_u64(q, "count"), 0);
+    assert_int_equal(member_u64(q, "consumedL2"), 0);
+    assert_int_equal(member_u64(q, "consumedL1"), 0);
+    assert_int_equal(member_u64(q, "dueBlocks"), FS_DUE);
+    assert_int_equal(member_u64(q, "windowBlocks"), FS_WINDOW);
+    json_decref(r);
+
+    fs_scene *sc = malloc(sizeof *sc);
+    assert_non_null(sc);
+    fs_scene_store(sc, f->store, CHAIN_ID);
+    r = forced_call(f, &q, "seq_getForcedQueue", "[]");
+    assert_int_equal(member_u64(q, "count"), FS_ENTRIES);
+    assert_int_equal(member_u64(q, "consumedL2"), 5); /* block 5's cursor */
+    assert_int_equal(member_u64(q, "consumedL1"), 4); /* the forceAdvance batch's */
+    json_decref(r);
+
+    f->inclusion_window = 0;
+    r = forced_call(f, &q, "seq_getForcedQueue", "{}");
+    assert_int_equal(member_u64(q, "count"), FS_ENTRIES);
+    assert_true(json_is_null(json_object_get(q, "dueBlocks")));
+    assert_true(json_is_null(json_object_get(q, "windowBlocks")));
+    json_decref(r);
+    free(sc);
+}
+
+static void test_forced_bad_params(void **state)
+{
+    fixture *f = *state;
+    const char *entry[] = {NULL,      "[]",       "[-1]",          "[1,2]",
+                           "[\"1\"]", "[\"0x\"]", "[1.5]",         "[\"0x1g\"]",
+                           "[true]",  "[null]",   "{\"index\":1}", "[\"0x10000000000000000\"]"};
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(entry); i++) {
+        json_t *result;
+        json_t *r = forced_call(f, &result, "seq_getForcedEntry", entry[i]);
+        if (error_code(r) != -32602)
+            fail_msg("params %s: not -32602", entry[i] != NULL ? entry[i] : "(none)");
+        const char *message =
+            json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+        assert_non_null(strstr(message, "seq_getForcedEntry takes [index"));
+        json_decref(r);
+    }
+    const char *queue[] = {"[1]", "{\"a\":1}", "[null]"};
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(queue); i++) {
+        json_t *result;
+        json_t *r = forced_call(f, &result, "seq_getForcedQueue", queue[i]);
+        assert_int_equal(error_code(r), -32602);
+        json_decref(r);
+    }
+}
+
+/* A store that cannot answer (block 3's record damaged on disk): an
+ * internal error for the entries whose lookup reads it, and the node goes
+ * on answering the rest. */
+static void test_forced_store_error(void **state)
+{
+    fixture *f = *state;
+    f->inclusion_window = FS_WINDOW;
+    fs_scene *sc = malloc(sizeof *sc);
+    assert_non_null(sc);
+    fs_scene_store(sc, f->store, CHAIN_ID);
+    MDB_txn *txn;
+    assert_int_equal(mdb_txn_begin(f->store->env, NULL, 0, &txn), MDB_SUCCESS);
+    uint8_t junk[16] = {0xde, 0xad};
+    MDB_val k = {.mv_size = SEQ_HASH_BYTES, .mv_data = sc->blocks[2].hash.b};
+    MDB_val v = {.mv_size = sizeof junk, .mv_data = junk};
+    assert_int_equal(mdb_put(txn, f->store->dbis[STORE_DBI_BLOCKS], &k, &v, 0), MDB_SUCCESS);
+    assert_int_equal(mdb_txn_commit(txn), MDB_SUCCESS);
+
+    json_t *e = NULL;
+    json_t *r = forced_call(f, &e, "seq_getForcedEntry", "[2]");
+    assert_int_equal(error_code(r), -32603);
+    assert_null(e);
+    json_decref(r);
+    r = forced_call(f, &e, "seq_getForcedQueue", NULL);
+    assert_int_equal(member_u64(e, "consumedL2"), 5);
+    json_decref(r);
+    r = call(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_status\"}");
+    assert_non_null(json_object_get(r, "result"));
+    json_decref(r);
+    free(sc);
+}
+
 /* seq_status carries the per-validator commit figures of the snapshot. */
 static void test_status_commits(void **state)
 {
@@ -767,6 +1050,16 @@ static void test_status_batcher(void **state)
     assert_int_equal(json_integer_value(json_object_get(b, "postLagCount")), 4);
     assert_int_equal(json_integer_value(json_object_get(b, "postLagSumMs")), 6000);
     assert_string_equal(json_string_value(json_object_get(b, "lastError")), "postBatch 9 refused");
+    json_t *o = json_object_get(l1, "origin");
+    assert_int_equal(json_integer_value(json_object_get(o, "newest")), 318);
+    assert_int_equal(json_integer_value(json_object_get(o, "newestTimestamp")), 1700000318);
+    assert_int_equal(json_integer_value(json_object_get(o, "mismatches")), 1);
+    json_t *fl = json_object_get(l1, "forcedL2");
+    assert_int_equal(json_integer_value(json_object_get(fl, "cursor")), 5);
+    assert_int_equal(json_integer_value(json_object_get(fl, "consumed")), 5);
+    assert_int_equal(json_integer_value(json_object_get(fl, "included")), 4);
+    assert_int_equal(json_integer_value(json_object_get(fl, "softLagCount")), 4);
+    assert_int_equal(json_integer_value(json_object_get(fl, "softLagMeanMs")), 3000);
     json_decref(r);
     /* No finalized block known, no batcher: null. */
     f->has_finalized = false;
@@ -791,6 +1084,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tx_clocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_block_clocks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_batcher, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forced_entries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forced_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forced_bad_params, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forced_store_error, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

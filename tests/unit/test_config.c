@@ -414,6 +414,45 @@ static void test_numbers(void **state)
     assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_INVALID_ARG);
 }
 
+/* "test": accepted only by a build with test modes; addresses checked. */
+static void test_test_modes(void **state)
+{
+    (void)state;
+    char path[TF_PATH_BYTES];
+    node_config c;
+    node_diag why;
+    config_file(path, "test.json",
+                "{\"version\": 1, \"test\": {\"censor_senders\": "
+                "[\"0x00000000000000000000000000000000000000a1\", "
+                "\"0x00000000000000000000000000000000000000b2\"]}}");
+#ifdef SEQ_TEST_MODES
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_OK);
+    assert_int_equal(c.censor_count, 2);
+    assert_int_equal(c.censor[0].b[19], 0xa1);
+    assert_int_equal(c.censor[1].b[19], 0xb2);
+    config_file(path, "test.json", "{\"version\": 1}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_OK);
+    assert_int_equal(c.censor_count, 0);
+    config_file(path, "test.json", "{\"version\": 1, \"test\": {\"censor_senders\": [\"0x12\"]}}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_MALFORMED);
+    assert_non_null(strstr(why.text, "censor_senders[0]"));
+    config_file(path, "test.json", "{\"version\": 1, \"test\": {\"loud\": true}}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_MALFORMED);
+    config_file(path, "test.json", "{\"version\": 1, \"test\": 3}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_MALFORMED);
+    char text[2048];
+    int n = snprintf(text, sizeof text, "{\"version\": 1, \"test\": {\"censor_senders\": [");
+    for (unsigned i = 0; i <= NODE_CONFIG_CENSOR_MAX; i++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "%s\"0x%040x\"", i > 0 ? ", " : "", i + 1);
+    snprintf(text + n, sizeof text - (size_t)n, "]}}");
+    config_file(path, "test.json", text);
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_MALFORMED);
+#else
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_INVALID_ARG);
+    assert_non_null(strstr(why.text, "SEQ_TEST_MODES"));
+#endif
+}
+
 typedef enum {
     NO_DATA_DIR,
     NO_GENESIS_FILE,
@@ -517,7 +556,7 @@ int main(void)
         cmocka_unit_test(test_load_full),      cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_flags),          cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_resolve_errors), cmocka_unit_test(test_resolve_l1),
-        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_numbers),        cmocka_unit_test(test_test_modes),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

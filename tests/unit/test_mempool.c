@@ -867,6 +867,12 @@ static void test_select_policies(void **state)
         const int *want = policy == MEMPOOL_POLICY_FIFO ? fifo : prio;
         for (int i = 0; i < 5; i++)
             assert_true(seq_hash_equal(&picks[i].hash, &h[want[i]]));
+        /* Each pick names its sender; an opaque one none. */
+        static const unsigned signer[] = {0, 1, 0, 2};
+        for (int i = 0; i < 5; i++) {
+            seq_addr want_sender = want[i] == 4 ? (seq_addr){{0}} : addr_of(signer[want[i]]);
+            assert_true(seq_addr_equal(&picks[i].sender, &want_sender));
+        }
         mempool_free(p);
     }
 }

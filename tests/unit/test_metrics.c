@@ -280,12 +280,30 @@ static void test_batcher(void **state)
     s->l1.forced_consumed_stored = 3;
     s->l1.has_forced_oldest = true;
     s->l1.forced_oldest_block = 100;
+    s->l1.inclusion_window = 32;
+    s->l1.has_origin = true;
+    s->l1.origin_number = 127;
+    s->l1.origin_mismatches = 2;
+    s->forced.last_cursor = 4;
+    s->forced.consumed = 4;
+    s->forced.included = 3;
+    node_post_lag_observe(&s->forced.soft_lag, 2500, 3);
     char *out = render(s);
     check_format(out);
     static const struct {
         const char *sample, *value;
     } want[] = {
         {"seq_l1_finalized_block", "112"},
+        {"seq_l1_forced_inclusion_window_blocks", "32"},
+        {"seq_l1_origin_newest_block", "127"},
+        {"seq_l1_origin_mismatches_total", "2"},
+        {"seq_forced_cursor", "4"},
+        {"seq_forced_consumed_total", "4"},
+        {"seq_forced_included_total", "3"},
+        {"seq_forced_soft_latency_seconds_count", "3"},
+        {"seq_forced_soft_latency_seconds_sum", "7.5"},
+        {"seq_forced_soft_latency_seconds_bucket{le=\"2\"}", "0"},
+        {"seq_forced_soft_latency_seconds_bucket{le=\"2.5\"}", "3"},
         {"seq_l1_forced_stored", "5"},
         {"seq_l1_forced_waiting", "2"},
         {"seq_l1_forced_oldest_age_blocks", "30"},

@@ -2,7 +2,9 @@
  * accepted, and the node's own batch attestations (one per index, ever). Round trips of both codecs
  * with every corruption refused; store_l1_apply adding batches in index order, refusing gaps,
  * repeats and batches above the cursor with nothing written; rewinds (an L1 reorg) dropping exactly
- * the batches above the ancestor; and everything surviving a reopen. */
+ * the batches above the ancestor; and everything surviving a reopen. Also the L1 origin table
+ * (puts, pruning, rewinds) and the lookups by L1 block and by forced entry, each against a linear
+ * scan. */
 /* cmocka needs these headers before its own, in this order. */
 /* clang-format off */
 #include <stdarg.h>
@@ -626,6 +628,398 @@ static void test_forced_queue(void **state)
     assert_memory_equal(got.tx, q[1].tx, q[1].tx_len);
 }
 
+/* ------------------------------------------------ lookups by L1 block */
+
+/* Forced entries queued in blocks[0..n) (ascending), one per index. */
+static void forced_in_blocks(fixture *f, const uint64_t *blocks, size_t n, uint64_t cursor)
+{
+    store_l1_forced q[16];
+    assert_true(n <= SEQ_ARRAY_LEN(q));
+    for (size_t i = 0; i < n; i++)
+        q[i] = forced_at(i, blocks[i]);
+    assert_int_equal(apply_forced(f, q, n, cursor), SEQ_OK);
+}
+
+/* store_l1_forced_count_at for every block from 0 to past the last,
+ * against counting blocks[0..n). */
+static void expect_forced_count_at(fixture *f, const uint64_t *blocks, size_t n, uint64_t top)
+{
+    for (uint64_t b = 0; b <= top + 2; b++) {
+        uint64_t want = 0, got = 99;
+        for (size_t i = 0; i < n; i++)
+            want += blocks[i] <= b;
+        assert_int_equal(store_l1_forced_count_at(f->s, b, &got), SEQ_OK);
+        if (got != want)
+            fail_msg("block %llu: want %llu entries, got %llu", (unsigned long long)b,
+                     (unsigned long long)want, (unsigned long long)got);
+    }
+}
+
+/* Several entries in one block, blocks without any, exact boundaries, a
+ * rewind. */
+static void test_forced_count_at(void **state)
+{
+    fixture *f = *state;
+    uint64_t count = 99;
+    assert_int_equal(store_l1_forced_count_at(f->s, 100, &count), SEQ_OK);
+    assert_int_equal(count, 0);
+    const uint64_t blocks[] = {10, 10, 12, 15, 15, 15, 16, 20};
+    forced_in_blocks(f, blocks, SEQ_ARRAY_LEN(blocks), 20);
+    expect_forced_count_at(f, blocks, SEQ_ARRAY_LEN(blocks), 20);
+    assert_int_equal(store_l1_forced_count_at(f->s, 9, &count), SEQ_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(store_l1_forced_count_at(f->s, 15, &count), SEQ_OK);
+    assert_int_equal(count, 6);
+    assert_int_equal(store_l1_forced_count_at(f->s, UINT64_MAX, &count), SEQ_OK);
+    assert_int_equal(count, 8);
+    /* A reorg back to block 15 drops the entries of 16 and 20. */
+    store_l1_change r = {
+        .rewind = true, .rewind_to = 15, .cursor_number = 15, .cursor_hash = block_hash(15)};
+    assert_int_equal(store_l1_apply(f->s, &r), SEQ_OK);
+    expect_forced_count_at(f, blocks, 6, 20);
+    /* Origins share the database and change nothing here. */
+    store_l1_origin o = {.number = 15, .hash = block_hash(15), .timestamp = 1};
+    assert_int_equal(store_l1_origins_put(f->s, &o, 1, 0), SEQ_OK);
+    expect_forced_count_at(f, blocks, 6, 20);
+}
+
+/* Batches from a pattern as batches_from, batch i in L1 block blocks[i],
+ * forced cursors cursors[i]. */
+static void batches_with(store_l1_batch *out, const char *pattern, const uint64_t *blocks,
+                         const uint64_t *cursors)
+{
+    batches_from(out, pattern, 0);
+    for (size_t i = 0; pattern[i] != '\0'; i++) {
+        out[i].l1_block = blocks[i];
+        out[i].forced_cursor = cursors[i];
+    }
+}
+
+/* store_l1_consumed_at for every block up to past the last, against a
+ * linear scan of b[0..n). */
+static void expect_consumed_at(fixture *f, const store_l1_batch *b, size_t n, uint64_t top)
+{
+    for (uint64_t block = 0; block <= top + 2; block++) {
+        uint64_t want = 0, got = 99;
+        for (size_t i = 0; i < n && b[i].l1_block <= block; i++)
+            want = b[i].forced_cursor;
+        assert_int_equal(store_l1_consumed_at(f->s, block, &got), SEQ_OK);
+        if (got != want)
+            fail_msg("block %llu: want cursor %llu, got %llu", (unsigned long long)block,
+                     (unsigned long long)want, (unsigned long long)got);
+    }
+}
+
+/* store_l1_batch_consuming for every entry up to past the last cursor,
+ * against a linear scan of b[0..n). */
+static void expect_batch_consuming(fixture *f, const store_l1_batch *b, size_t n)
+{
+    uint64_t top = n > 0 ? b[n - 1].forced_cursor : 0;
+    for (uint64_t entry = 0; entry <= top + 2; entry++) {
+        int64_t want = -1;
+        for (size_t i = 0; i < n && want < 0; i++)
+            if (b[i].forced_cursor > entry)
+                want = (int64_t)i;
+        store_l1_batch got;
+        memset(&got, 0xee, sizeof got);
+        seq_err err = store_l1_batch_consuming(f->s, &got, entry);
+        if (want < 0) {
+            assert_int_equal(err, SEQ_ERR_NOT_FOUND);
+            store_l1_batch zero;
+            memset(&zero, 0, sizeof zero);
+            assert_memory_equal(&got, &zero, sizeof got);
+            continue;
+        }
+        if (err != SEQ_OK || got.index != (uint64_t)want)
+            fail_msg("entry %llu: want batch %lld, got %s index %llu", (unsigned long long)entry,
+                     (long long)want, seq_strerror(err), (unsigned long long)got.index);
+        assert_memory_equal(&got, &b[want], sizeof got);
+    }
+}
+
+/* Batches (forceAdvance ones among them, several in one block, cursors
+ * that stay put) as L1 stood at each block and by forced entry; empty,
+ * then after a rewind. */
+static void test_consumed_at(void **state)
+{
+    fixture *f = *state;
+    uint64_t cursor = 99;
+    assert_int_equal(store_l1_consumed_at(f->s, 50, &cursor), SEQ_OK);
+    assert_int_equal(cursor, 0);
+    store_l1_batch got;
+    assert_int_equal(store_l1_batch_consuming(f->s, &got, 0), SEQ_ERR_NOT_FOUND);
+    store_l1_batch b[8];
+    const uint64_t blocks[8] = {10, 10, 11, 14, 14, 14, 17, 20};
+    const uint64_t cursors[8] = {0, 2, 2, 3, 5, 5, 5, 9};
+    batches_with(b, "CFCCFCFC", blocks, cursors);
+    assert_int_equal(apply(f, b, 8, 20), SEQ_OK);
+    expect_consumed_at(f, b, 8, 20);
+    expect_batch_consuming(f, b, 8);
+    assert_int_equal(store_l1_consumed_at(f->s, 9, &cursor), SEQ_OK);
+    assert_int_equal(cursor, 0);
+    assert_int_equal(store_l1_consumed_at(f->s, 14, &cursor), SEQ_OK);
+    assert_int_equal(cursor, 5);
+    assert_int_equal(store_l1_consumed_at(f->s, UINT64_MAX, &cursor), SEQ_OK);
+    assert_int_equal(cursor, 9);
+    /* Entry 4 went with the forceAdvance batch 4, entry 8 with batch 7. */
+    assert_int_equal(store_l1_batch_consuming(f->s, &got, 4), SEQ_OK);
+    assert_int_equal(got.index, 4);
+    assert_int_equal(got.last_height, 0);
+    assert_int_equal(store_l1_batch_consuming(f->s, &got, 8), SEQ_OK);
+    assert_int_equal(got.index, 7);
+    assert_int_equal(store_l1_batch_consuming(f->s, &got, 9), SEQ_ERR_NOT_FOUND);
+    /* A reorg back to block 14: batches 6 and 7 are gone. */
+    store_l1_change r = {
+        .rewind = true, .rewind_to = 14, .cursor_number = 14, .cursor_hash = block_hash(14)};
+    assert_int_equal(store_l1_apply(f->s, &r), SEQ_OK);
+    expect_consumed_at(f, b, 6, 20);
+    expect_batch_consuming(f, b, 6);
+    assert_int_equal(store_l1_batch_consuming(f->s, &got, 5), SEQ_ERR_NOT_FOUND);
+}
+
+/* A committed chain whose headers carry forced cursors[0..n) at heights
+ * 1..n. */
+static void commit_cursors(fixture *f, const uint64_t *cursors, size_t n)
+{
+    cons_block blocks[32];
+    assert_true(n <= SEQ_ARRAY_LEN(blocks));
+    seq_hash parent = {{0}};
+    for (size_t i = 0; i < n; i++) {
+        seq_block_header *h = &blocks[i].block.header;
+        memset(&blocks[i], 0, sizeof blocks[i]);
+        *h = (seq_block_header){.l2_chain_id = 901,
+                                .height = i + 1,
+                                .view = i + 1,
+                                .parent_hash = parent,
+                                .forced_cursor = cursors[i],
+                                .timestamp_ms = 1000 * (i + 1)};
+        l1_block_hash(&blocks[i].hash, h);
+        parent = blocks[i].hash;
+    }
+    cons_update u = {.block_count = n, .blocks = blocks, .commit_count = n, .commits = blocks};
+    assert_int_equal(store_apply(f->s, &u), SEQ_OK);
+}
+
+/* The committed block that consumed each entry, against a linear scan:
+ * nothing committed, cursors that start above 0, stay put and jump. */
+static void test_committed_consuming(void **state)
+{
+    fixture *f = *state;
+    uint64_t height = 99;
+    assert_int_equal(store_committed_consuming(f->s, 0, &height), SEQ_ERR_NOT_FOUND);
+    assert_int_equal(height, 0);
+    const uint64_t cursors[] = {1, 1, 1, 2, 2, 5, 5, 5, 5, 6, 6, 9, 9, 9, 9, 9, 12};
+    size_t n = SEQ_ARRAY_LEN(cursors);
+    commit_cursors(f, cursors, n);
+    for (uint64_t entry = 0; entry <= 13; entry++) {
+        uint64_t want = 0;
+        for (size_t i = 0; i < n && want == 0; i++)
+            if (cursors[i] > entry)
+                want = i + 1;
+        seq_err err = store_committed_consuming(f->s, entry, &height);
+        if (want == 0) {
+            assert_int_equal(err, SEQ_ERR_NOT_FOUND);
+            assert_int_equal(height, 0);
+            continue;
+        }
+        if (err != SEQ_OK || height != want)
+            fail_msg("entry %llu: want height %llu, got %s %llu", (unsigned long long)entry,
+                     (unsigned long long)want, seq_strerror(err), (unsigned long long)height);
+    }
+    assert_int_equal(store_committed_consuming(f->s, 0, &height), SEQ_OK);
+    assert_int_equal(height, 1);
+    assert_int_equal(store_committed_consuming(f->s, 5, &height), SEQ_OK);
+    assert_int_equal(height, 10);
+    assert_int_equal(store_committed_consuming(f->s, 12, &height), SEQ_ERR_NOT_FOUND);
+}
+
+/* ---------------------------------------------------------- L1 origins */
+
+static store_l1_origin origin_at(uint64_t number, uint8_t fork)
+{
+    store_l1_origin o = {.number = number, .timestamp = 1700000000 + 12 * number};
+    o.hash = block_hash(number);
+    o.hash.b[31] = fork;
+    return o;
+}
+
+/* origins numbered first..last, of fork, in one put. */
+static seq_err origins_put(fixture *f, uint64_t first, uint64_t last, uint8_t fork,
+                           uint64_t keep_from)
+{
+    store_l1_origin o[STORE_L1_ORIGINS_PER_PUT_MAX];
+    assert_true(first <= last && last - first < SEQ_ARRAY_LEN(o));
+    for (uint64_t n = first; n <= last; n++)
+        o[n - first] = origin_at(n, fork);
+    return store_l1_origins_put(f->s, o, (size_t)(last - first + 1), keep_from);
+}
+
+/* first..last are stored, of fork. */
+static void expect_origins(fixture *f, uint64_t first, uint64_t last, uint8_t fork)
+{
+    for (uint64_t n = first; n <= last; n++) {
+        store_l1_origin got, want = origin_at(n, fork);
+        seq_err err = store_l1_get_origin(f->s, &got, n);
+        if (err != SEQ_OK)
+            fail_msg("origin %llu: %s", (unsigned long long)n, seq_strerror(err));
+        assert_memory_equal(&got, &want, sizeof got);
+    }
+}
+
+/* The table spans lowest..highest: nothing just outside, the last one is
+ * highest; lowest > highest: it is empty. */
+static void expect_span(fixture *f, uint64_t lowest, uint64_t highest)
+{
+    store_l1_origin got;
+    for (uint64_t d = 1; d <= 3; d++) {
+        if (lowest >= d)
+            assert_int_equal(store_l1_get_origin(f->s, &got, lowest - d), SEQ_ERR_NOT_FOUND);
+        assert_int_equal(store_l1_get_origin(f->s, &got, highest + d), SEQ_ERR_NOT_FOUND);
+        assert_int_equal(got.number, 0);
+    }
+    seq_err err = store_l1_last_origin(f->s, &got);
+    if (lowest > highest) {
+        assert_int_equal(err, SEQ_ERR_NOT_FOUND);
+        assert_int_equal(got.number, 0);
+        return;
+    }
+    assert_int_equal(err, SEQ_OK);
+    assert_int_equal(got.number, highest);
+}
+
+static void test_origin_codec(void **state)
+{
+    (void)state;
+    uint8_t rec[STORE_RECORD_BYTES_MAX];
+    size_t len;
+    store_l1_origin o = origin_at(77, 3), back;
+    assert_int_equal(store_l1_origin_encode(rec, sizeof rec, &len, &o), SEQ_OK);
+    assert_int_equal(rec[1], STORE_KIND_L1_ORIGIN);
+    assert_int_equal(store_l1_origin_decode(&back, rec, len), SEQ_OK);
+    assert_memory_equal(&back, &o, sizeof o);
+    for (size_t i = 0; i < len; i++) {
+        rec[i] ^= 0x01;
+        assert_int_equal(store_l1_origin_decode(&back, rec, len), SEQ_ERR_CORRUPT);
+        assert_int_equal(back.number, 0);
+        rec[i] ^= 0x01;
+    }
+    assert_int_equal(store_l1_origin_decode(&back, rec, len - 1), SEQ_ERR_CORRUPT);
+    /* Another record kind of the same size is not an origin, nor the
+     * reverse. */
+    uint64_t n;
+    seq_hash h;
+    assert_int_equal(store_l1_cursor_decode(&n, &h, rec, len), SEQ_ERR_CORRUPT);
+    assert_int_equal(store_l1_cursor_encode(rec, sizeof rec, &len, 77, &o.hash), SEQ_OK);
+    assert_int_equal(store_l1_origin_decode(&back, rec, len), SEQ_ERR_CORRUPT);
+    assert_int_equal(store_l1_origin_encode(rec, 10, &len, &o), SEQ_ERR_NO_SPACE);
+    assert_int_equal(len, 0);
+    /* A zero hash is refused both ways. */
+    memset(o.hash.b, 0, SEQ_HASH_BYTES);
+    assert_int_equal(store_l1_origin_encode(rec, sizeof rec, &len, &o), SEQ_ERR_INVALID_ARG);
+    assert_int_equal(len, 0);
+    store_l1_origin ok = origin_at(77, 3);
+    assert_int_equal(store_l1_origin_encode(rec, sizeof rec, &len, &ok), SEQ_OK);
+    memset(rec + 2 + 8, 0, SEQ_HASH_BYTES); /* then resealed: only the rule refuses it */
+    assert_int_equal(crypto_generichash(rec + len - STORE_CHECKSUM_BYTES, STORE_CHECKSUM_BYTES, rec,
+                                        len - STORE_CHECKSUM_BYTES, NULL, 0),
+                     0);
+    assert_int_equal(store_l1_origin_decode(&back, rec, len), SEQ_ERR_CORRUPT);
+}
+
+/* Puts: only below the cursor, contiguous and ascending, at most a put's
+ * worth, nothing written when refused; replacing by number; pruning below
+ * keep_from; a reopen keeps them. */
+static void test_origins(void **state)
+{
+    fixture *f = *state;
+    expect_span(f, 1, 0);
+    assert_int_equal(origins_put(f, 10, 15, 1, 0), SEQ_ERR_INVALID_ARG); /* no cursor yet */
+    expect_span(f, 1, 0);
+    assert_int_equal(apply(f, NULL, 0, 20), SEQ_OK);
+    assert_int_equal(origins_put(f, 10, 15, 1, 0), SEQ_OK);
+    expect_origins(f, 10, 15, 1);
+    expect_span(f, 10, 15);
+
+    /* Refused, nothing written: above the cursor (16 neither), no origin,
+     * too many, a gap, descending, a repeat, a zero hash. */
+    assert_int_equal(origins_put(f, 16, 21, 1, 0), SEQ_ERR_INVALID_ARG);
+    assert_int_equal(store_l1_origins_put(f->s, NULL, 0, 0), SEQ_ERR_INVALID_ARG);
+    store_l1_origin o[STORE_L1_ORIGINS_PER_PUT_MAX + 1];
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(o); i++)
+        o[i] = origin_at(i, 2);
+    assert_int_equal(store_l1_origins_put(f->s, o, SEQ_ARRAY_LEN(o), 0), SEQ_ERR_INVALID_ARG);
+    store_l1_origin bad[2] = {origin_at(16, 1), origin_at(18, 1)};
+    assert_int_equal(store_l1_origins_put(f->s, bad, 2, 0), SEQ_ERR_INVALID_ARG);
+    bad[1] = origin_at(15, 1);
+    assert_int_equal(store_l1_origins_put(f->s, bad, 2, 0), SEQ_ERR_INVALID_ARG);
+    bad[1] = origin_at(16, 1);
+    assert_int_equal(store_l1_origins_put(f->s, bad, 2, 0), SEQ_ERR_INVALID_ARG);
+    bad[1] = origin_at(17, 1);
+    memset(bad[1].hash.b, 0, SEQ_HASH_BYTES);
+    assert_int_equal(store_l1_origins_put(f->s, bad, 2, 0), SEQ_ERR_INVALID_ARG);
+    expect_origins(f, 10, 15, 1);
+    expect_span(f, 10, 15);
+
+    /* Up to the cursor exactly; 13..15 replaced by another fork's. */
+    assert_int_equal(origins_put(f, 13, 20, 2, 0), SEQ_OK);
+    expect_origins(f, 10, 12, 1);
+    expect_origins(f, 13, 20, 2);
+    expect_span(f, 10, 20);
+    /* Pruning: below 12 goes, 12 stays; keep_from 0 and one below the
+     * lowest change nothing. */
+    assert_int_equal(origins_put(f, 20, 20, 2, 12), SEQ_OK);
+    expect_origins(f, 12, 12, 1);
+    expect_origins(f, 13, 20, 2);
+    expect_span(f, 12, 20);
+    assert_int_equal(origins_put(f, 20, 20, 2, 11), SEQ_OK);
+    expect_span(f, 12, 20);
+    /* A full put, pruning in the same transaction. */
+    assert_int_equal(apply(f, NULL, 0, 1000), SEQ_OK);
+    assert_int_equal(origins_put(f, 1000 - STORE_L1_ORIGINS_PER_PUT_MAX + 1, 1000, 3, 900), SEQ_OK);
+    expect_origins(f, 900, 1000, 3);
+    expect_span(f, 900, 1000);
+
+    /* Survives a reopen. */
+    store_close(f->s);
+    f->s = NULL;
+    assert_int_equal(store_open(&f->s, f->dir, &f->genesis, NULL), SEQ_OK);
+    expect_origins(f, 900, 1000, 3);
+    expect_span(f, 900, 1000);
+    /* A keep_from above the put: afterwards nothing below it is stored. */
+    assert_int_equal(origins_put(f, 999, 1000, 3, 1001), SEQ_OK);
+    expect_span(f, 1, 0);
+}
+
+/* A rewind drops the origins above the ancestor with the batches, in the
+ * same transaction; the new chain's go in after. */
+static void test_origins_rewind(void **state)
+{
+    fixture *f = *state;
+    store_l1_batch b[2] = {batch_at(0, 12), batch_at(1, 18)};
+    assert_int_equal(apply(f, b, 2, 20), SEQ_OK);
+    assert_int_equal(origins_put(f, 10, 20, 1, 0), SEQ_OK);
+    store_l1_change r = {
+        .rewind = true, .rewind_to = 15, .cursor_number = 15, .cursor_hash = block_hash(15)};
+    assert_int_equal(store_l1_apply(f->s, &r), SEQ_OK);
+    expect_origins(f, 10, 15, 1);
+    expect_span(f, 10, 15);
+    expect_last(f, true, 0);
+    /* The cursor is at 15 now: 16 is above it until the follower moves. */
+    assert_int_equal(origins_put(f, 16, 16, 2, 0), SEQ_ERR_INVALID_ARG);
+    assert_int_equal(apply(f, NULL, 0, 22), SEQ_OK);
+    assert_int_equal(origins_put(f, 16, 22, 2, 0), SEQ_OK);
+    expect_origins(f, 10, 15, 1);
+    expect_origins(f, 16, 22, 2);
+    expect_span(f, 10, 22);
+    /* Below every origin: all go. */
+    r.rewind_to = 5;
+    r.cursor_number = 5;
+    r.cursor_hash = block_hash(5);
+    assert_int_equal(store_l1_apply(f->s, &r), SEQ_OK);
+    expect_span(f, 1, 0);
+    expect_last(f, false, 0);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -645,6 +1039,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_attestation_once, setup, teardown),
         cmocka_unit_test(test_forced_codec),
         cmocka_unit_test_setup_teardown(test_forced_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forced_count_at, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_consumed_at, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_committed_consuming, setup, teardown),
+        cmocka_unit_test(test_origin_codec),
+        cmocka_unit_test_setup_teardown(test_origins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_origins_rewind, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -130,7 +130,8 @@ static mempool_reject submit(fixture *f, const tx_buf *t)
 static size_t payload_on(fixture *f, const seq_bytes **txs, const cons_block *parent)
 {
     mempool_caps caps = {.bytes_max = 1u << 20, .txs_max = 64};
-    return node_txpool_payload(f->pool, txs, &caps, &parent->hash, parent->block.header.height);
+    return node_txpool_payload(f->pool, txs, &caps, &parent->hash, parent->block.header.height,
+                               NULL, 0);
 }
 
 /* A payload for a block extending genesis (height 0; the tests' blocks at
@@ -139,7 +140,7 @@ static size_t payload(fixture *f, const seq_bytes **txs)
 {
     static const seq_hash genesis;
     mempool_caps caps = {.bytes_max = 1u << 20, .txs_max = 64};
-    return node_txpool_payload(f->pool, txs, &caps, &genesis, 0);
+    return node_txpool_payload(f->pool, txs, &caps, &genesis, 0, NULL, 0);
 }
 
 static void test_submit_and_committed(void **state)
@@ -543,6 +544,72 @@ static void test_check_block_rules(void **state)
     assert_int_equal(check(f, &n), SEQ_OK);
 }
 
+/* node_txpool_judge gives the rule's verdict per hash, as the leading txs
+ * of a block on a branch; node_txpool_block_hashes the block's tx hashes. */
+static void test_judge(void **state)
+{
+    fixture *f = *state;
+    seq_bytes t1[1], ta[1];
+    const tx_buf *in0[] = {&f->tx[0]}, *in1[] = {&f->tx[1]};
+    cons_block c1 = chain_of(1, 1, NULL, t1, in0, 1);
+    store_blocks(f, &c1, 1, 1);
+    node_txpool_committed(f->pool, &c1);
+    cons_block a = chain_of(2, 2, &c1, ta, in1, 1);
+    node_txpool_blocks_seen(f->pool, &a, 1);
+    seq_hash h[4] = {f->tx[2].hash, f->tx[0].hash, f->tx[1].hash, f->tx[2].hash};
+    uint8_t v[4];
+    assert_int_equal(node_txpool_judge(f->pool, v, h, 4, NULL, 0, &a.hash, 2), SEQ_OK);
+    assert_int_equal(v[0], NODE_TX_FRESH);
+    assert_int_equal(v[1], NODE_TX_COMMITTED);
+    assert_int_equal(v[2], NODE_TX_IN_ANCESTOR);
+    assert_int_equal(v[3], NODE_TX_REPEATED);
+    /* On the committed tip, a's tx is fresh. */
+    assert_int_equal(node_txpool_judge(f->pool, v, h + 2, 1, NULL, 0, &c1.hash, 1), SEQ_OK);
+    assert_int_equal(v[0], NODE_TX_FRESH);
+    /* An unknown parent: cannot tell. Nothing to judge: fine. */
+    seq_hash ghost = {{0x77}};
+    assert_int_equal(node_txpool_judge(f->pool, v, h, 1, NULL, 0, &ghost, 5), SEQ_ERR_NOT_FOUND);
+    assert_int_equal(node_txpool_judge(f->pool, v, h, 0, NULL, 0, &ghost, 5), SEQ_OK);
+    seq_hash got[1];
+    node_txpool_block_hashes(f->pool, got, &a.block);
+    assert_true(seq_hash_equal(&got[0], &f->tx[1].hash));
+}
+
+/* Forced txs open the payload in order, a pool copy of one is not picked
+ * again, and a censored sender's pool txs stay out (test mode) until the
+ * censorship ends. */
+static void test_payload_forced_and_censor(void **state)
+{
+    fixture *f = *state;
+    seq_addr s;
+    tx_buf signed0 = signed_tx(5, 0, &s);
+    assert_int_equal(submit(f, &signed0), MEMPOOL_REJECT_NONE);
+    assert_int_equal(submit(f, &f->tx[0]), MEMPOOL_REJECT_NONE);
+    assert_int_equal(submit(f, &f->tx[1]), MEMPOOL_REJECT_NONE);
+    node_txpool_set_censor(f->pool, &s, 1);
+    assert_true(node_txpool_censors(f->pool, &s));
+    assert_false(node_txpool_censors(f->pool, &(seq_addr){{0}}));
+    tx_buf forced_only = opaque(0x42);
+    seq_bytes forced[2] = {{forced_only.raw, forced_only.len}, {f->tx[1].raw, f->tx[1].len}};
+    static const seq_hash genesis;
+    mempool_caps caps = {.bytes_max = 1u << 20, .txs_max = 64};
+    const seq_bytes *txs = NULL;
+    size_t n = node_txpool_payload(f->pool, &txs, &caps, &genesis, 0, forced, 2);
+    assert_int_equal(n, 3);
+    assert_memory_equal(txs[0].ptr, forced_only.raw, forced_only.len);
+    assert_memory_equal(txs[1].ptr, f->tx[1].raw, f->tx[1].len);
+    assert_memory_equal(txs[2].ptr, f->tx[0].raw, f->tx[0].len);
+    node_txpool_payload_dropped(f->pool);
+    node_txpool_set_censor(f->pool, NULL, 0);
+    n = payload(f, &txs);
+    assert_int_equal(n, 3);
+    bool has_signed = false;
+    for (size_t i = 0; i < n; i++)
+        has_signed |=
+            txs[i].len == signed0.len && memcmp(txs[i].ptr, signed0.raw, signed0.len) == 0;
+    assert_true(has_signed);
+}
+
 /* Ancestors only the store holds (stored before a restart, not reported
  * to this fresh pool): read from the store, judged and tracked. */
 static void test_check_block_stored_ancestor(void **state)
@@ -731,6 +798,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_submit_and_committed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_judge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payload_forced_and_censor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gossip_with_senders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payload_tracking_and_forks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payload_follows_branch, setup, teardown),
