@@ -139,14 +139,18 @@ static json_t *batcher_json(const node_batcher_status *b)
 }
 
 /* The forced entries committed blocks consumed: how many, how many with
- * a copy, and the soft latency of those (count, sum, mean). */
-static json_t *forced_json(const node_forced_stats *f)
+ * a copy, and the soft latency of those (count, sum, mean); then the
+ * posting latency of the entries live batches consumed on L1. */
+static json_t *forced_json(const node_forced_stats *f, const node_post_lag *posted)
 {
     return json_pack(
-        "{s:o,s:o,s:o,s:o,s:o,s:o}", "cursor", json_u64(f->last_cursor), "consumed",
+        "{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "cursor", json_u64(f->last_cursor), "consumed",
         json_u64(f->consumed), "included", json_u64(f->included), "softLagCount",
         json_u64(f->soft_lag.count), "softLagSumMs", json_u64(f->soft_lag.sum_ms), "softLagMeanMs",
-        f->soft_lag.count > 0 ? json_u64(f->soft_lag.sum_ms / f->soft_lag.count) : json_null());
+        f->soft_lag.count > 0 ? json_u64(f->soft_lag.sum_ms / f->soft_lag.count) : json_null(),
+        "postedLagCount", json_u64(posted->count), "postedLagSumMs", json_u64(posted->sum_ms),
+        "postedLagMeanMs",
+        posted->count > 0 ? json_u64(posted->sum_ms / posted->count) : json_null());
 }
 
 /* The L1 link: where it follows, how far, the newest batch on L1 and the
@@ -200,7 +204,7 @@ static json_t *l1_json(const node_l1link_status *l, const node_forced_stats *for
                 "oldestAgeBlocks", l->has_forced_oldest ? json_u64(age) : json_null(),
                 "inclusionWindowBlocks", json_u64(l->inclusion_window), "oldestOverdue",
                 l->has_forced_oldest && age > l->inclusion_window));
-        json_object_set_new(o, "forcedL2", forced_json(forced));
+        json_object_set_new(o, "forcedL2", forced_json(forced, &l->forced_posted_lag));
         json_object_set_new(o, "origin",
                             json_pack("{s:o,s:o,s:o}", "newest",
                                       l->has_origin ? json_u64(l->origin_number) : json_null(),

@@ -30,6 +30,11 @@ _Static_assert(L1_EVENT_KIND_COUNT_ <= NODE_L1LINK_EVENT_KINDS, "every event kin
  * forcedConsumed, forcedCount, nextHeight. */
 #define INBOX_STATUS_BYTES (5u * 32u)
 
+/* A live batch that consumed forced entries [from, to) on L1. */
+typedef struct {
+    uint64_t from, to, l1_block;
+} l1link_posted;
+
 struct node_l1link {
     node_l1_record record;
     node_genesis genesis;
@@ -57,6 +62,10 @@ struct node_l1link {
     /* One turn's L1 headers for the origin table, and what is stored. */
     l1_rpc_block origin_headers[NODE_L1LINK_ORIGINS_FETCH_MAX];
     store_l1_origin origins[NODE_L1LINK_ORIGINS_FETCH_MAX];
+    /* Live batches of this turn that consumed forced entries [from, to)
+     * on L1, measured once the origin table has their blocks. */
+    l1link_posted posted[NODE_L1LINK_POSTED_MAX];
+    size_t posted_count;
     seq_err callback_err; /* why the callback stopped the poll */
     char callback_why[NODE_L1LINK_ERROR_BYTES];
     /* The thread and the stop flag. */
@@ -230,6 +239,53 @@ static seq_err origin_status_reload(node_l1link *l)
     return SEQ_OK;
 }
 
+/* Live batches (in the blocks just confirmed, not replayed from long
+ * ago). */
+static bool batch_live(const node_l1link *l, const store_l1_batch *b)
+{
+    return b->l1_block + l->genesis.l1.confirmations + NODE_L1LINK_LIVE_BLOCKS >= l->head;
+}
+
+/* Notes the forced entries the range's live batches consumed on L1
+ * (before forced_reload moves the stored cursor past them). */
+static void posted_note(node_l1link *l)
+{
+    uint64_t consumed = l->status.forced_consumed_stored; /* only this thread writes it */
+    for (size_t i = 0; i < l->pending_count; i++) {
+        const store_l1_batch *b = &l->pending[i];
+        if (b->forced_cursor <= consumed)
+            continue;
+        if (batch_live(l, b) && l->posted_count < NODE_L1LINK_POSTED_MAX)
+            l->posted[l->posted_count++] = (l1link_posted){consumed, b->forced_cursor, b->l1_block};
+        consumed = b->forced_cursor;
+    }
+}
+
+/* The posting latency of the entries posted_note kept: the batch block's
+ * timestamp (origin table) minus the entry's. A block the table does not
+ * hold, or an unreadable entry, is skipped: these are metrics. */
+static void posted_observe(node_l1link *l)
+{
+    size_t measured = 0;
+    for (size_t k = 0; k < l->posted_count; k++) {
+        store_l1_origin o;
+        if (store_l1_get_origin(l->store, &o, l->posted[k].l1_block) != SEQ_OK)
+            continue;
+        for (uint64_t i = l->posted[k].from;
+             i < l->posted[k].to && measured < NODE_L1LINK_POSTED_ENTRIES_MAX; i++, measured++) {
+            store_l1_forced f;
+            if (store_l1_get_forced(l->store, &f, l->forced_bytes, L1_FOLLOW_DATA_BYTES_MAX, i) !=
+                SEQ_OK)
+                continue;
+            uint64_t lag_s = o.timestamp > f.l1_timestamp ? o.timestamp - f.l1_timestamp : 0;
+            nng_mtx_lock(l->mtx);
+            node_post_lag_observe(&l->status.forced_posted_lag, lag_s * 1000u, 1);
+            nng_mtx_unlock(l->mtx);
+        }
+    }
+    l->posted_count = 0;
+}
+
 /* Stores the range's batches and the cursor after it, then counts it. */
 static seq_err on_cursor(node_l1link *l, uint64_t number, const seq_hash *hash)
 {
@@ -252,6 +308,7 @@ static seq_err on_cursor(node_l1link *l, uint64_t number, const seq_hash *hash)
                     SEQ_F_U64("tx_bytes", l->forced[i].tx_len),
                     SEQ_F_HEX("tx_hash", l->forced[i].tx_hash.b, SEQ_HASH_BYTES));
     }
+    posted_note(l);
     if ((l->forced_count > 0 || l->pending_count > 0) && (err = forced_reload(l)) != SEQ_OK)
         return fail(l, err, "the store's forced queue: %s", seq_strerror(err));
     store_l1_batch last;
@@ -262,10 +319,7 @@ static seq_err on_cursor(node_l1link *l, uint64_t number, const seq_hash *hash)
         uint64_t wall = seq_wall_ms();
         for (size_t i = 0; i < l->pending_count; i++) {
             /* Live: in the blocks just confirmed, not replayed from long ago. */
-            bool live =
-                l->pending[i].l1_block + l->genesis.l1.confirmations + NODE_L1LINK_LIVE_BLOCKS >=
-                l->head;
-            node_batcher_seen(l->batcher, &l->pending[i], live, wall);
+            node_batcher_seen(l->batcher, &l->pending[i], batch_live(l, &l->pending[i]), wall);
         }
     }
     nng_mtx_lock(l->mtx);
@@ -536,6 +590,7 @@ static seq_err turn(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES])
     nng_mtx_unlock(l->mtx);
     l->callback_err = SEQ_OK;
     range_reset(l);
+    l->posted_count = 0;
     err = l1_follow_poll(l->follow, follow_cb, l);
     if (err != SEQ_OK) {
         if (l->callback_err != SEQ_OK)
@@ -550,6 +605,7 @@ static seq_err turn(node_l1link *l, char why[NODE_L1LINK_ERROR_BYTES])
     err = origins_fill(l, why);
     if (err != SEQ_OK)
         return err;
+    posted_observe(l);
     err = inbox_head(l);
     if (err != SEQ_OK)
         snprintf(why, NODE_L1LINK_ERROR_BYTES, "Inbox.status() or the finalized block: %s",

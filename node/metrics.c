@@ -363,6 +363,10 @@ static void l1_metrics(metrics_out *m, const node_status *s, uint64_t now_ms)
     counter(m, "forced_included_total",
             "Forced entries whose tx a committed block carries (the rest were ordered already).",
             f->included);
+    const node_post_lag *pl = &l->forced_posted_lag;
+    histogram(m, "forced_posted_latency_seconds",
+              "From a forced tx's L1 block timestamp to that of the batch that consumed it on L1.",
+              post_lag_bounds_ms, pl->buckets, NODE_POST_LAG_BUCKETS, pl->count, pl->sum_ms);
     histogram(m, "forced_soft_latency_seconds",
               "From a forced tx's L1 block timestamp to the L2 block that carries it.",
               post_lag_bounds_ms, f->soft_lag.buckets, NODE_POST_LAG_BUCKETS, f->soft_lag.count,

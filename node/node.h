@@ -1450,7 +1450,11 @@ void net_free(net *n);
  * blocks of head - confirmations as the link sees it (not a replay). */
 #define NODE_L1LINK_LIVE_BLOCKS 4u
 #define NODE_L1LINK_ERROR_BYTES 320u
-#define NODE_L1LINK_EVENT_KINDS 8u /* >= L1_EVENT_KIND_COUNT_ (l1.h) */
+/* Live batches of one turn whose forced entries' posting latency is
+ * measured, and entries measured per turn, at most (metrics only). */
+#define NODE_L1LINK_POSTED_MAX         64u
+#define NODE_L1LINK_POSTED_ENTRIES_MAX 1024u
+#define NODE_L1LINK_EVENT_KINDS        8u /* >= L1_EVENT_KIND_COUNT_ (l1.h) */
 /* The L1 origin table (store_l1_origins_put) follows the cursor: each turn
  * fetches the headers above the last stored origin, the newest
  * NODE_L1LINK_ORIGINS_FETCH_MAX at most, and keeps the origins of the
@@ -1545,6 +1549,9 @@ typedef struct {
     bool has_origin;
     uint64_t origin_number, origin_timestamp;
     uint64_t origin_mismatches;
+    /* Forced entries consumed on L1 by live batches: from the entry's L1
+     * timestamp to that of the batch's block (from the origin table). */
+    node_post_lag forced_posted_lag;
     node_batcher_status batcher;
     char url[NODE_CONFIG_URL_BYTES_MAX];
     char last_error[NODE_L1LINK_ERROR_BYTES]; /* "" after a success */

@@ -86,6 +86,7 @@ static void status_fill(void *ctx, node_status *out)
         out->forced.consumed = 5;
         out->forced.included = 4;
         node_post_lag_observe(&out->forced.soft_lag, 3000, 4);
+        node_post_lag_observe(&out->l1.forced_posted_lag, 9000, 2);
         snprintf(b->last_error, sizeof b->last_error, "postBatch 9 refused");
     }
 }
@@ -1060,6 +1061,8 @@ static void test_status_batcher(void **state)
     assert_int_equal(json_integer_value(json_object_get(fl, "included")), 4);
     assert_int_equal(json_integer_value(json_object_get(fl, "softLagCount")), 4);
     assert_int_equal(json_integer_value(json_object_get(fl, "softLagMeanMs")), 3000);
+    assert_int_equal(json_integer_value(json_object_get(fl, "postedLagCount")), 2);
+    assert_int_equal(json_integer_value(json_object_get(fl, "postedLagMeanMs")), 9000);
     json_decref(r);
     /* No finalized block known, no batcher: null. */
     f->has_finalized = false;

@@ -288,6 +288,7 @@ static void test_batcher(void **state)
     s->forced.consumed = 4;
     s->forced.included = 3;
     node_post_lag_observe(&s->forced.soft_lag, 2500, 3);
+    node_post_lag_observe(&s->l1.forced_posted_lag, 8000, 2);
     char *out = render(s);
     check_format(out);
     static const struct {
@@ -301,6 +302,8 @@ static void test_batcher(void **state)
         {"seq_forced_consumed_total", "4"},
         {"seq_forced_included_total", "3"},
         {"seq_forced_soft_latency_seconds_count", "3"},
+        {"seq_forced_posted_latency_seconds_count", "2"},
+        {"seq_forced_posted_latency_seconds_sum", "16"},
         {"seq_forced_soft_latency_seconds_sum", "7.5"},
         {"seq_forced_soft_latency_seconds_bucket{le=\"2\"}", "0"},
         {"seq_forced_soft_latency_seconds_bucket{le=\"2.5\"}", "3"},
