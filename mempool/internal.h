@@ -92,6 +92,7 @@ struct mempool {
     size_t gossip_bytes;
     size_t bytes;
     size_t in_flight;
+    uint64_t version; /* mempool_version */
     uint64_t arrival_next;
     mempool_stats counters; /* the monotonic counters only */
 };

@@ -253,6 +253,11 @@ SEQ_MUST_USE mempool_reject mempool_add_decoded(mempool *pool, mempool_add_resul
                                                 const mempool_tx_info *info, mempool_origin origin,
                                                 uint64_t now_ms);
 
+/* A number that changes whenever a tx enters or leaves the pool or an
+ * in-flight mark is released: what mempool_select could pick differs only
+ * then (marking txs in flight only takes picks away). */
+uint64_t mempool_version(const mempool *pool);
+
 /* True iff a tx with this hash is pending. */
 bool mempool_contains(const mempool *pool, const seq_hash *hash);
 

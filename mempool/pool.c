@@ -548,6 +548,7 @@ void mempool_free(mempool *pool)
 
 void mp_remove(mempool *pool, uint32_t slot)
 {
+    pool->version++;
     mp_tx *t = &pool->txs[slot];
     SEQ_ASSERT(t->used);
     SEQ_ASSERT(pool->bytes >= t->raw_len);
@@ -572,6 +573,7 @@ void mp_remove(mempool *pool, uint32_t slot)
 static void mp_insert(mempool *pool, const mempool_tx_info *info, const uint8_t *raw,
                       size_t raw_len, mempool_origin origin, uint64_t now_ms)
 {
+    pool->version++;
     uint32_t slot = pool->tx_free;
     SEQ_ASSERT(slot != MP_NIL && pool->arrival.count < pool->config.pool_txs_max);
     uint32_t offset = mp_store(pool, raw, raw_len);

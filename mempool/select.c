@@ -130,12 +130,14 @@ size_t mempool_release(mempool *pool, const seq_hash *hashes, size_t count)
             released++;
         }
     }
+    pool->version += released > 0;
     return released;
 }
 
 void mempool_release_in_flight(mempool *pool)
 {
     SEQ_ASSERT(pool != NULL);
+    pool->version += pool->in_flight > 0;
     for (uint32_t i = pool->arrival.head; i != MP_NIL && pool->in_flight > 0;
          i = pool->txs[i].arrival_next) {
         if (pool->txs[i].in_flight) {
@@ -229,6 +231,12 @@ void mempool_gossip_take(mempool *pool, seq_bytes *out, seq_addr *senders, size_
 }
 
 /* ------------------------------------------------------------------ stats */
+
+uint64_t mempool_version(const mempool *pool)
+{
+    SEQ_ASSERT(pool != NULL);
+    return pool->version;
+}
 
 void mempool_get_stats(const mempool *pool, mempool_stats *out)
 {

@@ -36,7 +36,7 @@ struct node_forced {
 
 uint64_t node_forced_due_blocks(uint64_t inclusion_window_blocks)
 {
-    return SEQ_MAX(inclusion_window_blocks / 2u, (uint64_t)1);
+    return SEQ_MAX(inclusion_window_blocks / 4u, (uint64_t)1);
 }
 
 seq_err node_forced_new(node_forced **out, const node_forced_config *config)

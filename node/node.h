@@ -636,7 +636,8 @@ uint64_t node_txpool_gossip_deadline(node_txpool *p);
 bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms);
 
 /* True iff a block extending a parent at parent_height would move a tx
- * forward: a pending tx is not in flight (the block would carry it), an
+ * forward: a pending tx is not in flight and the pool changed since this
+ * node's last payload took none (the block would carry it), an
  * uncommitted block carries txs (the blocks above it commit it), or the
  * parent's parent was committed here with txs (the block carries the QC
  * that lets the other replicas commit it too). Idle committees pace empty
@@ -985,8 +986,8 @@ uint64_t node_genesis_block_payload_bytes_max(const node_genesis *g);
 uint32_t node_genesis_batch_bytes_limit(const node_genesis *g);
 
 /* The due delay of the forced queue, in L1 blocks: an entry queued in
- * block q is due at L1 origin q + this, half the Inbox's inclusion window
- * (rounded down, at least 1). The other half is the margin for a batch
+ * block q is due at L1 origin q + this, a quarter of the Inbox's inclusion
+ * window (rounded down, at least 1). The rest is the margin for a batch
  * holding that block to reach L1 before the Inbox would refuse it
  * (node/README.md "Forced inclusion"). */
 uint64_t node_genesis_forced_due_blocks(const node_genesis *g);
@@ -1615,7 +1616,7 @@ void node_l1link_free(node_l1link *l);
 
 typedef struct node_forced node_forced;
 
-/* The due delay for an Inbox inclusion window (both in L1 blocks): half
+/* The due delay for an Inbox inclusion window (both in L1 blocks): a quarter
  * of it, at least 1 (node_genesis_forced_due_blocks). */
 uint64_t node_forced_due_blocks(uint64_t inclusion_window_blocks);
 

@@ -235,6 +235,12 @@ struct node_txpool {
     uint8_t *judged;        /* WIRE_BLOCK_TXS_MAX txp_verdict: one per judged tx */
     seq_hash *check_hashes; /* WIRE_BLOCK_TXS_MAX: the hashes of a checked block */
     seq_arena ancestor;     /* STORE_BLOCK_ARENA_BYTES: an ancestor read from the store */
+    /* The pool's version (mempool_version) when a payload of this node
+     * last took no pool tx: until it changes, the pending txs are ones no
+     * payload picks (a nonce gap, a censored sender), and no reason to
+     * hurry a block. */
+    bool idle_known;
+    uint64_t idle_version;
     /* Test mode: senders whose txs this node leaves out of its payloads. */
     seq_addr censor[NODE_CONFIG_CENSOR_MAX];
     size_t censor_count;
@@ -843,8 +849,10 @@ bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height)
     mempool_get_stats(p->pool, &st);
     bool carrying = p->tracked_txs.count > 0 ||
                     (p->tx_commit_height > 0 && p->tx_commit_height + 1 >= parent_height);
+    bool pickable =
+        st.txs > st.in_flight && !(p->idle_known && p->idle_version == mempool_version(p->pool));
     nng_mtx_unlock(p->mtx);
-    return st.txs > st.in_flight || carrying;
+    return pickable || carrying;
 }
 
 /* Makes the in-flight marks match the branch a new block extends: the txs
@@ -954,6 +962,10 @@ size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_
     /* The plan fitted its forced txs into the caps: every one is picked. */
     SEQ_ASSERT(forced_picked == forced_count);
     p->payload_count = payload_filter(p, n, forced_picked, parent_hash, parent_height);
+    nng_mtx_lock(p->mtx);
+    p->idle_known = p->payload_count == forced_picked;
+    p->idle_version = mempool_version(p->pool);
+    nng_mtx_unlock(p->mtx);
     return p->payload_count;
 }
 

@@ -433,21 +433,22 @@ static void test_committed(void **state)
     assert_int_equal(st.consumed, 2);
 }
 
-/* The due delay: half the window, at least one block; the genesis' one
+/* The due delay: a quarter of the window, at least one block; the genesis' one
  * is its window's. */
 static void test_due_blocks(void **state)
 {
     (void)state;
-    assert_int_equal(node_forced_due_blocks(32), 16);
-    assert_int_equal(node_forced_due_blocks(33), 16);
-    assert_int_equal(node_forced_due_blocks(2), 1);
+    assert_int_equal(node_forced_due_blocks(32), 8);
+    assert_int_equal(node_forced_due_blocks(35), 8);
+    assert_int_equal(node_forced_due_blocks(4), 1);
+    assert_int_equal(node_forced_due_blocks(3), 1);
     assert_int_equal(node_forced_due_blocks(1), 1);
     node_genesis *g = calloc(1, sizeof *g);
     assert_non_null(g);
     node_genesis_defaults(g);
-    assert_int_equal(node_genesis_forced_due_blocks(g), NODE_GENESIS_INCLUSION_WINDOW_DEFAULT / 2);
+    assert_int_equal(node_genesis_forced_due_blocks(g), NODE_GENESIS_INCLUSION_WINDOW_DEFAULT / 4);
     g->l1.inclusion_window_blocks = 7200;
-    assert_int_equal(node_genesis_forced_due_blocks(g), 3600);
+    assert_int_equal(node_genesis_forced_due_blocks(g), 1800);
     free(g);
 }
 

@@ -910,7 +910,23 @@ static void test_select_caps_and_forced(void **state)
     assert_true(seq_hash_equal(&picks[1].hash, &hs1));
     for (size_t i = 2; i < n; i++)
         assert_false(seq_hash_equal(&picks[i].hash, &hs1));
+    /* The version moves when a tx comes or goes or a mark is released,
+     * not when txs are marked. */
+    uint64_t v = mempool_version(p);
     mempool_release_in_flight(p);
+    assert_true(mempool_version(p) > v);
+    v = mempool_version(p);
+    assert_int_equal(select_all(p, picks, 16, 1u << 20), 4);
+    assert_int_equal(mempool_version(p), v);
+    mempool_release_in_flight(p);
+    v = mempool_version(p);
+    mempool_release_in_flight(p); /* nothing in flight: no change */
+    assert_int_equal(mempool_version(p), v);
+    assert_int_equal(mempool_committed(p, &hb, 1), 1);
+    assert_true(mempool_version(p) > v);
+    v = mempool_version(p);
+    assert_int_equal(add(p, &big), MEMPOOL_REJECT_NONE);
+    assert_true(mempool_version(p) > v);
     /* Forced txs that do not fit stop at the first; bad ones are refused. */
     caps.bytes_max = f.len;
     assert_int_equal(mempool_select(p, picks, PICKS_MAX, &n, &caps, forced, 2), SEQ_OK);

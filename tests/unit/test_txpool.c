@@ -610,6 +610,34 @@ static void test_payload_forced_and_censor(void **state)
     assert_true(has_signed);
 }
 
+/* A pending tx no payload picks (a nonce gap; a censored sender) makes
+ * no hurry once a payload came out without it, until the pool changes. */
+static void test_wants_block_unpickable(void **state)
+{
+    fixture *f = *state;
+    seq_addr s;
+    tx_buf first = signed_tx(6, 0, &s), later = signed_tx(6, 2, NULL); /* 1 is missing */
+    assert_int_equal(submit(f, &first), MEMPOOL_REJECT_NONE);
+    node_txpool_set_censor(f->pool, &s, 1);
+    assert_true(node_txpool_wants_block(f->pool, 0));
+    const seq_bytes *txs = NULL;
+    assert_int_equal(payload(f, &txs), 0); /* censored */
+    assert_false(node_txpool_wants_block(f->pool, 0));
+    node_txpool_payload_dropped(f->pool);
+    assert_false(node_txpool_wants_block(f->pool, 0));
+    assert_int_equal(submit(f, &f->tx[0]), MEMPOOL_REJECT_NONE); /* the pool changed */
+    assert_true(node_txpool_wants_block(f->pool, 0));
+    assert_int_equal(payload(f, &txs), 1);
+    node_txpool_payload_dropped(f->pool);
+    node_txpool_set_censor(f->pool, NULL, 0);
+    /* Not censored: nonce 0 goes out; with it in flight, nonce 2 waits
+     * behind the gap and the next payload is empty. */
+    assert_int_equal(submit(f, &later), MEMPOOL_REJECT_NONE);
+    assert_int_equal(payload(f, &txs), 2); /* nonce 0 and the opaque tx */
+    assert_int_equal(payload(f, &txs), 0);
+    assert_false(node_txpool_wants_block(f->pool, 0));
+}
+
 /* Ancestors only the store holds (stored before a restart, not reported
  * to this fresh pool): read from the store, judged and tracked. */
 static void test_check_block_stored_ancestor(void **state)
@@ -799,6 +827,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_submit_and_committed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_judge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wants_block_unpickable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payload_forced_and_censor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gossip_with_senders, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payload_tracking_and_forks, setup, teardown),
