@@ -560,6 +560,39 @@ void e2e_anvil_start(e2e_committee *c, test_anvil *a, const char *path, uint16_t
     E2E_CHECK(test_anvil_start_with(a, path, port, args), "anvil did not start");
 }
 
+void e2e_l1_predict(e2e_committee *c, const char *rpc_url, char committee_out[43],
+                    char inbox_out[43])
+{
+    static char out[4096];
+    char *args[] = {"l1",    "predict", "--rpc",          (char *)rpc_url,
+                    "--key", "dev.key", "--insecure-key", NULL};
+    int code = e2e_seqctl(c, out, sizeof out, args);
+    E2E_CHECK(code == 0, "seqctl l1 predict exited %d: %s", code, out);
+    const char *cm = strstr(out, "committee ");
+    const char *in = strstr(out, "inbox ");
+    E2E_CHECK(cm != NULL && in != NULL && sscanf(cm, "committee %42s", committee_out) == 1 &&
+                  sscanf(in, "inbox %42s", inbox_out) == 1,
+              "seqctl l1 predict: %s", out);
+}
+
+void e2e_validators_fund(e2e_committee *c, l1_rpc *rpc, seq_addr *out, const char *balance_wei)
+{
+    json_t *g = e2e_json_load(c, "genesis.json");
+    const json_t *list = json_object_get(g, "committee");
+    E2E_CHECK(json_array_size(list) == c->count, "genesis.json: no committee of %zu", c->count);
+    for (size_t i = 0; i < c->count; i++) {
+        const char *addr = json_string_value(json_object_get(json_array_get(list, i), "address"));
+        E2E_CHECK(addr != NULL && l1_hex_decode_exact(out[i].b, SEQ_ADDR_BYTES, addr) == SEQ_OK,
+                  "genesis.json: committee[%zu].address", i);
+        char params[128], *result = NULL;
+        snprintf(params, sizeof params, "[\"%s\", \"%s\"]", addr, balance_wei);
+        E2E_CHECK(l1_rpc_call(rpc, &result, "anvil_setBalance", params) == SEQ_OK,
+                  "anvil_setBalance: %s", l1_rpc_last_error(rpc));
+        free(result);
+    }
+    json_decref(g);
+}
+
 void e2e_dev_key_write(e2e_committee *c)
 {
     char keyfile[E2E_PATH_BYTES];

@@ -163,6 +163,14 @@ void e2e_dev_key_write(e2e_committee *c);
  * rpc_url with `seqctl l1 deploy` and the test directory's genesis.json;
  * seqctl writes l1-deployment.json there. Fails unless it exits 0. */
 void e2e_l1_deploy(e2e_committee *c, const char *rpc_url);
+/* `seqctl l1 predict` at rpc_url from dev.key: where `seqctl l1 deploy`
+ * will put the Committee and the Inbox ("0x" + 40 hex digits each). */
+void e2e_l1_predict(e2e_committee *c, const char *rpc_url, char committee_out[43],
+                    char inbox_out[43]);
+/* The genesis committee's addresses (genesis.json of the test directory,
+ * c->count of them) into out, in order, each given balance_wei (a "0x"
+ * quantity) on the L1 behind rpc with anvil_setBalance. */
+void e2e_validators_fund(e2e_committee *c, l1_rpc *rpc, seq_addr *out, const char *balance_wei);
 /* Points node i's config at the L1: l1_rpc rpc_url, l1_poll_ms 100. */
 void e2e_config_l1(e2e_committee *c, size_t i, const char *rpc_url);
 

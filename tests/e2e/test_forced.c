@@ -151,15 +151,6 @@ static double seconds_between(uint64_t from_ms, uint64_t to_ms)
 
 /* ------------------------------------------------------------------ L1 */
 
-/* An anvil_* or eth_* call that must succeed; the result is freed. */
-static void l1_must(const char *method, const char *params)
-{
-    char *result = NULL;
-    E2E_CHECK(l1_rpc_call(l1c, &result, method, params) == SEQ_OK, "%s: %s", method,
-              l1_rpc_last_error(l1c));
-    free(result);
-}
-
 static bool inbox_status(inbox_head *out)
 {
     uint8_t selector[4], w[5 * 32];
@@ -775,37 +766,6 @@ static void phase_halted(void)
 
 /* --------------------------------------------------------------- setup */
 
-/* `seqctl l1 predict` from the dev key: where the deployment will land. */
-static void predict(char committee_out[43], char inbox_out[43])
-{
-    static char out[4096];
-    char *args[] = {"l1",    "predict", "--rpc",          anvil.url,
-                    "--key", "dev.key", "--insecure-key", NULL};
-    int code = e2e_seqctl(&committee, out, sizeof out, args);
-    E2E_CHECK(code == 0, "seqctl l1 predict exited %d: %s", code, out);
-    const char *c = strstr(out, "committee ");
-    const char *i = strstr(out, "inbox ");
-    E2E_CHECK(c != NULL && i != NULL && sscanf(c, "committee %42s", committee_out) == 1 &&
-                  sscanf(i, "inbox %42s", inbox_out) == 1,
-              "seqctl l1 predict: %s", out);
-}
-
-/* The genesis committee's addresses, in order; each gets L1 funds. */
-static void validators_fund(void)
-{
-    json_t *g = e2e_json_load(&committee, "genesis.json");
-    const json_t *list = json_object_get(g, "committee");
-    E2E_CHECK(json_array_size(list) == NODES, "genesis.json: no committee of %u", NODES);
-    for (size_t i = 0; i < NODES; i++) {
-        const json_t *addr = json_object_get(json_array_get(list, i), "address");
-        E2E_CHECK(addr_from(&validators[i], addr), "genesis.json: committee[%zu].address", i);
-        char params[96];
-        snprintf(params, sizeof params, "[\"%s\", \"%s\"]", json_string_value(addr), BALANCE_WEI);
-        l1_must("anvil_setBalance", params);
-    }
-    json_decref(g);
-}
-
 /* `seqctl l1 deploy` with the force grace of this test (e2e_l1_deploy
  * takes seqctl's default); the Inbox must land where predicted. */
 static void deploy(void)
@@ -853,7 +813,7 @@ static void setup(void)
     E2E_CHECK(l1_rpc_new(&l1c, anvil.url, &options) == SEQ_OK, "l1_rpc_new %s", anvil.url);
     e2e_dev_key_write(&committee);
     char committee_addr[43], inbox_text[43], span[24], timeout[24], window[24];
-    predict(committee_addr, inbox_text);
+    e2e_l1_predict(&committee, anvil.url, committee_addr, inbox_text);
     E2E_CHECK(l1_hex_decode_exact(inbox_addr.b, SEQ_ADDR_BYTES, inbox_text) == SEQ_OK,
               "predicted inbox %s", inbox_text);
     snprintf(span, sizeof span, "%u", SPAN_MS);
@@ -874,7 +834,7 @@ static void setup(void)
                            NULL};
     e2e_genesis(&committee, 1000, 0, extra);
     deploy();
-    validators_fund();
+    e2e_validators_fund(&committee, l1c, validators, BALANCE_WEI);
     uint8_t key[32] = {0};
     key[31] = CENSORED_KEY_BYTE;
     E2E_CHECK(l1_secp_address(&censored, key) == SEQ_OK, "S's address");

@@ -5,7 +5,7 @@
  * node's headers.
  *
  * L1 block n has timestamp FS_T0 + n (s) and hash fs_l1_hash(n). With a
- * window of 8 blocks (due after 4):
+ * window of 16 blocks (due after 4):
  *   entry  queued  tx                     L2 (height, tx)         L1 batch (block)
  *   0      10      E0                     2, copy at 2.0          0 (14; no origin)
  *   1      11      = block 1's pool tx    2, ordered at 1.0       0 (14)
@@ -25,7 +25,7 @@
 #include "node.h"
 
 #define FS_T0         1700000000ull /* L1 block 0's time, s */
-#define FS_WINDOW     8u            /* inclusion window, L1 blocks */
+#define FS_WINDOW     16u           /* inclusion window, L1 blocks */
 #define FS_DUE        4u            /* node_forced_due_blocks(FS_WINDOW) */
 #define FS_ENTRIES    6u
 #define FS_BLOCKS     5u

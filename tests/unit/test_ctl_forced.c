@@ -136,7 +136,7 @@ static int run(char **out, char **err, const char *const *args, size_t n)
 
 #define SUMMARY                                                                           \
     "forced queue: 6 entries; consumed by L2 blocks 5, by L1 batches 4; due 4 L1 blocks " \
-    "after queueing, window 8\n"
+    "after queueing, window 16\n"
 #define HEADER                                                                         \
     "  INDEX  L1 BLOCK       DUE  L2 HEIGHT  COPY     SOFT        BATCH  POSTED L1   " \
     "POSTED\n"
