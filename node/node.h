@@ -726,6 +726,8 @@ void node_txpool_block_hashes(const node_txpool *p, seq_hash *out, const wire_bl
  * the pool txs of senders[0..count) (count <= NODE_CONFIG_CENSOR_MAX), as
  * a censoring leader would. count 0 ends it. Before the loop runs. */
 void node_txpool_set_censor(node_txpool *p, const seq_addr *senders, size_t count);
+/* How many senders are censored (0: not in test mode). */
+size_t node_txpool_censor_count(const node_txpool *p);
 /* True iff sender is censored (never for the zero address unless set). */
 bool node_txpool_censors(const node_txpool *p, const seq_addr *sender);
 

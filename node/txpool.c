@@ -340,6 +340,12 @@ void node_txpool_set_censor(node_txpool *p, const seq_addr *senders, size_t coun
     p->censor_count = count;
 }
 
+size_t node_txpool_censor_count(const node_txpool *p)
+{
+    SEQ_ASSERT(p != NULL);
+    return p->censor_count;
+}
+
 bool node_txpool_censors(const node_txpool *p, const seq_addr *sender)
 {
     SEQ_ASSERT(p != NULL && sender != NULL);

@@ -560,6 +560,23 @@ void e2e_anvil_start(e2e_committee *c, test_anvil *a, const char *path, uint16_t
     E2E_CHECK(test_anvil_start_with(a, path, port, args), "anvil did not start");
 }
 
+void e2e_hex(char *out, size_t out_len, const uint8_t *in, size_t in_len)
+{
+    E2E_CHECK(l1_hex_encode(out, out_len, in, in_len) == SEQ_OK, "hex of %zu bytes", in_len);
+}
+
+bool e2e_hash_from(seq_hash *out, const json_t *v)
+{
+    const char *text = json_string_value(v);
+    return text != NULL && l1_hex_decode_exact(out->b, SEQ_HASH_BYTES, text) == SEQ_OK;
+}
+
+bool e2e_addr_from(seq_addr *out, const json_t *v)
+{
+    const char *text = json_string_value(v);
+    return text != NULL && l1_hex_decode_exact(out->b, SEQ_ADDR_BYTES, text) == SEQ_OK;
+}
+
 void e2e_l1_predict(e2e_committee *c, const char *rpc_url, char committee_out[43],
                     char inbox_out[43])
 {

@@ -142,6 +142,14 @@ json_t *e2e_call(e2e_committee *c, size_t i, const char *method, const char *par
  * or -1 if a member is missing or not an integer. */
 int64_t e2e_int_at(const json_t *obj, const char *path);
 
+/* l1_hex_encode of in[0..in_len) into out (fails the test if it does not
+ * fit). */
+void e2e_hex(char *out, size_t out_len, const uint8_t *in, size_t in_len);
+/* A JSON string "0x" + 64 (40) hex digits into *out; false for anything
+ * else. */
+bool e2e_hash_from(seq_hash *out, const json_t *v);
+bool e2e_addr_from(seq_addr *out, const json_t *v);
+
 /* ------------------------------------------------------ a private L1 */
 
 /* The private key of anvil's first dev account (funded). */

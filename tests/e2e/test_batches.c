@@ -136,23 +136,6 @@ static unsigned live_mask(void)
     return mask;
 }
 
-static void hex_of(char *out, size_t out_len, const uint8_t *b, size_t len)
-{
-    E2E_CHECK(l1_hex_encode(out, out_len, b, len) == SEQ_OK, "hex of %zu bytes", len);
-}
-
-static bool hash_from(seq_hash *out, const json_t *v)
-{
-    const char *text = json_string_value(v);
-    return text != NULL && l1_hex_decode_exact(out->b, SEQ_HASH_BYTES, text) == SEQ_OK;
-}
-
-static bool addr_from(seq_addr *out, const json_t *v)
-{
-    const char *text = json_string_value(v);
-    return text != NULL && l1_hex_decode_exact(out->b, SEQ_ADDR_BYTES, text) == SEQ_OK;
-}
-
 static uint64_t be64(const uint8_t *p)
 {
     uint64_t v = 0;
@@ -283,7 +266,7 @@ static void submit(size_t i)
     payload_of(payload, sent_count);
     raw_of(raw, sent_count);
     char hex[2 * TX_PAYLOAD_BYTES + 3], params[2 * TX_PAYLOAD_BYTES + 32], *result = NULL;
-    hex_of(hex, sizeof hex, payload, sizeof payload);
+    e2e_hex(hex, sizeof hex, payload, sizeof payload);
     snprintf(params, sizeof params, "[%u, \"%s\"]", NAMESPACE, hex);
     l1_rpc *rpc = committee.nodes[i].rpc;
     E2E_CHECK(l1_rpc_call(rpc, &result, "seq_sendPayload", params) == SEQ_OK,
@@ -355,16 +338,16 @@ static void final_record(size_t t, const json_t *st)
     int64_t l1_block = e2e_int_at(posted, "l1Block");
     seq_hash h, tx_hash;
     seq_addr poster;
-    E2E_CHECK(hash_from(&h, json_object_get(st, "hash")) && seq_hash_equal(&h, &sent[t].hash),
+    E2E_CHECK(e2e_hash_from(&h, json_object_get(st, "hash")) && seq_hash_equal(&h, &sent[t].hash),
               "tx %zu: the status names another hash", t);
     E2E_CHECK(height >= 1 && e2e_int_at(soft, "index") >= 0 &&
-                  hash_from(&h, json_object_get(soft, "blockHash")),
+                  e2e_hash_from(&h, json_object_get(soft, "blockHash")),
               "tx %zu: softConfirmed lacks height, index or blockHash", t);
-    E2E_CHECK(index >= 0 && hash_from(&h, json_object_get(posted, "batchHash")) &&
-                  hash_from(&h, json_object_get(posted, "l1BlockHash")) &&
-                  addr_from(&poster, json_object_get(posted, "poster")),
+    E2E_CHECK(index >= 0 && e2e_hash_from(&h, json_object_get(posted, "batchHash")) &&
+                  e2e_hash_from(&h, json_object_get(posted, "l1BlockHash")) &&
+                  e2e_addr_from(&poster, json_object_get(posted, "poster")),
               "tx %zu: posted lacks batchIndex, batchHash, l1BlockHash or poster", t);
-    E2E_CHECK(hash_from(&tx_hash, json_object_get(posted, "l1TxHash")) &&
+    E2E_CHECK(e2e_hash_from(&tx_hash, json_object_get(posted, "l1TxHash")) &&
                   !seq_hash_equal(&tx_hash, &(seq_hash){{0}}),
               "tx %zu: posted.l1TxHash is not set", t);
     E2E_CHECK(validator_of(&poster) >= 0, "tx %zu: posted.poster is not a validator", t);
@@ -390,7 +373,7 @@ static void final_record(size_t t, const json_t *st)
 static json_t *tx_status(size_t i, size_t t)
 {
     char hash[67], params[80];
-    hex_of(hash, sizeof hash, sent[t].hash.b, SEQ_HASH_BYTES);
+    e2e_hex(hash, sizeof hash, sent[t].hash.b, SEQ_HASH_BYTES);
     snprintf(params, sizeof params, "[\"%s\"]", hash);
     return e2e_call(&committee, i, "seq_getTransactionStatus", params);
 }
@@ -605,7 +588,7 @@ static void batch_call(post_call *p, size_t k)
 {
     const batch_rec *r = &batches[k];
     char hash[67], params[80], *text = NULL;
-    hex_of(hash, sizeof hash, r->l1_tx_hash.b, SEQ_HASH_BYTES);
+    e2e_hex(hash, sizeof hash, r->l1_tx_hash.b, SEQ_HASH_BYTES);
     snprintf(params, sizeof params, "[\"%s\"]", hash);
     E2E_CHECK(l1_rpc_call(l1c, &text, "eth_getTransactionByHash", params) == SEQ_OK,
               "eth_getTransactionByHash %s: %s", hash, l1_rpc_last_error(l1c));
@@ -616,8 +599,9 @@ static void batch_call(post_call *p, size_t k)
     seq_addr from, to;
     uint64_t block = 0;
     size_t len = 0;
-    E2E_CHECK(input != NULL && number != NULL && addr_from(&from, json_object_get(tx, "from")) &&
-                  addr_from(&to, json_object_get(tx, "to")) &&
+    E2E_CHECK(input != NULL && number != NULL &&
+                  e2e_addr_from(&from, json_object_get(tx, "from")) &&
+                  e2e_addr_from(&to, json_object_get(tx, "to")) &&
                   l1_quantity_u64(&block, number, strlen(number)) == SEQ_OK,
               "batch %zu: L1 tx %s lacks input, blockNumber, from or to", k, hash);
     E2E_CHECK(seq_addr_equal(&to, &inbox_addr) && seq_addr_equal(&from, &r->ev.poster) &&
@@ -647,11 +631,11 @@ static void block_compare(size_t i, const l1_batch_block *blk, const seq_hash *h
               b == NULL ? l1_rpc_last_error(committee.nodes[i].rpc) : "null");
     seq_hash got_hash, parent, root, origin;
     seq_addr proposer;
-    bool fields = hash_from(&got_hash, json_object_get(b, "hash")) &&
-                  hash_from(&parent, json_object_get(b, "parentHash")) &&
-                  hash_from(&root, json_object_get(b, "txRoot")) &&
-                  hash_from(&origin, json_object_get(b, "l1OriginHash")) &&
-                  addr_from(&proposer, json_object_get(b, "proposer"));
+    bool fields = e2e_hash_from(&got_hash, json_object_get(b, "hash")) &&
+                  e2e_hash_from(&parent, json_object_get(b, "parentHash")) &&
+                  e2e_hash_from(&root, json_object_get(b, "txRoot")) &&
+                  e2e_hash_from(&origin, json_object_get(b, "l1OriginHash")) &&
+                  e2e_addr_from(&proposer, json_object_get(b, "proposer"));
     E2E_CHECK(fields && seq_hash_equal(&got_hash, hash),
               "height %" PRIu64 ": node %zu's block hash differs from the batch on L1", h->height,
               i);
@@ -673,7 +657,7 @@ static void block_compare(size_t i, const l1_batch_block *blk, const seq_hash *h
     for (size_t t = 0; t < blk->tx_count; t++) {
         seq_hash want, got;
         l1_keccak256(&want, blk->txs[t].ptr, blk->txs[t].len);
-        E2E_CHECK(hash_from(&got, json_array_get(txs, t)) && seq_hash_equal(&got, &want),
+        E2E_CHECK(e2e_hash_from(&got, json_array_get(txs, t)) && seq_hash_equal(&got, &want),
                   "height %" PRIu64 " tx %zu: node %zu has another tx than the batch", h->height, t,
                   i);
     }
@@ -795,7 +779,8 @@ static void reproduce(const char *phase, unsigned mask)
     verify_state v = {0};
     /* The first batch extends genesis: its parent is node 0's block 0. */
     json_t *g = e2e_call(&committee, 0, "seq_getBlockByHeight", "[0]");
-    E2E_CHECK(hash_from(&v.last_block, json_object_get(g, "hash")), "%s: no genesis block", phase);
+    E2E_CHECK(e2e_hash_from(&v.last_block, json_object_get(g, "hash")), "%s: no genesis block",
+              phase);
     json_decref(g);
     size_t forced = 0, posters[NODES] = {0};
     for (size_t k = 0; k < batch_count; k++) {
@@ -861,9 +846,9 @@ static void later_txs_posted_check(void)
             E2E_CHECK(
                 !ok || (e2e_int_at(posted, "batchIndex") == (int64_t)r->ev.index &&
                         e2e_int_at(st, "softConfirmed.height") == (int64_t)sent[t].found_height &&
-                        hash_from(&posted_tx, json_object_get(posted, "l1TxHash")) &&
+                        e2e_hash_from(&posted_tx, json_object_get(posted, "l1TxHash")) &&
                         seq_hash_equal(&posted_tx, &r->l1_tx_hash) &&
-                        addr_from(&poster, json_object_get(posted, "poster")) &&
+                        e2e_addr_from(&poster, json_object_get(posted, "poster")) &&
                         seq_addr_equal(&poster, &r->ev.poster)),
                 "tx %zu: node %zu's posted record is not batch %" PRIu64 " as on L1", t, i,
                 r->ev.index);
@@ -1025,7 +1010,7 @@ static void deploy(void)
     json_t *r = e2e_json_load(&committee, "l1-deployment.json");
     int64_t block = e2e_int_at(r, "deployment_block");
     seq_addr inbox;
-    E2E_CHECK(block > 0 && addr_from(&inbox, json_object_get(r, "inbox_address")) &&
+    E2E_CHECK(block > 0 && e2e_addr_from(&inbox, json_object_get(r, "inbox_address")) &&
                   seq_addr_equal(&inbox, &inbox_addr),
               "the deployment record has no block, or its Inbox is not the predicted one");
     deployed_block = (uint64_t)block;

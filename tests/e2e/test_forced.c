@@ -110,23 +110,6 @@ static void stop_anvil(void)
     test_anvil_stop(&anvil);
 }
 
-static void hex_of(char *out, size_t out_len, const uint8_t *b, size_t len)
-{
-    E2E_CHECK(l1_hex_encode(out, out_len, b, len) == SEQ_OK, "hex of %zu bytes", len);
-}
-
-static bool hash_from(seq_hash *out, const json_t *v)
-{
-    const char *text = json_string_value(v);
-    return text != NULL && l1_hex_decode_exact(out->b, SEQ_HASH_BYTES, text) == SEQ_OK;
-}
-
-static bool addr_from(seq_addr *out, const json_t *v)
-{
-    const char *text = json_string_value(v);
-    return text != NULL && l1_hex_decode_exact(out->b, SEQ_ADDR_BYTES, text) == SEQ_OK;
-}
-
 static uint64_t be64(const uint8_t *p)
 {
     uint64_t v = 0;
@@ -306,7 +289,7 @@ static json_t *block_get(size_t i, uint64_t height, bool with_txs)
 static int proposer_of(const json_t *b)
 {
     seq_addr a;
-    int who = addr_from(&a, json_object_get(b, "proposer")) ? validator_of(&a) : -1;
+    int who = e2e_addr_from(&a, json_object_get(b, "proposer")) ? validator_of(&a) : -1;
     E2E_CHECK(who >= 0, "block %" PRId64 ": its proposer is not a committee member",
               e2e_int_at(b, "height"));
     return who;
@@ -371,7 +354,7 @@ static forced_tx force_include(void)
     forced_tx f = {0};
     size_t len = censored_tx(raw, &f.hash);
     watch(&f.hash);
-    hex_of(hex, sizeof hex, raw, len);
+    e2e_hex(hex, sizeof hex, raw, len);
     char *args[] = {"force-include",
                     "--rpc",
                     anvil.url,
@@ -389,10 +372,11 @@ static forced_tx force_include(void)
     seq_hash echoed;
     int64_t index = e2e_int_at(j, "index"), block = e2e_int_at(j, "l1_block");
     int64_t stamp = e2e_int_at(j, "l1_timestamp");
-    E2E_CHECK(
-        index >= 0 && block > 0 && stamp > 0 && hash_from(&echoed, json_object_get(j, "tx_hash")) &&
-            seq_hash_equal(&echoed, &f.hash),
-        "seqctl force-include: no index, l1_block or l1_timestamp, or another tx hash: %s", out);
+    E2E_CHECK(index >= 0 && block > 0 && stamp > 0 &&
+                  e2e_hash_from(&echoed, json_object_get(j, "tx_hash")) &&
+                  seq_hash_equal(&echoed, &f.hash),
+              "seqctl force-include: no index, l1_block or l1_timestamp, or another tx hash: %s",
+              out);
     f.index = (uint64_t)index;
     f.l1_block = (uint64_t)block;
     f.l1_timestamp = (uint64_t)stamp;
@@ -404,7 +388,7 @@ static forced_tx force_include(void)
 static json_t *tx_status(size_t i, const seq_hash *hash)
 {
     char text[67], params[80];
-    hex_of(text, sizeof text, hash->b, SEQ_HASH_BYTES);
+    e2e_hex(text, sizeof text, hash->b, SEQ_HASH_BYTES);
     snprintf(params, sizeof params, "[\"%s\"]", text);
     return e2e_call(&committee, i, "seq_getTransactionStatus", params);
 }
@@ -663,7 +647,7 @@ static size_t check_skipped(const seq_hash *hash, uint64_t from, uint64_t to,
         const json_t *txs = json_object_get(b, "transactions");
         for (size_t t = 0; t < json_array_size(txs); t++) {
             seq_hash got;
-            E2E_CHECK(!hash_from(&got, json_array_get(txs, t)) || !seq_hash_equal(&got, hash),
+            E2E_CHECK(!e2e_hash_from(&got, json_array_get(txs, t)) || !seq_hash_equal(&got, hash),
                       "phase 3: the forced tx that forceAdvance ordered is tx %zu of height "
                       "%" PRIu64 " (origin %" PRIu64 ")",
                       t, h, origin);
@@ -810,7 +794,7 @@ static void deploy(void)
     e2e_tool(&committee, args);
     json_t *r = e2e_json_load(&committee, "l1-deployment.json");
     seq_addr inbox;
-    E2E_CHECK(addr_from(&inbox, json_object_get(r, "inbox_address")) &&
+    E2E_CHECK(e2e_addr_from(&inbox, json_object_get(r, "inbox_address")) &&
                   seq_addr_equal(&inbox, &inbox_addr) &&
                   e2e_int_at(r, "params.inclusion_window_blocks") == WINDOW_BLOCKS &&
                   e2e_int_at(r, "params.force_grace_blocks") == GRACE_BLOCKS,
@@ -860,7 +844,7 @@ static void setup(void)
     uint8_t key[32] = {0};
     key[31] = CENSORED_KEY_BYTE;
     E2E_CHECK(l1_secp_address(&censored, key) == SEQ_OK, "S's address");
-    hex_of(censored_text, sizeof censored_text, censored.b, SEQ_ADDR_BYTES);
+    e2e_hex(censored_text, sizeof censored_text, censored.b, SEQ_ADDR_BYTES);
     for (size_t i = 0; i < NODES; i++) {
         e2e_config_l1(&committee, i, anvil.url);
         censor_set(i, i == 0);

@@ -586,7 +586,9 @@ static void test_payload_forced_and_censor(void **state)
     assert_int_equal(submit(f, &signed0), MEMPOOL_REJECT_NONE);
     assert_int_equal(submit(f, &f->tx[0]), MEMPOOL_REJECT_NONE);
     assert_int_equal(submit(f, &f->tx[1]), MEMPOOL_REJECT_NONE);
+    assert_int_equal(node_txpool_censor_count(f->pool), 0);
     node_txpool_set_censor(f->pool, &s, 1);
+    assert_int_equal(node_txpool_censor_count(f->pool), 1);
     assert_true(node_txpool_censors(f->pool, &s));
     assert_false(node_txpool_censors(f->pool, &(seq_addr){{0}}));
     tx_buf forced_only = opaque(0x42);
