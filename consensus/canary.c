@@ -4,7 +4,7 @@
 void cons_canary_set(cons *c, cons_canary which)
 {
     SEQ_ASSERT(c != NULL);
-    SEQ_ASSERT(which <= CONS_CANARY_COMMIT_ONE_CHAIN);
+    SEQ_ASSERT(which <= CONS_CANARY_SKIP_CERT_EVIDENCE);
     c->canary = which;
 }
 
@@ -21,6 +21,8 @@ const char *cons_canary_name(cons_canary which)
         return "skip-persist";
     case CONS_CANARY_COMMIT_ONE_CHAIN:
         return "commit-one-chain";
+    case CONS_CANARY_SKIP_CERT_EVIDENCE:
+        return "skip-cert-evidence";
     }
     return NULL;
 }

@@ -22,6 +22,9 @@ typedef enum {
     CONS_CANARY_SKIP_PERSIST,
     /* Commit a block as soon as it is certified (a one-chain rule). */
     CONS_CANARY_COMMIT_ONE_CHAIN,
+    /* Record no signature of a certificate for equivocation detection:
+     * only statements received alone are compared. */
+    CONS_CANARY_SKIP_CERT_EVIDENCE,
 } cons_canary;
 
 /* Switches c to a broken variant. */

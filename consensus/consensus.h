@@ -61,16 +61,26 @@ size_t cons_committee_leader(const cons_committee *c, uint64_t view);
 
 /* -------------------------------------------------------------- replica */
 
-/* Views remembered per signer for equivocation detection: a signed
- * statement is recorded when its view lies in [view - 32, view + 32) of
- * the receiving replica's current view. */
+/* Equivocation detection. The core remembers the first signed statement
+ * of each kind (Proposal, Vote, Timeout) per signer and view, whether it
+ * arrived alone or inside a certificate it verified: every signature of a
+ * QC is its signer's Vote(l2ChainId, view, height, blockHash), every entry
+ * of a TC its signer's Timeout(l2ChainId, view, highQcView). A second,
+ * different statement of the same kind, signer and view becomes one
+ * wire_evidence carrying both statements with their own signatures. A
+ * certificate for a block already certified is not verified again, so its
+ * signatures are not recorded. A statement is recorded when its view lies
+ * in [view - 32, view + 32) of the receiving replica's current view. */
 #define CONS_EQUIVOCATION_VIEWS 64u
 /* Default capacity of the in-memory tree of uncommitted blocks. */
 #define CONS_BLOCKS_DEFAULT 256u
 #define CONS_BLOCKS_MIN     (WIRE_SYNC_BLOCKS_MAX + 8u)
 #define CONS_BLOCKS_MAX     4096u
 /* Bounds on what one cons_step() can emit (beyond commits, which are
- * bounded by the block tree). */
+ * bounded by the block tree). Evidence found beyond CONS_UPDATE_EVIDENCE_MAX
+ * in one step (a sync response can carry many certificates) is kept and
+ * emitted by the next steps; the update's deadline_ms is then the current
+ * time, so that the driver steps again at once. */
 #define CONS_UPDATE_MESSAGES_MAX 16u
 #define CONS_UPDATE_BLOCKS_MAX   (WIRE_SYNC_BLOCKS_MAX + 4u)
 #define CONS_UPDATE_EVIDENCE_MAX 4u
@@ -261,9 +271,9 @@ typedef struct {
     size_t fetch_count;
     const cons_fetch *fetches;
     size_t commit_count;
-    const cons_block *commits; /* header and hash only: tx_count is 0 */
-    size_t evidence_count;
-    const wire_evidence *evidence;
+    const cons_block *commits;     /* header and hash only: tx_count is 0 */
+    size_t evidence_count;         /* <= CONS_UPDATE_EVIDENCE_MAX */
+    const wire_evidence *evidence; /* each conflict once, both signatures */
     bool payload_wanted;
     cons_payload_request payload_request;
     uint64_t deadline_ms;

@@ -428,32 +428,71 @@ static equiv_record *equiv_slot(cons *c, equiv_kind kind, size_t signer, uint64_
     return &c->records[(row * c->n + signer) * EQUIV_KINDS + kind];
 }
 
-static void evidence_emit(cons *c, equiv_kind kind, size_t signer, const equiv_record *first,
+/* The next free evidence entry: this update's, else the backlog's; NULL
+ * when both are full. */
+static wire_evidence *evidence_slot(cons *c)
+{
+    SEQ_ASSERT(c->out.evidence_count <= CONS_UPDATE_EVIDENCE_MAX);
+    SEQ_ASSERT(c->evidence_backlog_count <= CONS_EVIDENCE_BACKLOG);
+    if (c->out.evidence_count < CONS_UPDATE_EVIDENCE_MAX)
+        return &c->out.evidence[c->out.evidence_count++];
+    if (c->evidence_backlog_count < CONS_EVIDENCE_BACKLOG)
+        return &c->evidence_backlog[c->evidence_backlog_count++];
+    return NULL;
+}
+
+/* Emits evidence of the conflict between the recorded statement first and
+ * stmt; false if there was no room for it. */
+static bool evidence_emit(cons *c, equiv_kind kind, size_t signer, const equiv_record *first,
                           const void *stmt, const seq_sig *sig)
 {
+    SEQ_ASSERT(first->used && !first->reported);
+    wire_evidence *e = evidence_slot(c);
+    if (e == NULL)
+        return false;
     c->stats.evidence_found++;
-    if (c->out.evidence_count == CONS_UPDATE_EVIDENCE_MAX)
-        return;
-    wire_evidence *e = &c->out.evidence[c->out.evidence_count++];
     memset(e, 0, sizeof *e);
     const seq_addr *addr = validator_addr(c, signer);
     if (kind == EQUIV_TIMEOUT) {
         e->kind = WIRE_EVIDENCE_TIMEOUT;
         e->u.timeout.a = (wire_timeout_statement){first->stmt.timeout, *addr, first->sig};
         e->u.timeout.b = (wire_timeout_statement){*(const seq_timeout_stmt *)stmt, *addr, *sig};
-        return;
+        return true;
     }
     e->kind = kind == EQUIV_PROPOSAL ? WIRE_EVIDENCE_PROPOSAL : WIRE_EVIDENCE_VOTE;
     e->u.block.a = (wire_block_statement){first->stmt.block, *addr, first->sig};
     e->u.block.b = (wire_block_statement){*(const seq_block_stmt *)stmt, *addr, *sig};
+    return true;
+}
+
+/* Moves evidence left over by earlier steps into this update, oldest
+ * first. */
+static void evidence_flush(cons *c)
+{
+    SEQ_ASSERT(c->out.evidence_count == 0);
+    SEQ_ASSERT(c->evidence_backlog_count <= CONS_EVIDENCE_BACKLOG);
+    size_t count = SEQ_MIN(c->evidence_backlog_count, (size_t)CONS_UPDATE_EVIDENCE_MAX);
+    if (count == 0)
+        return;
+    memcpy(c->out.evidence, c->evidence_backlog, count * sizeof *c->out.evidence);
+    c->out.evidence_count = count;
+    c->evidence_backlog_count -= count;
+    memmove(c->evidence_backlog, c->evidence_backlog + count,
+            c->evidence_backlog_count * sizeof *c->evidence_backlog);
 }
 
 /* Records the first signed statement per (kind, signer, view); a second,
  * different one becomes evidence (once). stmt is a seq_block_stmt or, for
- * EQUIV_TIMEOUT, a seq_timeout_stmt; its signature is already verified. */
+ * EQUIV_TIMEOUT, a seq_timeout_stmt; its signature is already verified.
+ * Statements come alone (proposals, votes, timeouts) or inside verified
+ * certificates (each QC signature is a Vote, each TC signature a Timeout
+ * of its signer); "first" is the first one verified, whichever way it
+ * came. A conflict found when there is no room for its evidence stays
+ * unreported, so that the next sight of it reports it. */
 static equiv_result equiv_check(cons *c, equiv_kind kind, size_t signer, const void *stmt,
                                 const seq_sig *sig)
 {
+    SEQ_ASSERT(kind < EQUIV_KINDS && signer < c->n);
     uint64_t view = kind == EQUIV_TIMEOUT ? ((const seq_timeout_stmt *)stmt)->view
                                           : ((const seq_block_stmt *)stmt)->view;
     if (!equiv_in_window(c, view))
@@ -467,11 +506,44 @@ static equiv_result equiv_check(cons *c, equiv_kind kind, size_t signer, const v
     }
     if (memcmp(&r->stmt, stmt, size) == 0)
         return EQUIV_SAME;
-    if (!r->reported) {
-        r->reported = true;
-        evidence_emit(c, kind, signer, r, stmt, sig);
-    }
+    if (!r->reported)
+        r->reported = evidence_emit(c, kind, signer, r, stmt, sig);
     return EQUIV_CONFLICT;
+}
+
+/* Records every signature of a verified QC as its signer's Vote for
+ * (view, height, block). A conflict makes evidence; the certificate stays
+ * valid (it still holds a quorum of signatures). */
+static void equiv_record_qc(cons *c, const wire_qc *qc, const seq_block_stmt *stmt)
+{
+    SEQ_ASSERT(stmt->view == qc->view && stmt->height == qc->height);
+    if (!equiv_in_window(c, qc->view))
+        return;
+    for (size_t i = 0; i < qc->sig_count; i++) {
+        size_t index;
+        bool member = member_find(c, &index, &qc->sigs[i].signer);
+        SEQ_ASSERT(member); /* the certificate was verified */
+        (void)equiv_check(c, EQUIV_VOTE, index, stmt, &qc->sigs[i].sig);
+    }
+}
+
+/* Records every signature of a verified TC as its signer's
+ * Timeout(view, highQcView). */
+static void equiv_record_tc(cons *c, const wire_tc *tc)
+{
+    if (!equiv_in_window(c, tc->view))
+        return;
+    for (size_t i = 0; i < tc->sig_count; i++) {
+        const wire_timeout_sig *s = &tc->sigs[i];
+        size_t index;
+        bool member = member_find(c, &index, &s->signer);
+        SEQ_ASSERT(member); /* the certificate was verified */
+        SEQ_ASSERT(s->high_qc_view < tc->view);
+        seq_timeout_stmt stmt = {.l2_chain_id = c->config.l2_chain_id,
+                                 .view = tc->view,
+                                 .high_qc_view = s->high_qc_view};
+        (void)equiv_check(c, EQUIV_TIMEOUT, index, &stmt, &s->sig);
+    }
 }
 
 /* --------------------------------------------------------- certificates */
@@ -483,7 +555,11 @@ static bool qc_is_genesis(const cons *c, const wire_qc *qc)
 }
 
 /* True iff qc certifies its block: quorum weight of distinct members'
- * valid Vote signatures, or the genesis certificate. */
+ * valid Vote signatures, or the genesis certificate. A certificate whose
+ * signatures were verified here also has each of them recorded for
+ * equivocation detection (equiv_record_qc); one for a block already
+ * certified is taken as valid without looking at its signatures, which
+ * were then neither verified nor recorded. */
 static bool qc_valid(cons *c, const wire_qc *qc)
 {
     if (qc->view == 0 || qc->height == 0)
@@ -510,11 +586,16 @@ static bool qc_valid(cons *c, const wire_qc *qc)
             return false;
         weight += validator_weight(c, index);
     }
-    return is_quorum(c, weight);
+    if (!is_quorum(c, weight))
+        return false;
+    if (!CONS_CANARY(c, CONS_CANARY_SKIP_CERT_EVIDENCE))
+        equiv_record_qc(c, qc, &stmt);
+    return true;
 }
 
 /* True iff tc proves a quorum timed out in tc->view; *max_qc_view receives
- * the highest highQcView it carries. */
+ * the highest highQcView it carries. The signatures of a valid TC are
+ * recorded for equivocation detection (equiv_record_tc). */
 static bool tc_valid(cons *c, uint64_t *max_qc_view, const wire_tc *tc)
 {
     uint64_t weight = 0, highest = 0;
@@ -536,7 +617,11 @@ static bool tc_valid(cons *c, uint64_t *max_qc_view, const wire_tc *tc)
         highest = s->high_qc_view > highest ? s->high_qc_view : highest;
     }
     *max_qc_view = highest;
-    return tc->sig_count > 0 && is_quorum(c, weight);
+    if (tc->sig_count == 0 || !is_quorum(c, weight))
+        return false;
+    if (!CONS_CANARY(c, CONS_CANARY_SKIP_CERT_EVIDENCE))
+        equiv_record_tc(c, tc);
+    return true;
 }
 
 /* ----------------------------------------------------------- pacemaker */
@@ -1362,12 +1447,16 @@ static void update_reset(cons *c)
     o->commit_count = o->evidence_count = 0;
     o->payload_wanted = false;
     seq_arena_reset(&o->arena);
+    evidence_flush(c);
 }
 
 /* The next moment the replica needs a tick: its view timer, or the retry
- * of a fetch (a lost answer must not wait for a view to time out). */
+ * of a fetch (a lost answer must not wait for a view to time out); at
+ * once while evidence waits in the backlog. */
 static uint64_t next_deadline(const cons *c)
 {
+    if (c->evidence_backlog_count > 0)
+        return c->now_ms;
     uint64_t deadline = c->deadline_ms;
     for (size_t i = 0; i < CONS_FETCHES_MAX; i++) {
         const fetch_entry *f = &c->fetches[i];

@@ -25,6 +25,11 @@
 /* Certificates one step can hand to the store: one per block of a sync
  * response, twice over for the missing-QC and waiting paths. */
 #define CONS_UPDATE_QCS_MAX (2u * CONS_UPDATE_BLOCKS_MAX)
+/* Evidence found in a step whose update already holds
+ * CONS_UPDATE_EVIDENCE_MAX: kept here and emitted first by the following
+ * steps. One sync response can reveal a conflict per signature of each of
+ * its certificates, far more than one update carries. */
+#define CONS_EVIDENCE_BACKLOG (8u * CONS_UPDATE_EVIDENCE_MAX)
 
 typedef enum {
     EQUIV_PROPOSAL = 0,
@@ -180,6 +185,8 @@ struct cons {
     uint32_t qc_waiting_next; /* ring position of the next one kept */
     cons_qc qc_formed;        /* certificate just aggregated */
     cons_tc tc_formed;
+    wire_evidence evidence_backlog[CONS_EVIDENCE_BACKLOG]; /* oldest first */
+    size_t evidence_backlog_count;
 
     update_buffers out;
     uint8_t *arena_buf;

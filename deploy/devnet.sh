@@ -4,7 +4,7 @@
 # transactions, following the contracts and posting batches to the Inbox
 # (plaintext devnet keys). Each validator posts from the Ethereum address
 # of its validator key, which `up` funds with 100 ETH from anvil's first
-# account.
+# account and bonds in the Committee with minBond (1 ETH) from that key.
 #
 #   deploy/devnet.sh up [-n N] [--port PORT] [--no-demo]
 #                                               install, build, start; then
@@ -148,6 +148,73 @@ committee_fund() {
   log "validator L1 accounts: funded $funded with $fund_eth ETH, $kept already held >= $fund_min_eth ETH"
 }
 
+# The L1 address of node i's validator key (the "public" of its validator.key).
+validator_address() {
+  node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).public)' \
+    "$state/node$1/keys/validator.key"
+}
+
+# One line per validator from `seqctl l1 validator --json` on stdin:
+# "STATUS BOND_WEI" (wei as a decimal string).
+validator_line() {
+  node -e '
+    const v = JSON.parse(require("fs").readFileSync(0, "utf8"));
+    console.log(`${v.status} ${v.bond_wei}`);
+  '
+}
+
+# Bonds every validator with the deployment's minBond (1 ether unless
+# deployed otherwise) through `seqctl l1 bond`, from its own validator key,
+# so that a validator caught double-signing has a bond to lose. A validator
+# whose bond already reaches minBond is left alone (so `up` after `down`
+# sends nothing), and so is one that is not Active (slashed or unbonding:
+# bond() would revert).
+committee_bond() {
+  local rpc record min n i addr line status bond bonded=0 kept=0 skipped=0
+  rpc="$(cat "$state/rpc")"
+  record="$state/l1-deployment.json"
+  min="$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).params.min_bond_wei)' "$record")" \
+    || die "cannot read params.min_bond_wei from $record"
+  n="$(devnet_size)"
+  for ((i = 0; i < n; i++)); do
+    addr="$(validator_address "$i")" || die "cannot read node $i's validator address"
+    line="$("$seqctl" l1 validator --rpc "$rpc" --deployment "$record" "$addr" --json | validator_line)" \
+      || die "seqctl l1 validator $addr failed"
+    read -r status bond <<<"$line"
+    if [ "$status" != Active ]; then
+      log "validator $i ($addr) is $status: not bonded"
+      skipped=$((skipped + 1))
+      continue
+    fi
+    if node -e 'process.exit(BigInt(process.argv[1]) >= BigInt(process.argv[2]) ? 0 : 1)' "$bond" "$min"; then
+      kept=$((kept + 1))
+      continue
+    fi
+    "$seqctl" l1 bond --rpc "$rpc" --deployment "$record" --key "$state/node$i/keys" --insecure-key \
+      --value-wei "$min" >>"$state/bond.log" 2>&1 \
+      || die "bonding validator $i ($addr) failed; see $state/bond.log"
+    bonded=$((bonded + 1))
+  done
+  log "validator bonds: bonded $bonded with $min wei (minBond), $kept already held it, $skipped not active"
+}
+
+# Each validator's status and bond in the Committee, one line each.
+committee_bonds_status() {
+  local rpc record n i addr line
+  rpc="$(cat "$state/rpc")"
+  record="$state/l1-deployment.json"
+  [ -f "$record" ] || return 0
+  n="$(devnet_size)"
+  for ((i = 0; i < ${n:-0}; i++)); do
+    addr="$(validator_address "$i" 2>/dev/null)" || continue
+    if line="$("$seqctl" l1 validator --rpc "$rpc" --deployment "$record" "$addr" --json 2>/dev/null | validator_line)"; then
+      log "validator $i $addr: ${line% *}, bond ${line#* } wei"
+    else
+      log "validator $i $addr: seqctl l1 validator failed"
+    fi
+  done
+}
+
 # The "result" of a JSON-RPC answer when it is a string (a tx hash), else nothing.
 rpc_result() { sed -n 's/.*"result":"\([^"]*\)".*/\1/p'; }
 
@@ -230,6 +297,7 @@ cmd_up() {
   fi
   committee_init "$n"
   [ "$with_l1" = 0 ] || committee_fund
+  [ "$with_l1" = 0 ] || committee_bond
   committee_start
   [ "$with_l1" = 0 ] || ! $demo || demo_load
   cmd_status
@@ -244,7 +312,8 @@ cmd_up() {
     log "  watch -n 2 $seqctl status $(rpc_args | tr '\n' ' ')"
     log "  $seqctl tx --rpc http://127.0.0.1:$rpc_port_base $(cat "$state/demo-tx" 2>/dev/null || echo '0x<hash>')   # posted: once its batch is on L1"
     log "  $seqctl batch decode --rpc $(cat "$state/rpc") --tx $(last_batch_tx || echo '0x<l1.lastBatch.l1TxHash of seqctl status --json>')"
-    log "  $self status                                    # Inbox batch count"
+    log "  $self status                                    # Inbox batch count, bonds"
+    log "  $seqctl l1 validator --rpc $(cat "$state/rpc") --deployment $state/l1-deployment.json $(validator_address 0)"
   fi
   log "  $self down [--clean]"
 }
@@ -288,7 +357,10 @@ cmd_status() {
     local rpc
     rpc="$(cat "$state/rpc")"
     log "L1 anvil: pid $(cat "$state/anvil.pid"), rpc $rpc, chain id $("$cast" chain-id --rpc-url "$rpc"), block $("$cast" block-number --rpc-url "$rpc"), finalized $("$cast" block finalized --field number --rpc-url "$rpc" 2>/dev/null || echo '?')"
-    if [ -f "$state/genesis.json" ]; then inbox_status; fi
+    if [ -f "$state/genesis.json" ]; then
+      inbox_status
+      committee_bonds_status
+    fi
   else
     log "L1 anvil: not running"
   fi

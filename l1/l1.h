@@ -1080,6 +1080,80 @@ SEQ_MUST_USE seq_err l1_batch_post_calldata(uint8_t *out, size_t out_cap, size_t
                                             const l1_batch_header *h, const uint8_t *data,
                                             size_t data_len, const seq_sig *sigs, size_t sig_count);
 
+/* -------------------------------------------------------------- evidence */
+
+/* Equivocation evidence as Committee.submitEvidence(uint8 kind, bytes a,
+ * bytes sigA, bytes b, bytes sigB) takes it (l1/contracts/README.md
+ * "Evidence statements"): two statements of one kind, each abi.encode'd
+ * as its static struct (128 bytes for Proposal and Vote, 96 for Timeout,
+ * 224 for BatchAttestation), and their 65-byte signatures. Kinds use the
+ * wire numbering. */
+typedef enum {
+    L1_EVIDENCE_PROPOSAL = 1,
+    L1_EVIDENCE_VOTE = 2,
+    L1_EVIDENCE_TIMEOUT = 3,
+    L1_EVIDENCE_ATTESTATION = 4,
+} l1_evidence_kind;
+
+#define L1_EVIDENCE_STMT_BYTES_MAX   224u
+#define L1_EVIDENCE_SUBMIT_SIGNATURE "submitEvidence(uint8,bytes,bytes,bytes,bytes)"
+/* selector, kind, 4 offsets, then per bytes its length word and padded
+ * contents: at most 4 + 5*32 + 2*(32+224) + 2*(32+96). */
+#define L1_EVIDENCE_CALLDATA_BYTES_MAX 932u
+
+typedef union {
+    l1_block_stmt block; /* PROPOSAL, VOTE */
+    l1_timeout_stmt timeout;
+    l1_attestation_stmt attestation;
+} l1_statement;
+
+typedef struct {
+    l1_evidence_kind kind;
+    l1_statement a, b;
+    seq_sig sig_a, sig_b;
+} l1_evidence;
+
+/* The ABI size of one statement of kind; 0 for an unknown kind. */
+size_t l1_evidence_stmt_bytes(l1_evidence_kind kind);
+
+/* abi.encode of the statement into out[0..l1_evidence_stmt_bytes(kind)).
+ * Returns that size; 0 (nothing written) for an unknown kind. */
+size_t l1_evidence_stmt_encode(uint8_t out[L1_EVIDENCE_STMT_BYTES_MAX], l1_evidence_kind kind,
+                               const l1_statement *s);
+
+/* The inverse, as strict as the contract: exactly the kind's size, every
+ * uint64 word canonical (high 24 bytes zero). SEQ_ERR_INVALID_ARG for an
+ * unknown kind, SEQ_ERR_MALFORMED otherwise. */
+SEQ_MUST_USE seq_err l1_evidence_stmt_decode(l1_statement *out, l1_evidence_kind kind,
+                                             const uint8_t *in, size_t in_len);
+
+/* The EIP-712 digest the signer signed (what Committee.statementDigest
+ * computes). kind must be known. */
+void l1_evidence_digest(seq_hash *out, const seq_hash *domain_separator, l1_evidence_kind kind,
+                        const l1_statement *s);
+
+/* The view a statement is about (its batch index for attestations). */
+uint64_t l1_evidence_view(l1_evidence_kind kind, const l1_statement *s);
+
+/* What submitEvidence checks before the signer's status, in the
+ * contract's order: a known kind, both statements for l2_chain_id, the
+ * same view (index), different contents, both signatures strict (sig_a
+ * first; per signature as SeqdCrypto.recover: v in {27, 28}, r and s
+ * nonzero, then s <= n/2, so any larger s, even s >= n, is HighS), one
+ * signer. SEQ_OK with *signer set and *why NULL, or an error with
+ * *signer zeroed and *why the name of the custom error the contract
+ * would revert with ("UnknownKind", "WrongChainId", "ViewMismatch",
+ * "IndexMismatch", "SameContent", "BadSignature", "HighS",
+ * "SignerMismatch"). Statements held in l1_statement are always
+ * canonical, so BadStatement cannot arise here. */
+SEQ_MUST_USE seq_err l1_evidence_check(const l1_evidence *e, const seq_hash *domain_separator,
+                                       uint64_t l2_chain_id, seq_addr *signer, const char **why);
+
+/* submitEvidence calldata into out[0..*out_len). SEQ_ERR_INVALID_ARG for
+ * an unknown kind, SEQ_ERR_NO_SPACE if out_cap is too small. */
+SEQ_MUST_USE seq_err l1_evidence_calldata(uint8_t *out, size_t out_cap, size_t *out_len,
+                                          const l1_evidence *e);
+
 /* ------------------------------------------------------------ deployment */
 
 /* Deploys Committee, then Inbox(committee), from one funded L1 account,

@@ -234,6 +234,29 @@ static json_t *status_validators(const node_status *s)
     return list;
 }
 
+/* Evidence: totals, and per accused committee member. */
+static json_t *evidence_status_json(const node_status *s)
+{
+    const node_evidence_stats *e = &s->evidence;
+    json_t *list = json_array();
+    size_t n = SEQ_MIN(s->committee_size, (size_t)CONS_VALIDATORS_MAX);
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        const node_evidence_validator *v = &e->validators[i];
+        json_array_append_new(
+            list, json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:b}", "index", (json_int_t)i, "address",
+                            json_addr(&s->validators[i].address), "detected", json_u64(v->detected),
+                            "received", json_u64(v->received), "submitted", json_u64(v->submitted),
+                            "accepted", json_u64(v->accepted), "slashed", v->slashed));
+    }
+    return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "detected",
+                     json_u64(e->detected), "received", json_u64(e->received), "submitted",
+                     json_u64(e->submitted), "accepted", json_u64(e->accepted), "known",
+                     json_u64(e->known), "capped", json_u64(e->capped), "invalid",
+                     json_u64(e->invalid), "storeFailures", json_u64(e->store_failures), "gossiped",
+                     json_u64(e->gossiped), "submitRefused", json_u64(e->submit_refused),
+                     "submitFailed", json_u64(e->submit_failed), "validators", list);
+}
+
 /* The figures of the commits this node applied: per validator, since
  * which view, when the last one was, and the latency's count and sum. */
 static void status_commits(json_t *status, const node_status *s)
@@ -241,6 +264,7 @@ static void status_commits(json_t *status, const node_status *s)
     if (status == NULL)
         return;
     json_object_set_new(status, "validators", status_validators(s));
+    json_object_set_new(status, "evidence", evidence_status_json(s));
     json_object_set_new(status, "slotsFromView", json_u64(s->slots_from_view));
     json_object_set_new(status, "lastCommitMs",
                         s->last_commit_ms > 0 ? json_u64(s->last_commit_ms) : json_null());
@@ -619,21 +643,6 @@ static json_t *tx_status(const node_rpc *rpc, json_t *id, json_t *params)
 
 /* ------------------------------------------------------------ evidence */
 
-static const char *evidence_kind_name(wire_evidence_kind kind)
-{
-    switch (kind) {
-    case WIRE_EVIDENCE_PROPOSAL:
-        return "proposal";
-    case WIRE_EVIDENCE_VOTE:
-        return "vote";
-    case WIRE_EVIDENCE_TIMEOUT:
-        return "timeout";
-    case WIRE_EVIDENCE_ATTESTATION:
-        return "attestation";
-    }
-    return "unknown";
-}
-
 static json_t *block_statement_json(const wire_block_statement *s)
 {
     return json_pack("{s:o,s:o,s:o,s:o,s:o}", "l2ChainId", json_u64(s->stmt.l2_chain_id), "view",
@@ -660,16 +669,6 @@ static json_t *attestation_json(const wire_attestation *s)
         json_u64(t->forced_cursor), "signature", json_hex(s->sig.b, SEQ_SIG_BYTES));
 }
 
-/* The signer of e (both statements share it: the store checked). */
-static const seq_addr *evidence_signer(const wire_evidence *e)
-{
-    if (e->kind == WIRE_EVIDENCE_TIMEOUT)
-        return &e->u.timeout.a.signer;
-    if (e->kind == WIRE_EVIDENCE_ATTESTATION)
-        return &e->u.attestation.a.signer;
-    return &e->u.block.a.signer;
-}
-
 /* {kind, validator, view | batchIndex, a, b}. */
 static json_t *evidence_json(const wire_evidence *e)
 {
@@ -684,8 +683,8 @@ static json_t *evidence_json(const wire_evidence *e)
         a = block_statement_json(&e->u.block.a);
         b = block_statement_json(&e->u.block.b);
     }
-    out = json_pack("{s:s,s:o,s:o,s:o}", "kind", evidence_kind_name(e->kind), "validator",
-                    json_addr(evidence_signer(e)), "a", a, "b", b);
+    out = json_pack("{s:s,s:o,s:o,s:o}", "kind", node_evidence_kind_name(e->kind), "validator",
+                    json_addr(node_evidence_signer(e)), "a", a, "b", b);
     if (out == NULL)
         return NULL;
     if (e->kind == WIRE_EVIDENCE_ATTESTATION)
@@ -708,7 +707,7 @@ typedef struct {
 static bool evidence_each(void *ctx, const wire_evidence *e)
 {
     evidence_walk *w = ctx;
-    if (w->filtered && !seq_addr_equal(evidence_signer(e), &w->validator))
+    if (w->filtered && !seq_addr_equal(node_evidence_signer(e), &w->validator))
         return true;
     if (json_array_size(w->list) == NODE_API_EVIDENCE_MAX) {
         w->truncated = true;

@@ -60,7 +60,8 @@ struct node_batcher {
     net *net;
     l1_rpc *rpc;
     l1_txmgr *txmgr;
-    uint8_t *key; /* sodium_malloc'd, 32 bytes */
+    node_evidence *evidence; /* NULL: no evidence, no exclusion */
+    uint8_t *key;            /* sodium_malloc'd, 32 bytes */
     size_t self;
     seq_addr address;
     seq_hash domain;
@@ -346,6 +347,18 @@ static seq_err attest(node_batcher *b)
     return SEQ_OK;
 }
 
+/* Two valid attestations of one index by one signer: evidence. */
+static void double_attestation(node_batcher *b, const wire_attestation *first,
+                               const wire_attestation *second)
+{
+    if (b->evidence == NULL)
+        return;
+    wire_evidence e = {.kind = WIRE_EVIDENCE_ATTESTATION};
+    e.u.attestation.a = *first;
+    e.u.attestation.b = *second;
+    node_evidence_add(b->evidence, &e, NODE_EVIDENCE_FROM_BATCHER, 0);
+}
+
 /* Takes the queued peer attestations: a committee member's valid
  * signature over a statement of this chain replaces what that member sent
  * before for an index as high or lower. */
@@ -379,6 +392,8 @@ static void drain(node_batcher *b)
             continue;
         }
         peer_attestation *p = &b->peers[i];
+        if (p->has && a->stmt.index == p->a.stmt.index && !stmt_equal(&a->stmt, &p->a.stmt))
+            double_attestation(b, &p->a, a);
         if (!p->has || a->stmt.index >= p->a.stmt.index)
             *p = (peer_attestation){.has = true, .a = *a};
     }
@@ -392,6 +407,11 @@ static uint64_t quorum(node_batcher *b, seq_sig *sigs, size_t *sig_count)
     uint64_t weight = 0;
     for (size_t i = 0; i < b->genesis.validator_count; i++) {
         const peer_attestation *p = &b->peers[i];
+        /* A validator slashed on L1 leaves the committee at the next epoch
+         * (Committee, "Slashing"): its signature would make postBatch
+         * revert with NotMember then, so it is never sent. */
+        if (b->evidence != NULL && node_evidence_slashed(b->evidence, i))
+            continue;
         if (i == b->self || (p->has && stmt_equal(&p->a.stmt, &b->stmt))) {
             order[n++] = i;
             weight += b->genesis.validators[i].weight;
@@ -778,6 +798,12 @@ void node_batcher_offer(node_batcher *b, uint32_t from, const wire_attestation *
     nng_mtx_unlock(b->inbox_mtx);
 }
 
+l1_txmgr *node_batcher_txmgr(node_batcher *b)
+{
+    SEQ_ASSERT(b != NULL);
+    return b->txmgr;
+}
+
 void node_batcher_status_get(const node_batcher *b, node_batcher_status *out)
 {
     SEQ_ASSERT(b != NULL && out != NULL);
@@ -803,6 +829,7 @@ seq_err node_batcher_new(node_batcher **out, node_diag *why, const node_batcher_
     b->record = *c->record;
     b->store = c->store;
     b->net = c->net;
+    b->evidence = c->evidence;
     b->rpc = c->rpc;
     b->self = c->self_index;
     b->address = g->validators[c->self_index].address;

@@ -1,8 +1,9 @@
 /* cli.c — argument handling of seqd and seqctl: seqd --config/--check (and
  * running the node through runtime.c), seqctl keygen, genesis and
  * genesis-hash (status is in ctl_status.c; submit, tx and block in
- * ctl_query.c; forced in ctl_forced.c). The work is done by keys.c,
- * genesis.c and config.c; this file parses arguments and prints. */
+ * ctl_query.c; evidence in ctl_evidence.c; forced in ctl_forced.c). The
+ * work is done by keys.c, genesis.c and config.c; this file parses
+ * arguments and prints. */
 #include "internal.h"
 
 #include <curl/curl.h>
@@ -721,8 +722,10 @@ static void seqctl_usage(FILE *f)
           "  tx            show a tx's status (pending, soft-confirmed, posted, final)\n"
           "  block         show a committed block by height\n"
           "  liveness      committee liveness over committed heights (slots, misses, gaps)\n"
-          "  evidence      list the equivocation evidence a node stores (evidence list)\n"
-          "  l1            deploy the L1 contracts of a genesis (l1 deploy, l1 predict)\n"
+          "  evidence      a node's equivocation evidence; slash on L1 with it\n"
+          "                (evidence list, evidence show, evidence submit)\n"
+          "  l1            the L1 contracts: deploy them for a genesis, bond a validator,\n"
+          "                show one (l1 deploy, l1 predict, l1 bond, l1 validator)\n"
           "  batch         decode batch data as the Inbox stores it (batch decode)\n"
           "  force-include queue an L2 tx on L1 when the sequencers ignore it\n"
           "  force-advance consume overdue forced txs on L1 (the escape hatch)\n"

@@ -476,7 +476,8 @@ static void config_dir_of(char out[NODE_CONFIG_PATH_BYTES_MAX], const char *path
     out[len] = '\0';
 }
 
-/* "test": {"censor_senders": [ADDRESS, ...]}: test modes, which only a
+/* "test": {"censor_senders": [ADDRESS, ...], "equivocate": "vote"}: test
+ * modes, which only a
  * build with SEQ_TEST_MODES accepts, so a production binary cannot be
  * configured into misbehaving. */
 static seq_err config_test_modes(node_config *c, const node_config_json *j, const json_t *root)
@@ -489,13 +490,23 @@ static seq_err config_test_modes(node_config *c, const node_config_json *j, cons
     return node_diag_set(j->why, SEQ_ERR_INVALID_ARG,
                          "%s: test: test modes need a build with -DSEQ_TEST_MODES=ON", j->file);
 #else
-    static const char *const names[] = {"censor_senders"};
+    static const char *const names[] = {"censor_senders", "equivocate"};
     if (!json_is_object(test))
         return node_diag_set(j->why, SEQ_ERR_MALFORMED, "%s: test: must be an object", j->file);
     seq_err err = node_config_json_members(j, test, "test", names, SEQ_ARRAY_LEN(names));
-    const json_t *list = json_object_get(test, "censor_senders");
-    if (err != SEQ_OK || list == NULL)
+    if (err != SEQ_OK)
         return err;
+    const json_t *equivocate = json_object_get(test, "equivocate");
+    if (equivocate != NULL) {
+        const char *mode = json_string_value(equivocate);
+        if (mode == NULL || strcmp(mode, "vote") != 0)
+            return node_diag_set(j->why, SEQ_ERR_MALFORMED, "%s: test.equivocate: must be \"vote\"",
+                                 j->file);
+        c->equivocate_votes = true;
+    }
+    const json_t *list = json_object_get(test, "censor_senders");
+    if (list == NULL)
+        return SEQ_OK;
     if (!json_is_array(list) || json_array_size(list) > NODE_CONFIG_CENSOR_MAX)
         return node_diag_set(j->why, SEQ_ERR_MALFORMED,
                              "%s: test.censor_senders: must be an array of at most %u addresses",

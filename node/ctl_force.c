@@ -11,7 +11,9 @@
  * by the Inbox's custom error), an advance before its block. Then one
  * EIP-1559 transaction from the account of --key (a file with one hex
  * secret key, mode 0600), a bounded wait for its receipt, and the Inbox's
- * event read back from that block. */
+ * event read back from that block. Those steps (estimate, sign, send,
+ * wait, read the event, name a revert) are the node_ctl_send family of
+ * internal.h, which seqctl l1 bond and evidence submit use too. */
 #include "internal.h"
 
 #include <errno.h>
@@ -22,20 +24,24 @@
 
 #include "l1.h"
 
-#define FORCE_WORD             32u
-#define FORCE_TX_BYTES_MAX     L1_DEPLOY_FORCED_TX_BYTES_MAX   /* Inbox.MAX_FORCED_TX_CAP */
-#define FORCE_TX_TEXT_BYTES    (2u * FORCE_TX_BYTES_MAX + 64u) /* --tx-file as hex text */
-#define FORCE_CALLDATA_MAX     (4u + 2u * FORCE_WORD + FORCE_TX_BYTES_MAX + FORCE_WORD)
-#define FORCE_WAIT_MS_DEFAULT  60000u
-#define FORCE_WAIT_MS_MAX      3600000u
-#define FORCE_POLL_MS          200u
-#define FORCE_GAS_MARGIN_DIV   4u /* gas limit = estimate + 1/4 */
-#define FORCE_TIP_WEI_MIN      1u
-#define FORCE_LOGS_MAX         8u /* one block's events of one kind (and sender) */
-#define FORCE_LOG_DATA_BYTES   (FORCE_LOGS_MAX * (FORCE_TX_BYTES_MAX + 8u * FORCE_WORD))
-#define FORCE_WEI_CHARS        80u /* 2^256 has 78 decimal digits */
-#define FORCE_STATUS_WORDS     5u
-#define FORCE_REVERT_BYTES_MAX 256u
+#define FORCE_WORD            32u
+#define FORCE_TX_BYTES_MAX    L1_DEPLOY_FORCED_TX_BYTES_MAX   /* Inbox.MAX_FORCED_TX_CAP */
+#define FORCE_TX_TEXT_BYTES   (2u * FORCE_TX_BYTES_MAX + 64u) /* --tx-file as hex text */
+#define FORCE_CALLDATA_MAX    (4u + 2u * FORCE_WORD + FORCE_TX_BYTES_MAX + FORCE_WORD)
+#define FORCE_WAIT_MS_DEFAULT NODE_CTL_WAIT_MS_DEFAULT
+#define FORCE_WAIT_MS_MAX     NODE_CTL_WAIT_MS_MAX
+#define FORCE_LOG_DATA_BYTES  (CTL_LOGS_MAX * (FORCE_TX_BYTES_MAX + 8u * FORCE_WORD))
+#define FORCE_WEI_CHARS       NODE_CTL_WEI_CHARS
+#define FORCE_STATUS_WORDS    5u
+/* The shared L1 transaction helpers. */
+#define CTL_POLL_MS          200u
+#define CTL_GAS_MARGIN_DIV   4u /* gas limit = estimate + 1/4 */
+#define CTL_TIP_WEI_MIN      1u
+#define CTL_LOGS_MAX         8u /* one block's events of one kind (and sender) */
+#define CTL_REVERT_BYTES_MAX 256u
+#define CTL_TYPE_CHARS       16u /* an ABI type name of a custom error argument */
+
+_Static_assert(FORCE_WEI_CHARS > 78u, "2^256 has 78 decimal digits");
 
 _Static_assert(FORCE_CALLDATA_MAX > L1_TX_DATA_BYTES_MAX,
                "force-include checks the calldata against the L1 tx limit itself");
@@ -60,9 +66,9 @@ typedef struct {
 
 /* ------------------------------------------------------------- numbers */
 
-/* A decimal amount of wei below 2^256 into a big-endian word. */
-static bool wei_parse(uint8_t out[FORCE_WORD], const char *text)
+bool node_ctl_wei_parse(uint8_t out[FORCE_WORD], const char *text)
 {
+    SEQ_ASSERT(out != NULL && text != NULL);
     uint8_t v[FORCE_WORD] = {0};
     size_t len = strlen(text);
     if (len == 0 || len >= FORCE_WEI_CHARS)
@@ -83,9 +89,9 @@ static bool wei_parse(uint8_t out[FORCE_WORD], const char *text)
     return true;
 }
 
-/* A big-endian word in decimal. */
-static void wei_text(char out[FORCE_WEI_CHARS], const uint8_t value[FORCE_WORD])
+void node_ctl_wei_text(char out[FORCE_WEI_CHARS], const uint8_t value[FORCE_WORD])
 {
+    SEQ_ASSERT(out != NULL && value != NULL);
     uint8_t v[FORCE_WORD];
     char digits[FORCE_WEI_CHARS];
     size_t n = 0;
@@ -214,7 +220,7 @@ static int force_parse(force_args *a, const char *name, bool include, int argc, 
                               ? "give one of --inbox ADDR and --deployment FILE"
                           : include && (a->tx == NULL) == (a->tx_file == NULL)
                               ? "give one of --tx 0xHEX and --tx-file FILE"
-                          : a->fee != NULL && !wei_parse(fee, a->fee)
+                          : a->fee != NULL && !node_ctl_wei_parse(fee, a->fee)
                               ? "--fee: a decimal amount of wei"
                               : NULL;
     if (problem != NULL) {
@@ -280,41 +286,68 @@ static int force_tx_load(uint8_t *tx, size_t *len, const force_args *a, const ch
     return code;
 }
 
-/* --------------------------------------------------------------- the L1 */
+/* ------------------------------------------- L1 transactions (shared) */
 
-/* The Inbox's custom errors a user meets here, with their arguments. */
-static const struct {
-    const char *signature;
-    const char *args[2];
-} force_errors[] = {
-    {"FeeTooLow(uint256,uint256)", {"paid", "fee"}},
-    {"BadForcedTxSize(uint256,uint256)", {"length", "max"}},
-    {"NothingToForce()", {NULL, NULL}},
-    {"ForceAdvanceTooEarly(uint64)", {"allowedFrom", NULL}},
-    {"CursorBeyondQueue(uint64,uint64)", {"count", "got"}},
-};
-
-/* "Name(arg value, ...)" of the last call's revert, if it is one of ours. */
-static bool revert_name(char *out, size_t out_len, const l1_rpc *c)
+/* The argument types of signature "Name(t1,t2)": the i-th into out. */
+static bool arg_type(char out[CTL_TYPE_CHARS], const char *signature, size_t i)
 {
-    uint8_t data[FORCE_REVERT_BYTES_MAX], selector[4];
+    const char *p = strchr(signature, '(');
+    for (size_t k = 0; p != NULL && k < i; k++)
+        p = strchr(p + 1, ',');
+    if (p == NULL)
+        return false;
+    size_t n = strcspn(p + 1, ",)");
+    if (n == 0 || n >= CTL_TYPE_CHARS)
+        return false;
+    memcpy(out, p + 1, n);
+    out[n] = '\0';
+    return true;
+}
+
+/* One argument word as the command prints it. */
+static void arg_text(char *out, size_t out_len, const char *type, const uint8_t w[FORCE_WORD])
+{
+    static const uint8_t zeros[FORCE_WORD - SEQ_ADDR_BYTES];
+    if (strcmp(type, "address") == 0 && memcmp(w, zeros, sizeof zeros) == 0) {
+        seq_addr a;
+        char text[43];
+        memcpy(a.b, w + sizeof zeros, SEQ_ADDR_BYTES);
+        l1_addr_checksum(text, &a);
+        snprintf(out, out_len, "%s", text);
+    } else if (strncmp(type, "uint", 4) == 0) {
+        char wei[FORCE_WEI_CHARS];
+        node_ctl_wei_text(wei, w);
+        snprintf(out, out_len, "%s", wei);
+    } else {
+        char hex[2 * FORCE_WORD + 3];
+        node_config_hex(hex, sizeof hex, w, FORCE_WORD);
+        snprintf(out, out_len, "%s", hex);
+    }
+}
+
+bool node_ctl_revert_name(char *out, size_t out_len, const l1_rpc *c,
+                          const node_ctl_custom_error *errors, size_t count)
+{
+    SEQ_ASSERT(out != NULL && out_len > 0 && c != NULL && (errors != NULL || count == 0));
+    uint8_t data[CTL_REVERT_BYTES_MAX], selector[4];
     size_t len = 0;
     if (l1_rpc_revert_data(c, data, sizeof data, &len) != SEQ_OK || len < 4)
         return false;
-    for (size_t k = 0; k < SEQ_ARRAY_LEN(force_errors); k++) {
-        const char *sig = force_errors[k].signature;
-        size_t argc = force_errors[k].args[1] != NULL   ? 2u
-                      : force_errors[k].args[0] != NULL ? 1u
-                                                        : 0u;
+    for (size_t k = 0; k < count; k++) {
+        const char *sig = errors[k].signature;
+        size_t argc = 0;
+        while (argc < NODE_CTL_ERROR_ARGS_MAX && errors[k].args[argc] != NULL)
+            argc++;
         l1_abi_selector(selector, sig);
         if (memcmp(selector, data, 4) != 0 || len != 4 + argc * FORCE_WORD)
             continue;
         int n = snprintf(out, out_len, "%.*s(", (int)(strchr(sig, '(') - sig), sig);
         for (size_t i = 0; i < argc && n > 0 && (size_t)n < out_len; i++) {
-            char wei[FORCE_WEI_CHARS];
-            wei_text(wei, data + 4 + i * FORCE_WORD);
+            char type[CTL_TYPE_CHARS] = "bytes32", value[FORCE_WEI_CHARS];
+            (void)arg_type(type, sig, i);
+            arg_text(value, sizeof value, type, data + 4 + i * FORCE_WORD);
             n += snprintf(out + n, out_len - (size_t)n, "%s%s %s", i > 0 ? ", " : "",
-                          force_errors[k].args[i], wei);
+                          errors[k].args[i], value);
         }
         if (n > 0 && (size_t)n < out_len)
             snprintf(out + n, out_len - (size_t)n, ")");
@@ -323,20 +356,183 @@ static bool revert_name(char *out, size_t out_len, const l1_rpc *c)
     return false;
 }
 
+seq_err node_ctl_rpc_failed(const node_ctl_sender *s, seq_err err, const char *what)
+{
+    SEQ_ASSERT(s != NULL && what != NULL);
+    char name[NODE_CTL_REVERT_CHARS];
+    bool reverted = err == L1_RPC_ERR_REMOTE && l1_rpc_last_kind(s->rpc) == L1_RPC_KIND_REVERTED;
+    if (reverted && node_ctl_revert_name(name, sizeof name, s->rpc, s->errors, s->error_count))
+        fprintf(s->err, "%s: %s reverts: %s; nothing sent\n", s->name, what, name);
+    else if (reverted)
+        fprintf(s->err, "%s: %s reverts (%s); nothing sent\n", s->name, what,
+                l1_rpc_last_error(s->rpc));
+    else
+        fprintf(s->err, "%s: %s: %s\n", s->name, what, l1_rpc_last_error(s->rpc));
+    return err;
+}
+
+/* Polls for the receipt of hash for up to s->wait_ms. */
+static seq_err ctl_wait(const node_ctl_sender *s, l1_rpc_tx_receipt *rc, const seq_hash *hash)
+{
+    char text[2 * SEQ_HASH_BYTES + 3];
+    uint64_t start = seq_monotonic_ms();
+    hash_text(text, hash);
+    for (;;) {
+        seq_err err = l1_rpc_receipt(s->rpc, rc, hash);
+        if (err == SEQ_OK)
+            break;
+        if (err != SEQ_ERR_NOT_FOUND) {
+            fprintf(s->err, "%s: sent L1 tx %s, but its receipt: %s\n", s->name, text,
+                    l1_rpc_last_error(s->rpc));
+            return err;
+        }
+        if (seq_monotonic_ms() - start >= s->wait_ms) {
+            fprintf(s->err,
+                    "%s: sent L1 tx %s, not mined after %llu ms (it may still be: cast receipt "
+                    "%s)\n",
+                    s->name, text, (unsigned long long)s->wait_ms, text);
+            return SEQ_ERR_TIMEOUT;
+        }
+        seq_sleep_ms(CTL_POLL_MS);
+    }
+    if (!rc->success) {
+        fprintf(s->err, "%s: L1 tx %s failed (reverted) in block %llu\n", s->name, text,
+                (unsigned long long)rc->block_number);
+        return SEQ_ERR_INTERNAL;
+    }
+    return SEQ_OK;
+}
+
+/* The EIP-1559 fields besides data and value: pending nonce, the node's
+ * tip, fee cap = tip + 2 x the next base fee, gas = estimate + 1/4. */
+static seq_err ctl_tx_fill(const node_ctl_sender *s, l1_tx *tx, uint64_t gas)
+{
+    static const double median[] = {50.0};
+    l1_rpc_fees fh;
+    uint64_t nonce = 0, tip = 0;
+    seq_err err = l1_rpc_nonce(s->rpc, &nonce, &s->from, L1_TAG_PENDING);
+    if (err == SEQ_OK)
+        err = l1_rpc_fee_history(s->rpc, &fh, 1, median, 1);
+    if (err == SEQ_OK)
+        err = l1_rpc_max_priority_fee(s->rpc, &tip);
+    if (err != SEQ_OK)
+        return node_ctl_rpc_failed(s, err, "fees and nonce");
+    tip = SEQ_MAX(tip, CTL_TIP_WEI_MIN);
+    *tx = (l1_tx){.chain_id = s->chain_id,
+                  .nonce = nonce,
+                  .max_priority_fee_per_gas = tip,
+                  .max_fee_per_gas = tip + 2u * fh.base_fee_next,
+                  .gas_limit = gas + gas / CTL_GAS_MARGIN_DIV,
+                  .has_to = true,
+                  .to = s->to};
+    return SEQ_OK;
+}
+
+seq_err node_ctl_send(const node_ctl_sender *s, l1_rpc_tx_receipt *rc, const uint8_t value[32],
+                      const uint8_t *data, size_t len, const char *what)
+{
+    SEQ_ASSERT(s != NULL && rc != NULL && value != NULL && what != NULL);
+    SEQ_ASSERT(s->key != NULL && (data != NULL || len == 0));
+    memset(rc, 0, sizeof *rc);
+    l1_rpc_tx_request req = {
+        .from = s->from, .has_to = true, .to = s->to, .data = data, .data_len = len};
+    memcpy(req.value, value, FORCE_WORD);
+    uint64_t gas = 0;
+    l1_tx tx;
+    seq_err err = l1_rpc_estimate_gas(s->rpc, &gas, &req);
+    if (err != SEQ_OK)
+        return node_ctl_rpc_failed(s, err, what);
+    if ((err = ctl_tx_fill(s, &tx, gas)) != SEQ_OK)
+        return err;
+    memcpy(tx.value, value, FORCE_WORD);
+    tx.data = data;
+    tx.data_len = len;
+    size_t raw_cap = len + L1_TX_OVERHEAD_BYTES_MAX, raw_len = 0;
+    uint8_t *raw = malloc(raw_cap);
+    if (raw == NULL) {
+        fprintf(s->err, "%s: out of memory\n", s->name);
+        return SEQ_ERR_NO_MEMORY;
+    }
+    seq_hash hash, got;
+    err = l1_tx_sign(raw, raw_cap, &raw_len, &hash, s->key, &tx);
+    if (err != SEQ_OK)
+        fprintf(s->err, "%s: cannot sign: %s\n", s->name, seq_strerror(err));
+    if (err == SEQ_OK) {
+        err = l1_rpc_send_raw_tx(s->rpc, &got, raw, raw_len);
+        if (err == L1_RPC_ERR_REMOTE && l1_rpc_last_kind(s->rpc) == L1_RPC_KIND_ALREADY_KNOWN)
+            err = SEQ_OK;
+        if (err != SEQ_OK)
+            fprintf(s->err, "%s: eth_sendRawTransaction: %s\n", s->name, l1_rpc_last_error(s->rpc));
+    }
+    free(raw);
+    return err == SEQ_OK ? ctl_wait(s, rc, &hash) : err;
+}
+
+seq_err node_ctl_event(const node_ctl_sender *s, l1_event *ev, seq_arena *arena,
+                       const l1_rpc_tx_receipt *rc, l1_event_kind kind, const seq_addr *topic2)
+{
+    SEQ_ASSERT(s != NULL && ev != NULL && arena != NULL && rc != NULL);
+    SEQ_ASSERT(kind != L1_EVENT_UNKNOWN);
+    memset(ev, 0, sizeof *ev);
+    l1_rpc_log_filter filter = {
+        .from_block = rc->block_number, .to_block = rc->block_number, .address_count = 1};
+    filter.addresses[0] = s->to;
+    l1_event_topic(&filter.topics[0].choices[0], kind);
+    filter.topics[0].count = 1;
+    if (topic2 != NULL) {
+        l1_abi_addr(filter.topics[2].choices[0].b, topic2);
+        filter.topics[2].count = 1;
+    }
+    l1_rpc_log logs[CTL_LOGS_MAX];
+    size_t count = 0;
+    seq_err err = l1_rpc_logs(s->rpc, logs, CTL_LOGS_MAX, &count, arena, &filter);
+    if (err != SEQ_OK)
+        return node_ctl_rpc_failed(s, err, "eth_getLogs");
+    for (size_t i = 0; i < count; i++) {
+        if (!seq_hash_equal(&logs[i].tx_hash, &rc->tx_hash) || logs[i].removed)
+            continue;
+        if (l1_event_decode(ev, &logs[i]) == SEQ_OK && ev->kind == kind)
+            return SEQ_OK;
+    }
+    memset(ev, 0, sizeof *ev);
+    fprintf(s->err, "%s: no %s event of the %s in L1 block %llu for this tx\n", s->name,
+            l1_event_name(kind), s->contract, (unsigned long long)rc->block_number);
+    return SEQ_ERR_NOT_FOUND;
+}
+
+/* --------------------------------------------------------------- the L1 */
+
+/* The Inbox's custom errors a user meets here, with their arguments. */
+static const node_ctl_custom_error force_errors[] = {
+    {"FeeTooLow(uint256,uint256)", {"paid", "fee"}},
+    {"BadForcedTxSize(uint256,uint256)", {"length", "max"}},
+    {"NothingToForce()", {NULL, NULL}},
+    {"ForceAdvanceTooEarly(uint64)", {"allowedFrom", NULL}},
+    {"CursorBeyondQueue(uint64,uint64)", {"count", "got"}},
+};
+
+/* The context as the shared helpers take it. */
+static node_ctl_sender force_sender(const force_ctx *f)
+{
+    return (node_ctl_sender){.name = f->name,
+                             .contract = "Inbox",
+                             .rpc = f->rpc,
+                             .key = f->key,
+                             .from = f->from,
+                             .to = f->inbox,
+                             .chain_id = f->chain_id,
+                             .wait_ms = f->a->wait_ms,
+                             .errors = force_errors,
+                             .error_count = SEQ_ARRAY_LEN(force_errors),
+                             .err = f->err};
+}
+
 /* Prints why the last call on the client failed: a named revert of the
  * Inbox, or the client's line. Returns err. */
 static seq_err force_rpc_failed(const force_ctx *f, seq_err err, const char *what)
 {
-    char name[192];
-    if (err == L1_RPC_ERR_REMOTE && l1_rpc_last_kind(f->rpc) == L1_RPC_KIND_REVERTED &&
-        revert_name(name, sizeof name, f->rpc))
-        fprintf(f->err, "%s: %s reverts: %s; nothing sent\n", f->name, what, name);
-    else if (err == L1_RPC_ERR_REMOTE && l1_rpc_last_kind(f->rpc) == L1_RPC_KIND_REVERTED)
-        fprintf(f->err, "%s: %s reverts (%s); nothing sent\n", f->name, what,
-                l1_rpc_last_error(f->rpc));
-    else
-        fprintf(f->err, "%s: %s: %s\n", f->name, what, l1_rpc_last_error(f->rpc));
-    return err;
+    node_ctl_sender s = force_sender(f);
+    return node_ctl_rpc_failed(&s, err, what);
 }
 
 /* A view of the Inbox returning words words (arg: one uint64 argument, or
@@ -354,11 +550,12 @@ static seq_err inbox_view(const force_ctx *f, uint8_t *out, size_t words, const 
                              .data = data,
                              .data_len = arg != NULL ? sizeof data : 4u};
     size_t len = 0;
-    char addr[43], name[192];
+    char addr[43], name[NODE_CTL_REVERT_CHARS];
     l1_addr_checksum(addr, &f->inbox);
     seq_err err = l1_rpc_eth_call(f->rpc, out, words * FORCE_WORD, &len, &req, L1_TAG_LATEST);
     if (err == L1_RPC_ERR_REMOTE && l1_rpc_last_kind(f->rpc) == L1_RPC_KIND_REVERTED &&
-        !revert_name(name, sizeof name, f->rpc)) {
+        !node_ctl_revert_name(name, sizeof name, f->rpc, force_errors,
+                              SEQ_ARRAY_LEN(force_errors))) {
         fprintf(f->err, "%s: %s is not an Inbox (%s reverts)\n", f->name, addr, signature);
         return err;
     }
@@ -384,133 +581,21 @@ static seq_err inbox_u64(const force_ctx *f, uint64_t *out, const char *signatur
     return err;
 }
 
-/* Polls for the receipt of hash for up to --wait-ms. */
-static seq_err force_wait(const force_ctx *f, l1_rpc_tx_receipt *rc, const seq_hash *hash)
-{
-    char text[2 * SEQ_HASH_BYTES + 3];
-    uint64_t start = seq_monotonic_ms();
-    for (;;) {
-        seq_err err = l1_rpc_receipt(f->rpc, rc, hash);
-        if (err == SEQ_OK)
-            break;
-        hash_text(text, hash);
-        if (err != SEQ_ERR_NOT_FOUND) {
-            fprintf(f->err, "%s: sent L1 tx %s, but its receipt: %s\n", f->name, text,
-                    l1_rpc_last_error(f->rpc));
-            return err;
-        }
-        if (seq_monotonic_ms() - start >= f->a->wait_ms) {
-            fprintf(f->err,
-                    "%s: sent L1 tx %s, not mined after %llu ms (it may still be: cast receipt "
-                    "%s)\n",
-                    f->name, text, (unsigned long long)f->a->wait_ms, text);
-            return SEQ_ERR_TIMEOUT;
-        }
-        seq_sleep_ms(FORCE_POLL_MS);
-    }
-    if (!rc->success) {
-        hash_text(text, hash);
-        fprintf(f->err, "%s: L1 tx %s failed (reverted) in block %llu\n", f->name, text,
-                (unsigned long long)rc->block_number);
-        return SEQ_ERR_INTERNAL;
-    }
-    return SEQ_OK;
-}
-
-/* The EIP-1559 fields besides data and value: pending nonce, the node's
- * tip, fee cap = tip + 2 x the next base fee, gas = estimate + 1/4. */
-static seq_err force_tx_fill(const force_ctx *f, l1_tx *tx, uint64_t gas)
-{
-    static const double median[] = {50.0};
-    l1_rpc_fees fh;
-    uint64_t nonce = 0, tip = 0;
-    seq_err err = l1_rpc_nonce(f->rpc, &nonce, &f->from, L1_TAG_PENDING);
-    if (err == SEQ_OK)
-        err = l1_rpc_fee_history(f->rpc, &fh, 1, median, 1);
-    if (err == SEQ_OK)
-        err = l1_rpc_max_priority_fee(f->rpc, &tip);
-    if (err != SEQ_OK)
-        return force_rpc_failed(f, err, "fees and nonce");
-    tip = SEQ_MAX(tip, FORCE_TIP_WEI_MIN);
-    *tx = (l1_tx){.chain_id = f->chain_id,
-                  .nonce = nonce,
-                  .max_priority_fee_per_gas = tip,
-                  .max_fee_per_gas = tip + 2u * fh.base_fee_next,
-                  .gas_limit = gas + gas / FORCE_GAS_MARGIN_DIV,
-                  .has_to = true,
-                  .to = f->inbox};
-    return SEQ_OK;
-}
-
 /* Estimates (a revert stops here, named), signs, sends data to the Inbox
- * with value wei, and waits for a successful receipt; what names the call
- * in messages. */
+ * with value wei, and waits for a successful receipt. */
 static seq_err force_send(const force_ctx *f, l1_rpc_tx_receipt *rc, const uint8_t *value,
                           const uint8_t *data, size_t len, const char *what)
 {
-    l1_rpc_tx_request req = {
-        .from = f->from, .has_to = true, .to = f->inbox, .data = data, .data_len = len};
-    memcpy(req.value, value, FORCE_WORD);
-    uint64_t gas = 0;
-    l1_tx tx;
-    seq_err err = l1_rpc_estimate_gas(f->rpc, &gas, &req);
-    if (err != SEQ_OK)
-        return force_rpc_failed(f, err, what);
-    if ((err = force_tx_fill(f, &tx, gas)) != SEQ_OK)
-        return err;
-    memcpy(tx.value, value, FORCE_WORD);
-    tx.data = data;
-    tx.data_len = len;
-    size_t raw_cap = len + L1_TX_OVERHEAD_BYTES_MAX, raw_len = 0;
-    uint8_t *raw = malloc(raw_cap);
-    if (raw == NULL) {
-        fprintf(f->err, "%s: out of memory\n", f->name);
-        return SEQ_ERR_NO_MEMORY;
-    }
-    seq_hash hash, got;
-    err = l1_tx_sign(raw, raw_cap, &raw_len, &hash, f->key, &tx);
-    if (err != SEQ_OK)
-        fprintf(f->err, "%s: cannot sign: %s\n", f->name, seq_strerror(err));
-    if (err == SEQ_OK) {
-        err = l1_rpc_send_raw_tx(f->rpc, &got, raw, raw_len);
-        if (err == L1_RPC_ERR_REMOTE && l1_rpc_last_kind(f->rpc) == L1_RPC_KIND_ALREADY_KNOWN)
-            err = SEQ_OK;
-        if (err != SEQ_OK)
-            fprintf(f->err, "%s: eth_sendRawTransaction: %s\n", f->name, l1_rpc_last_error(f->rpc));
-    }
-    free(raw);
-    return err == SEQ_OK ? force_wait(f, rc, &hash) : err;
+    node_ctl_sender s = force_sender(f);
+    return node_ctl_send(&s, rc, value, data, len, what);
 }
 
-/* The event of kind that the Inbox emitted in rc's transaction, decoded
- * into *ev; its data lives in arena. sender, if not NULL, narrows the
- * query to logs whose second topic is that address. */
+/* The Inbox's event of kind in rc's transaction (see node_ctl_event). */
 static seq_err force_event(const force_ctx *f, l1_event *ev, seq_arena *arena,
                            const l1_rpc_tx_receipt *rc, l1_event_kind kind, const seq_addr *sender)
 {
-    l1_rpc_log_filter filter = {
-        .from_block = rc->block_number, .to_block = rc->block_number, .address_count = 1};
-    filter.addresses[0] = f->inbox;
-    l1_event_topic(&filter.topics[0].choices[0], kind);
-    filter.topics[0].count = 1;
-    if (sender != NULL) {
-        l1_abi_addr(filter.topics[2].choices[0].b, sender);
-        filter.topics[2].count = 1;
-    }
-    l1_rpc_log logs[FORCE_LOGS_MAX];
-    size_t count = 0;
-    seq_err err = l1_rpc_logs(f->rpc, logs, FORCE_LOGS_MAX, &count, arena, &filter);
-    if (err != SEQ_OK)
-        return force_rpc_failed(f, err, "eth_getLogs");
-    for (size_t i = 0; i < count; i++) {
-        if (!seq_hash_equal(&logs[i].tx_hash, &rc->tx_hash) || logs[i].removed)
-            continue;
-        if (l1_event_decode(ev, &logs[i]) == SEQ_OK && ev->kind == kind)
-            return SEQ_OK;
-    }
-    fprintf(f->err, "%s: no %s event of the Inbox in L1 block %llu for this tx\n", f->name,
-            l1_event_name(kind), (unsigned long long)rc->block_number);
-    return SEQ_ERR_NOT_FOUND;
+    node_ctl_sender s = force_sender(f);
+    return node_ctl_event(&s, ev, arena, rc, kind, sender);
 }
 
 /* -------------------------------------------------------- the context */
@@ -627,12 +712,12 @@ static seq_err include_prepare(const force_ctx *f, force_include_job *j)
     }
     if (f->a->fee == NULL)
         memcpy(j->fee, force_fee, FORCE_WORD);
-    else if (!wei_parse(j->fee, f->a->fee))
+    else if (!node_ctl_wei_parse(j->fee, f->a->fee))
         return SEQ_ERR_INVALID_ARG; /* checked by force_parse */
     if (memcmp(j->fee, force_fee, FORCE_WORD) > 0) {
         char paid[FORCE_WEI_CHARS], due[FORCE_WEI_CHARS];
-        wei_text(paid, j->fee);
-        wei_text(due, force_fee);
+        node_ctl_wei_text(paid, j->fee);
+        node_ctl_wei_text(due, force_fee);
         fprintf(f->err, "%s: note: paying %s wei, above the forceFee of %s; it is not refunded\n",
                 f->name, paid, due);
     }
@@ -660,7 +745,7 @@ static void include_print(const force_ctx *f, const force_include_job *j,
     hash_text(l1_tx_text, &rc->tx_hash);
     hash_text(acc, &e->acc);
     l1_addr_checksum(sender, &e->sender);
-    wei_text(fee, j->fee);
+    node_ctl_wei_text(fee, j->fee);
     uint64_t due = e->l1_block + j->window, from = due + j->grace + 1;
     if (f->a->json) {
         fprintf(f->out,
@@ -822,7 +907,7 @@ static int advance_run(force_ctx *f)
     int code = advance_allowed(f, &s);
     if (code >= 0)
         return code;
-    uint8_t data[4], value[FORCE_WORD] = {0}, log_data[FORCE_LOGS_MAX * 8u * FORCE_WORD];
+    uint8_t data[4], value[FORCE_WORD] = {0}, log_data[CTL_LOGS_MAX * 8u * FORCE_WORD];
     l1_abi_selector(data, "forceAdvance()");
     l1_rpc_tx_receipt rc;
     l1_event ev;

@@ -1,6 +1,9 @@
 /* ctl_l1.c — seqctl l1 deploy and seqctl l1 predict: the L1 contracts of a
  * genesis, deployed with the bytecode embedded in the binary (l1_deploy),
- * and the deployment record nodes read (l1/README.md, "Deployment").
+ * and the deployment record nodes read (l1/README.md, "Deployment"); and
+ * seqctl l1 bond and l1 validator: a validator's bond and status in the
+ * Committee, through the Committee helpers of internal.h (which evidence
+ * submit uses too).
  *
  * The deployer key is either a key directory of `seqctl keygen` (its
  * validator.key, sealed or, with --insecure-key, plaintext) or a file with
@@ -23,6 +26,7 @@
 #define CTL_L1_PATH_BYTES     (NODE_CONFIG_PATH_BYTES_MAX + 64u)
 #define CTL_L1_KEYFILE_BYTES  256u /* "0x" + 64 digits + a newline, with room */
 #define CTL_L1_RECORD_MEMBERS 10u
+#define CTL_L1_VIEW_ARGS_MAX  2u /* argument words of a Committee view */
 
 /* ------------------------------------------------------------ the record */
 
@@ -266,7 +270,26 @@ void node_seqctl_l1_usage(FILE *f)
           "Defaults: 20, 30, 40 blocks, 1 ether, 8 blocks, 0.01 ether, 4096 bytes.\n"
           "\n"
           "predict: prints the addresses the deployer's next deployment would get,\n"
-          "for 'seqctl genesis --committee-address A --inbox-address B'.\n",
+          "for 'seqctl genesis --committee-address A --inbox-address B'.\n"
+          "\n"
+          "       seqctl l1 bond --rpc URL (--committee ADDR | --deployment FILE) --key KEY\n"
+          "                      [--passphrase-file FILE | --passphrase-env VAR]\n"
+          "                      [--insecure-key] --value-wei N [--wait-ms MS] [--json]\n"
+          "       seqctl l1 validator --rpc URL (--committee ADDR | --deployment FILE)\n"
+          "                           ADDR [--json]\n"
+          "\n"
+          "bond: adds N wei to the bond of KEY's account (Committee.bond()): a member\n"
+          "tops up; in permissionless mode a newcomer joins once it reaches minBond.\n"
+          "KEY as for deploy (a validator's key directory, or a hex key file with\n"
+          "--insecure-key). eth_estimateGas first: a call the Committee refuses is\n"
+          "named (NotAllowlisted, BondTooSmall, AlreadySlashed, IsUnbonding) and\n"
+          "nothing is sent. Waits up to --wait-ms (60000) for the receipt and prints\n"
+          "the new bond.\n"
+          "\n"
+          "validator: Committee.validatorInfo(ADDR): status (None, Active, Unbonding,\n"
+          "Slashed), weight now and from the next epoch, bond (wei), and the L1 block\n"
+          "from which an unbonding validator may withdraw.\n"
+          "--deployment is the record of 'deploy' (its L1 chain id must be URL's).\n",
           f);
 }
 
@@ -399,33 +422,42 @@ seq_err node_ctl_keyfile_load(uint8_t key[32], node_diag *why, const char *path)
     return keyfile_read(key, why, path, &st);
 }
 
-/* The deployer's secret into key (sodium_malloc'd by the caller). */
-static seq_err deployer_key(uint8_t key[32], node_diag *why, const ctl_l1_args *a)
+seq_err node_ctl_l1_key_load(uint8_t key[32], node_diag *why, const char *path,
+                             const char *passphrase_file, const char *passphrase_env, bool insecure)
 {
+    SEQ_ASSERT(key != NULL && path != NULL);
+    node_diag_clear(why);
     struct stat st;
-    if (stat(a->key, &st) != 0)
-        return node_diag_set(why, SEQ_ERR_NOT_FOUND, "%s: %s", a->key, strerror(errno));
+    if (stat(path, &st) != 0)
+        return node_diag_set(why, SEQ_ERR_NOT_FOUND, "%s: %s", path, strerror(errno));
     if (S_ISREG(st.st_mode)) {
-        if (!a->insecure)
+        if (!insecure)
             return node_diag_set(why, SEQ_ERR_UNSUPPORTED,
                                  "%s holds a plaintext key: pass --insecure-key (devnets only), or "
                                  "give a key directory made by seqctl keygen",
-                                 a->key);
-        return keyfile_read(key, why, a->key, &st);
+                                 path);
+        return keyfile_read(key, why, path, &st);
     }
     node_key_passphrase pass = {0};
-    bool with_pass = a->passphrase_file != NULL || a->passphrase_env != NULL;
+    bool with_pass = passphrase_file != NULL || passphrase_env != NULL;
     if (with_pass &&
-        node_key_passphrase_read(&pass, why, a->passphrase_file, a->passphrase_env) != SEQ_OK)
+        node_key_passphrase_read(&pass, why, passphrase_file, passphrase_env) != SEQ_OK)
         return SEQ_ERR_INVALID_ARG;
     node_keys keys;
-    seq_err err = node_key_load(&keys, why, a->key, with_pass ? &pass : NULL, a->insecure);
+    seq_err err = node_key_load(&keys, why, path, with_pass ? &pass : NULL, insecure);
     node_key_passphrase_free(&pass);
     if (err != SEQ_OK)
         return err;
     memcpy(key, keys.secrets->validator, 32);
     node_key_free(&keys);
     return SEQ_OK;
+}
+
+/* The deployer's secret into key (sodium_malloc'd by the caller). */
+static seq_err deployer_key(uint8_t key[32], node_diag *why, const ctl_l1_args *a)
+{
+    return node_ctl_l1_key_load(key, why, a->key, a->passphrase_file, a->passphrase_env,
+                                a->insecure);
 }
 
 /* ---------------------------------------------------------------- deploy */
@@ -694,11 +726,396 @@ static int predict_run(const ctl_l1_args *a, l1_rpc *rpc, FILE *out, FILE *err)
     return NODE_EXIT_OK;
 }
 
+/* ------------------------------------------------------- the Committee */
+
+const node_ctl_custom_error node_ctl_committee_errors[] = {
+    {"NotAllowlisted(address)", {"caller", NULL}},
+    {"BondTooSmall(uint256,uint256)", {"bond", "minBond"}},
+    {"AlreadySlashed(address)", {"validator", NULL}},
+    {"IsUnbonding(address)", {"validator", NULL}},
+    {"NotValidator(address)", {"signer", NULL}},
+    {"NotActive(address)", {"validator", NULL}},
+    {"CommitteeFull()", {NULL, NULL}},
+    {"TransferFailed()", {NULL, NULL}},
+    {"UnknownKind(uint8)", {"kind", NULL}},
+    {"BadStatement()", {NULL, NULL}},
+    {"WrongChainId(uint64)", {"chainId", NULL}},
+    {"ViewMismatch(uint64,uint64)", {"viewA", "viewB"}},
+    {"IndexMismatch(uint64,uint64)", {"indexA", "indexB"}},
+    {"SameContent()", {NULL, NULL}},
+    {"SignerMismatch(address,address)", {"signerA", "signerB"}},
+    {"BadSignature()", {NULL, NULL}},
+    {"HighS()", {NULL, NULL}},
+};
+const size_t node_ctl_committee_error_count = SEQ_ARRAY_LEN(node_ctl_committee_errors);
+
+seq_err node_ctl_committee_open(node_ctl_committee *out, node_diag *why, l1_rpc *rpc,
+                                const char *committee, const char *deployment)
+{
+    SEQ_ASSERT(out != NULL && rpc != NULL && (committee == NULL) != (deployment == NULL));
+    memset(out, 0, sizeof *out);
+    node_diag_clear(why);
+    out->rpc = rpc;
+    seq_err err = SEQ_OK;
+    if (deployment != NULL) {
+        if ((err = node_l1_record_load(&out->record, why, deployment)) != SEQ_OK)
+            return err;
+        out->has_record = true;
+        out->committee = out->record.committee;
+    } else if (node_config_addr_parse(&out->committee, committee) != SEQ_OK) {
+        return node_diag_set(
+            why, SEQ_ERR_INVALID_ARG,
+            "--committee: '%s' is not an address (0x and 40 hex digits, EIP-55 if mixed case)",
+            committee);
+    }
+    if ((err = l1_rpc_chain_id(rpc, &out->chain_id)) != SEQ_OK)
+        return node_diag_set(why, err, "%s", l1_rpc_last_error(rpc));
+    if (out->has_record && out->record.l1_chain_id != out->chain_id)
+        return node_diag_set(why, SEQ_ERR_INVALID_ARG,
+                             "%s is a deployment on L1 chain %llu, but the endpoint is chain %llu",
+                             deployment, (unsigned long long)out->record.l1_chain_id,
+                             (unsigned long long)out->chain_id);
+    return SEQ_OK;
+}
+
+seq_err node_ctl_committee_view(const node_ctl_committee *c, node_diag *why, uint8_t *out,
+                                size_t words, const char *signature, const uint8_t *args,
+                                size_t arg_words)
+{
+    SEQ_ASSERT(c != NULL && out != NULL && signature != NULL && arg_words <= CTL_L1_VIEW_ARGS_MAX);
+    uint8_t data[4 + 32 * CTL_L1_VIEW_ARGS_MAX];
+    l1_abi_selector(data, signature);
+    if (arg_words > 0)
+        memcpy(data + 4, args, 32 * arg_words);
+    l1_rpc_tx_request req = {
+        .has_to = true, .to = c->committee, .data = data, .data_len = 4 + 32 * arg_words};
+    size_t len = 0;
+    char addr[43], name[NODE_CTL_REVERT_CHARS];
+    l1_addr_checksum(addr, &c->committee);
+    seq_err err = l1_rpc_eth_call(c->rpc, out, 32 * words, &len, &req, L1_TAG_LATEST);
+    if (err == L1_RPC_ERR_REMOTE && l1_rpc_last_kind(c->rpc) == L1_RPC_KIND_REVERTED) {
+        if (node_ctl_revert_name(name, sizeof name, c->rpc, node_ctl_committee_errors,
+                                 node_ctl_committee_error_count))
+            return node_diag_set(why, err, "%s: %s reverts: %s", addr, signature, name);
+        return node_diag_set(why, err, "%s is not a Committee (%s reverts)", addr, signature);
+    }
+    if (err != SEQ_OK && err != SEQ_ERR_NO_SPACE)
+        return node_diag_set(why, err, "%s: %s", signature, l1_rpc_last_error(c->rpc));
+    if (err == SEQ_ERR_NO_SPACE || len != 32 * words)
+        return node_diag_set(why, SEQ_ERR_MALFORMED,
+                             "%s is not a Committee (%s returned %zu bytes%s)", addr, signature,
+                             len, len == 0 ? ": no contract there?" : "");
+    return SEQ_OK;
+}
+
+/* A word holding a value below 2^bits (the high bytes zero). */
+static bool word_below(uint64_t *out, const uint8_t w[32], unsigned bits)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < 24; i++)
+        if (w[i] != 0)
+            return false;
+    for (size_t i = 24; i < 32; i++)
+        v = v << 8 | w[i];
+    if (bits < 64 && v >> bits != 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+seq_err node_ctl_validator_read(node_ctl_validator *out, node_diag *why,
+                                const node_ctl_committee *c, const seq_addr *validator)
+{
+    SEQ_ASSERT(out != NULL && c != NULL && validator != NULL);
+    memset(out, 0, sizeof *out);
+    uint8_t arg[32], w[5 * 32];
+    uint64_t status = 0;
+    l1_abi_addr(arg, validator);
+    seq_err err = node_ctl_committee_view(c, why, w, 5, "validatorInfo(address)", arg, 1);
+    if (err != SEQ_OK)
+        return err;
+    if (!word_below(&status, w, 8) || !word_below(&out->weight, w + 32, 64) ||
+        !word_below(&out->weight_next, w + 64, 64) ||
+        !word_below(&out->withdrawable_at, w + 128, 64)) {
+        memset(out, 0, sizeof *out);
+        return node_diag_set(why, SEQ_ERR_MALFORMED, "validatorInfo returned malformed words");
+    }
+    out->status = (uint8_t)status;
+    memcpy(out->bond_wei, w + 96, 32);
+    return SEQ_OK;
+}
+
+const char *node_ctl_validator_status_name(uint8_t status)
+{
+    static const char *const names[] = {"None", "Active", "Unbonding", "Slashed"};
+    return status < SEQ_ARRAY_LEN(names) ? names[status] : "?";
+}
+
+/* ---------------------------------------------------- bond and validator */
+
+typedef struct {
+    const char *name; /* "seqctl l1 bond" */
+    bool bond;
+    const char *rpc, *committee, *deployment, *key, *passphrase_file, *passphrase_env;
+    const char *value, *wait, *address;
+    bool insecure, json;
+    uint8_t value_wei[32];
+    uint64_t wait_ms;
+    seq_addr validator; /* l1 validator's ADDR */
+} ctl_bond_args;
+
+/* One flag at argv[*i]: 1 taken, 0 unknown, repeated or not this
+ * command's, -1 missing value. */
+static int ctl_bond_take(ctl_bond_args *a, int argc, char **argv, int *i)
+{
+    const struct {
+        const char *flag;
+        const char **value;
+        bool bond_only;
+    } flags[] = {{"--rpc", &a->rpc, false},
+                 {"--committee", &a->committee, false},
+                 {"--deployment", &a->deployment, false},
+                 {"--key", &a->key, true},
+                 {"--passphrase-file", &a->passphrase_file, true},
+                 {"--passphrase-env", &a->passphrase_env, true},
+                 {"--value-wei", &a->value, true},
+                 {"--wait-ms", &a->wait, true}};
+    const char *arg = argv[*i];
+    bool *toggle = strcmp(arg, "--json") == 0                      ? &a->json
+                   : strcmp(arg, "--insecure-key") == 0 && a->bond ? &a->insecure
+                                                                   : NULL;
+    if (toggle != NULL && !*toggle) {
+        *toggle = true;
+        return 1;
+    }
+    for (size_t k = 0; k < SEQ_ARRAY_LEN(flags); k++) {
+        if (strcmp(arg, flags[k].flag) != 0 || (flags[k].bond_only && !a->bond) ||
+            *flags[k].value != NULL)
+            continue;
+        if (*i + 1 >= argc)
+            return -1;
+        *flags[k].value = argv[++*i];
+        return 1;
+    }
+    if (!a->bond && arg[0] != '-' && a->address == NULL) {
+        a->address = arg;
+        return 1;
+    }
+    return 0;
+}
+
+/* Returns -1 to go on, or the exit code. */
+static int ctl_bond_parse(ctl_bond_args *a, int argc, char **argv, FILE *err)
+{
+    for (int i = 3; i < argc; i++) {
+        const char *arg = argv[i];
+        if (ctl_bond_take(a, argc, argv, &i) != 1) {
+            fprintf(err, "%s: unknown, repeated or incomplete argument '%s'\n", a->name, arg);
+            return NODE_EXIT_USAGE;
+        }
+    }
+    static const uint8_t zero[32];
+    seq_addr committee;
+    const char *problem =
+        a->rpc == NULL ? "--rpc URL is required"
+        : (a->committee == NULL) == (a->deployment == NULL)
+            ? "give one of --committee ADDR and --deployment FILE"
+        : a->bond && a->key == NULL   ? "--key KEY is required"
+        : a->bond && a->value == NULL ? "--value-wei N is required"
+        : a->bond &&
+                (!node_ctl_wei_parse(a->value_wei, a->value) || memcmp(a->value_wei, zero, 32) == 0)
+            ? "--value-wei: a decimal amount of wei above 0"
+        : a->passphrase_file != NULL && a->passphrase_env != NULL
+            ? "give one of --passphrase-file and --passphrase-env"
+        : a->wait != NULL && (!node_ctl_decimal_u64(&a->wait_ms, a->wait) || a->wait_ms == 0 ||
+                              a->wait_ms > NODE_CTL_WAIT_MS_MAX)
+            ? "--wait-ms: a number of ms in 1..3600000"
+        : !a->bond && a->address == NULL ? "the validator's ADDR is required"
+        : !a->bond && node_config_addr_parse(&a->validator, a->address) != SEQ_OK
+            ? "ADDR: not an address (0x and 40 hex digits, EIP-55 if mixed case)"
+        : a->committee != NULL && node_config_addr_parse(&committee, a->committee) != SEQ_OK
+            ? "--committee: not an address (0x and 40 hex digits, EIP-55 if mixed case)"
+            : NULL;
+    if (problem != NULL) {
+        fprintf(err, "%s: %s\n", a->name, problem);
+        return NODE_EXIT_USAGE;
+    }
+    if (a->wait_ms == 0)
+        a->wait_ms = NODE_CTL_WAIT_MS_DEFAULT;
+    return -1;
+}
+
+static void validator_print(FILE *out, const ctl_bond_args *a, const node_ctl_committee *c,
+                            const seq_addr *who, const node_ctl_validator *v, uint64_t epoch)
+{
+    char addr[43], committee[43], bond[NODE_CTL_WEI_CHARS];
+    l1_addr_checksum(addr, who);
+    l1_addr_checksum(committee, &c->committee);
+    node_ctl_wei_text(bond, v->bond_wei);
+    const char *status = node_ctl_validator_status_name(v->status);
+    if (a->json) {
+        fprintf(out,
+                "{\"validator\":\"%s\",\"committee\":\"%s\",\"status\":\"%s\",\"weight\":%llu,"
+                "\"weight_next\":%llu,\"bond_wei\":\"%s\",\"withdrawable_at\":%llu,"
+                "\"epoch\":%llu}\n",
+                addr, committee, status, (unsigned long long)v->weight,
+                (unsigned long long)v->weight_next, bond, (unsigned long long)v->withdrawable_at,
+                (unsigned long long)epoch);
+        return;
+    }
+    fprintf(out,
+            "validator      %s\n"
+            "committee      %s\n"
+            "status         %s\n"
+            "weight         %llu in epoch %llu, %llu from epoch %llu\n"
+            "bond           %s wei\n",
+            addr, committee, status, (unsigned long long)v->weight, (unsigned long long)epoch,
+            (unsigned long long)v->weight_next, (unsigned long long)(epoch + 1), bond);
+    if (v->withdrawable_at != 0)
+        fprintf(out, "withdrawable   from L1 block %llu\n", (unsigned long long)v->withdrawable_at);
+    else
+        fputs("withdrawable   -\n", out);
+}
+
+static int validator_run(const ctl_bond_args *a, const node_ctl_committee *c, FILE *out, FILE *err)
+{
+    node_diag why = {{0}};
+    node_ctl_validator v;
+    uint8_t w[32];
+    uint64_t epoch = 0;
+    if (node_ctl_validator_read(&v, &why, c, &a->validator) != SEQ_OK ||
+        node_ctl_committee_view(c, &why, w, 1, "currentEpoch()", NULL, 0) != SEQ_OK) {
+        fprintf(err, "%s: %s\n", a->name, why.text);
+        return NODE_EXIT_FAILURE;
+    }
+    if (!word_below(&epoch, w, 64)) {
+        fprintf(err, "%s: currentEpoch() returned a value above 2^64\n", a->name);
+        return NODE_EXIT_FAILURE;
+    }
+    validator_print(out, a, c, &a->validator, &v, epoch);
+    return NODE_EXIT_OK;
+}
+
+static void bond_print(FILE *out, const ctl_bond_args *a, const node_ctl_committee *c,
+                       const seq_addr *from, const node_ctl_validator *before,
+                       const node_ctl_validator *after, const l1_rpc_tx_receipt *rc)
+{
+    char addr[43], committee[43], amount[NODE_CTL_WEI_CHARS], bond[NODE_CTL_WEI_CHARS];
+    char was[NODE_CTL_WEI_CHARS], tx[2 * SEQ_HASH_BYTES + 3];
+    l1_addr_checksum(addr, from);
+    l1_addr_checksum(committee, &c->committee);
+    node_ctl_wei_text(amount, a->value_wei);
+    node_ctl_wei_text(bond, after->bond_wei);
+    node_ctl_wei_text(was, before->bond_wei);
+    node_config_hex(tx, sizeof tx, rc->tx_hash.b, SEQ_HASH_BYTES);
+    const char *status = node_ctl_validator_status_name(after->status);
+    if (a->json) {
+        fprintf(out,
+                "{\"validator\":\"%s\",\"committee\":\"%s\",\"amount_wei\":\"%s\","
+                "\"bond_wei\":\"%s\",\"bond_wei_before\":\"%s\",\"status\":\"%s\","
+                "\"weight\":%llu,\"weight_next\":%llu,\"l1_tx_hash\":\"%s\",\"l1_block\":%llu,"
+                "\"gas_used\":%llu}\n",
+                addr, committee, amount, bond, was, status, (unsigned long long)after->weight,
+                (unsigned long long)after->weight_next, tx, (unsigned long long)rc->block_number,
+                (unsigned long long)rc->gas_used);
+        return;
+    }
+    fprintf(out,
+            "bonded %s wei to Committee %s\n"
+            "  validator      %s\n"
+            "  bond           %s wei (was %s)\n"
+            "  status         %s (weight %llu now, %llu from the next epoch)\n"
+            "  l1 tx          %s\n"
+            "  l1 block       %llu\n"
+            "  gas used       %llu\n",
+            amount, committee, addr, bond, was, status, (unsigned long long)after->weight,
+            (unsigned long long)after->weight_next, tx, (unsigned long long)rc->block_number,
+            (unsigned long long)rc->gas_used);
+}
+
+/* bond() with --value-wei from the key's account: the validator it bonds
+ * for is that account. */
+static int bond_run(const ctl_bond_args *a, const node_ctl_committee *c, FILE *out, FILE *err)
+{
+    node_diag why = {{0}};
+    uint8_t *key = sodium_malloc(32);
+    if (key == NULL) {
+        fprintf(err, "%s: out of memory\n", a->name);
+        return NODE_EXIT_FAILURE;
+    }
+    int code = NODE_EXIT_FAILURE;
+    node_ctl_sender s = {.name = a->name,
+                         .contract = "Committee",
+                         .rpc = c->rpc,
+                         .key = key,
+                         .to = c->committee,
+                         .chain_id = c->chain_id,
+                         .wait_ms = a->wait_ms,
+                         .errors = node_ctl_committee_errors,
+                         .error_count = node_ctl_committee_error_count,
+                         .err = err};
+    node_ctl_validator before, after;
+    l1_rpc_tx_receipt rc;
+    uint8_t data[4];
+    l1_abi_selector(data, "bond()");
+    if (node_ctl_l1_key_load(key, &why, a->key, a->passphrase_file, a->passphrase_env,
+                             a->insecure) != SEQ_OK ||
+        l1_secp_address(&s.from, key) != SEQ_OK ||
+        node_ctl_validator_read(&before, &why, c, &s.from) != SEQ_OK) {
+        fprintf(err, "%s: %s\n", a->name, why.text[0] != '\0' ? why.text : "not a secp256k1 key");
+        goto free_key;
+    }
+    if (node_ctl_send(&s, &rc, a->value_wei, data, sizeof data, "bond()") != SEQ_OK)
+        goto free_key;
+    if (node_ctl_validator_read(&after, &why, c, &s.from) != SEQ_OK) {
+        fprintf(err, "%s: bonded in L1 tx, but reading it back: %s\n", a->name, why.text);
+        goto free_key;
+    }
+    bond_print(out, a, c, &s.from, &before, &after, &rc);
+    code = NODE_EXIT_OK;
+free_key:
+    sodium_free(key); /* wipes */
+    return code;
+}
+
+/* seqctl l1 bond / l1 validator. */
+static int ctl_committee_main(bool bond, int argc, char **argv, FILE *out, FILE *err)
+{
+    ctl_bond_args a = {.name = bond ? "seqctl l1 bond" : "seqctl l1 validator", .bond = bond};
+    int code = ctl_bond_parse(&a, argc, argv, err);
+    if (code >= 0) {
+        node_seqctl_l1_usage(err);
+        return code;
+    }
+    l1_rpc *rpc = NULL;
+    if (l1_rpc_new(&rpc, a.rpc, NULL) != SEQ_OK) {
+        fprintf(err, "%s: --rpc %s is not an http:// or https:// URL\n", a.name, a.rpc);
+        return NODE_EXIT_USAGE;
+    }
+    node_diag why = {{0}};
+    node_ctl_committee *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        fprintf(err, "%s: out of memory\n", a.name);
+        code = NODE_EXIT_FAILURE;
+    } else if (node_ctl_committee_open(c, &why, rpc, a.committee, a.deployment) != SEQ_OK) {
+        fprintf(err, "%s: %s\n", a.name, why.text);
+        code = NODE_EXIT_FAILURE;
+    } else {
+        code = bond ? bond_run(&a, c, out, err) : validator_run(&a, c, out, err);
+    }
+    free(c);
+    l1_rpc_free(rpc);
+    return code;
+}
+
 int node_seqctl_l1(int argc, char **argv, FILE *out, FILE *err)
 {
-    bool deploy = argc >= 3 && strcmp(argv[2], "deploy") == 0;
-    if (!deploy && !(argc >= 3 && strcmp(argv[2], "predict") == 0)) {
-        fputs("seqctl l1: a subcommand is required: deploy or predict\n", err);
+    const char *sub = argc >= 3 ? argv[2] : "";
+    if (strcmp(sub, "bond") == 0 || strcmp(sub, "validator") == 0)
+        return ctl_committee_main(strcmp(sub, "bond") == 0, argc, argv, out, err);
+    bool deploy = strcmp(sub, "deploy") == 0;
+    if (!deploy && strcmp(sub, "predict") != 0) {
+        fputs("seqctl l1: a subcommand is required: deploy, predict, bond or validator\n", err);
         node_seqctl_l1_usage(err);
         return NODE_EXIT_USAGE;
     }

@@ -1,7 +1,6 @@
-/* ctl_query.c — seqctl submit, tx, block and evidence list: one JSON-RPC
- * call each to a node's API (eth_sendRawTransaction or seq_sendPayload,
- * seq_getTransactionStatus, seq_getBlockByHeight, seq_getEvidence) through
- * node_ctl_call
+/* ctl_query.c — seqctl submit, tx and block: one JSON-RPC call each to a
+ * node's API (eth_sendRawTransaction or seq_sendPayload,
+ * seq_getTransactionStatus, seq_getBlockByHeight) through node_ctl_call
  * (ctl_status.c), printed for a person or, with --json, as the node's
  * result on one line. Arguments are checked before anything is sent: a
  * malformed hash, height or hex string is a usage error (exit 2); a node
@@ -25,7 +24,6 @@ typedef struct {
     bool txs;                  /* block --txs */
     const char *raw, *payload; /* submit */
     const char *positional;    /* tx HASH, block HEIGHT */
-    const char *validator;     /* evidence list --validator */
 } query_args;
 
 /* Parses argv[2..]: --rpc URL, --json, and the flags the command allows.
@@ -36,7 +34,6 @@ static int query_parse(query_args *a, const char *cmd, int argc, char **argv, FI
     memset(a, 0, sizeof *a);
     a->cmd = cmd;
     bool submit = strcmp(cmd, "submit") == 0, block = strcmp(cmd, "block") == 0;
-    bool evidence = strcmp(cmd, "evidence list") == 0;
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
         bool has_value = i + 1 < argc;
@@ -50,9 +47,6 @@ static int query_parse(query_args *a, const char *cmd, int argc, char **argv, FI
             a->raw = argv[++i];
         } else if (strcmp(arg, "--payload") == 0 && has_value && submit && a->payload == NULL) {
             a->payload = argv[++i];
-        } else if (strcmp(arg, "--validator") == 0 && has_value && evidence &&
-                   a->validator == NULL) {
-            a->validator = argv[++i];
         } else if (takes_positional && arg[0] != '-' && a->positional == NULL) {
             a->positional = arg;
         } else {
@@ -395,105 +389,5 @@ int node_seqctl_block(int argc, char **argv, FILE *out, FILE *err)
         node_ctl_block_print(out, b);
     }
     json_decref(b);
-    return code;
-}
-
-/* -------------------------------------------------------------- evidence */
-
-void node_seqctl_evidence_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: seqctl evidence list --rpc URL [--validator ADDR] [--json]\n"
-            "\n"
-            "Lists the equivocation evidence a node stores (seq_getEvidence): per record\n"
-            "the kind (proposal, vote, timeout, attestation), the validator, the view (or\n"
-            "batch index) and the two conflicting signed statements.\n"
-            "  --validator ADDR  only that validator's evidence (0x and 40 hex digits)\n"
-            "  --json            print the node's answer as one JSON line\n"
-            "The node returns at most its first %u records; the output says when there\n"
-            "are more. Exits 1 if the node does not answer or answers with an error.\n",
-            NODE_API_EVIDENCE_MAX);
-}
-
-/* One statement of a record on one line: the fields that differ between
- * the two of a kind, then the signature. */
-static void statement_print(FILE *out, const char *label, const char *kind, const json_t *s)
-{
-    if (strcmp(kind, "timeout") == 0)
-        fprintf(out, "  %s  view %llu, highQcView %llu\n", label,
-                (unsigned long long)u64_of(s, "view"), (unsigned long long)u64_of(s, "highQcView"));
-    else if (strcmp(kind, "attestation") == 0)
-        fprintf(out, "  %s  index %llu, heights %llu..%llu, forcedCursor %llu, data %s, prev %s\n",
-                label, (unsigned long long)u64_of(s, "index"),
-                (unsigned long long)u64_of(s, "firstHeight"),
-                (unsigned long long)u64_of(s, "lastHeight"),
-                (unsigned long long)u64_of(s, "forcedCursor"), str_of(s, "dataHash"),
-                str_of(s, "prevBatchHash"));
-    else
-        fprintf(out, "  %s  view %llu, height %llu, block %s\n", label,
-                (unsigned long long)u64_of(s, "view"), (unsigned long long)u64_of(s, "height"),
-                str_of(s, "blockHash"));
-    fprintf(out, "     signature %s\n", str_of(s, "signature"));
-}
-
-static void evidence_print(FILE *out, const json_t *answer)
-{
-    const json_t *list = json_object_get(answer, "evidence");
-    size_t n = json_array_size(list);
-    if (n == 0)
-        fputs("no evidence stored\n", out);
-    for (size_t i = 0; i < n; i++) {
-        const json_t *e = json_array_get(list, i);
-        const char *kind = str_of(e, "kind");
-        bool batch = json_object_get(e, "batchIndex") != NULL;
-        fprintf(out, "%-11s  %s  %s %llu\n", kind, str_of(e, "validator"), batch ? "batch" : "view",
-                (unsigned long long)u64_of(e, batch ? "batchIndex" : "view"));
-        statement_print(out, "a", kind, json_object_get(e, "a"));
-        statement_print(out, "b", kind, json_object_get(e, "b"));
-    }
-    if (json_is_true(json_object_get(answer, "truncated")))
-        fprintf(out, "(more stored: the node returns its first %llu records)\n",
-                (unsigned long long)u64_of(answer, "limit"));
-    if (json_is_true(json_object_get(answer, "corruptSkipped")))
-        fputs("(the node skipped corrupt records; its log names them)\n", out);
-}
-
-int node_seqctl_evidence(int argc, char **argv, FILE *out, FILE *err)
-{
-    if (argc < 3 || strcmp(argv[2], "list") != 0) {
-        fputs("seqctl evidence: a subcommand is required: list\n", err);
-        node_seqctl_evidence_usage(err);
-        return NODE_EXIT_USAGE;
-    }
-    query_args a;
-    /* argv shifted by one: query_parse reads the flags after "list". */
-    int code = query_parse(&a, "evidence list", argc - 1, argv + 1, err, false);
-    seq_addr validator;
-    if (code < 0 && a.validator != NULL &&
-        node_config_addr_parse(&validator, a.validator) != SEQ_OK) {
-        fprintf(err,
-                "seqctl evidence list: --validator '%s' is not an address (0x and 40 hex "
-                "digits, EIP-55 if mixed case)\n",
-                a.validator);
-        code = NODE_EXIT_USAGE;
-    }
-    if (code >= 0) {
-        node_seqctl_evidence_usage(err);
-        return code;
-    }
-    json_t *params = a.validator != NULL ? json_pack("[s]", a.validator) : json_array();
-    json_t *answer = NULL;
-    if (query_call(&answer, &a, err, "seq_getEvidence", params) != SEQ_OK)
-        return NODE_EXIT_FAILURE;
-    code = NODE_EXIT_OK;
-    if (!json_is_array(json_object_get(answer, "evidence"))) {
-        fputs("seqctl evidence list: the node's answer is not an evidence list\n", err);
-        code = NODE_EXIT_FAILURE;
-    } else if (a.json) {
-        print_json(out, answer);
-    } else {
-        evidence_print(out, answer);
-    }
-    json_decref(answer);
     return code;
 }

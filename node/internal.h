@@ -549,6 +549,82 @@ void node_seqctl_status_usage(FILE *f);
 SEQ_MUST_USE seq_err node_ctl_call(json_t **out, char *why, size_t why_len, const char *url,
                                    const char *method, const char *params_json);
 
+/* ------------------------------------------------------------- evidence */
+
+/* Equivocation evidence (evidence.c, node/README.md "Evidence"): every
+ * piece, whether the core, the batcher or a peer found it, is verified
+ * again as L1 will (l1_evidence_check under the genesis domain, and a
+ * committee member's), stored (store: one per kind, signer and view, at
+ * most STORE_EVIDENCE_PER_SIGNER_MAX per kind and signer), and, when new
+ * to this node, broadcast to every peer once. Thread-safe: the loop and
+ * the L1 link's thread both call in. */
+
+/* Keys of evidence recently taken, so a piece the core reports again
+ * (after a restart) or that several peers relay is counted and gossiped
+ * once. */
+#define NODE_EVIDENCE_RECENT_MAX 256u
+#define NODE_EVIDENCE_MSG_BYTES  2048u /* one encoded evidence message */
+
+typedef struct node_evidence node_evidence;
+
+typedef enum {
+    NODE_EVIDENCE_FROM_CORE,    /* the core's update (store_apply stored it) */
+    NODE_EVIDENCE_FROM_BATCHER, /* two attestations of one index */
+    NODE_EVIDENCE_FROM_PEER,    /* an evidence message */
+} node_evidence_source;
+
+typedef enum {
+    NODE_EVIDENCE_NEW,     /* verified, stored now, counted and broadcast */
+    NODE_EVIDENCE_KNOWN,   /* stored or taken before: nothing done */
+    NODE_EVIDENCE_CAPPED,  /* valid, but its signer's cap is reached: not stored */
+    NODE_EVIDENCE_INVALID, /* fails verification: dropped */
+    NODE_EVIDENCE_FAILED,  /* the store failed: dropped (logged) */
+} node_evidence_result;
+
+typedef struct {
+    const node_genesis *genesis; /* copied */
+    store *store;                /* must outlive it */
+    net *net;                    /* must outlive it; NULL: no gossip */
+    size_t self_index;           /* this node in the genesis committee */
+} node_evidence_config;
+
+SEQ_MUST_USE seq_err node_evidence_new(node_evidence **out, const node_evidence_config *config);
+void node_evidence_free(node_evidence *ev);
+
+/* The signer and the view (batch index for attestations) e is about; e's
+ * kind must be known. */
+const seq_addr *node_evidence_signer(const wire_evidence *e);
+uint64_t node_evidence_view(const wire_evidence *e);
+/* "proposal", "vote", "timeout", "attestation"; "unknown" otherwise. */
+const char *node_evidence_kind_name(wire_evidence_kind kind);
+/* e in the form Committee.submitEvidence takes. */
+void node_evidence_to_l1(l1_evidence *out, const wire_evidence *e);
+
+/* SEQ_OK iff e is what L1 convicts: l1_evidence_check under this
+ * genesis's domain and chain id, by committee member *index. Else an
+ * error with *why the contract's error name or "NotMember". */
+SEQ_MUST_USE seq_err node_evidence_verify(const node_evidence *ev, size_t *index, const char **why,
+                                          const wire_evidence *e);
+
+/* Takes e (see the result codes); from: the sending peer for
+ * NODE_EVIDENCE_FROM_PEER (not sent back to it). A new piece is logged
+ * (`event=evidence`), counted for its signer and broadcast. */
+node_evidence_result node_evidence_add(node_evidence *ev, const wire_evidence *e,
+                                       node_evidence_source source, uint32_t from);
+
+/* What the L1 link learns: own submissions, EvidenceAccepted and
+ * ValidatorSlashed logs, and validators read as Slashed. Unknown
+ * addresses are ignored. */
+void node_evidence_note_submitted(node_evidence *ev, const seq_addr *validator);
+void node_evidence_note_accepted(node_evidence *ev, const seq_addr *validator);
+void node_evidence_note_slashed(node_evidence *ev, const seq_addr *validator);
+/* True iff committee member index is known slashed on L1. */
+bool node_evidence_slashed(const node_evidence *ev, size_t index);
+void node_evidence_note_refused(node_evidence *ev);
+void node_evidence_note_failed(node_evidence *ev);
+
+void node_evidence_stats_get(const node_evidence *ev, node_evidence_stats *out);
+
 /* -------------------------------------------------------------- batcher */
 
 /* Batch posting (batcher.c, node/README.md "Batches"): run by the L1
@@ -575,6 +651,9 @@ typedef struct {
     const uint8_t *key;           /* the validator's secp256k1 key (32 bytes), copied */
     size_t self_index;            /* this validator in the genesis committee */
     const char *txmgr_dir;        /* the tx manager's LMDB environment */
+    /* Double attestations go here; validators it knows slashed on L1 are
+     * left out of the signatures posted. NULL: neither. */
+    node_evidence *evidence;
 } node_batcher_config;
 
 /* Opens the tx manager and sets up. SEQ_ERR_INVALID_ARG (no Committee
@@ -605,6 +684,41 @@ uint64_t node_batcher_next_ms(const node_batcher *b, uint64_t now_ms);
 void node_batcher_seen(node_batcher *b, const store_l1_batch *batch, bool live,
                        uint64_t now_wall_ms);
 void node_batcher_status_get(const node_batcher *b, node_batcher_status *out);
+/* The batcher's tx manager (the slasher sends through it too). */
+l1_txmgr *node_batcher_txmgr(node_batcher *b);
+
+/* -------------------------------------------------------------- slasher */
+
+/* Evidence submission (slasher.c, node/README.md "Evidence"): run by the
+ * L1 link's thread after the batcher, through the batcher's tx manager.
+ * Per accused validator, the first stored evidence is submitted by one
+ * honest node at a time: turns start at validator (view mod n), skip the
+ * accused, and come NODE_SLASHER_TURN_MS apart from when each node first
+ * held the evidence. */
+#define NODE_SLASHER_TURN_MS  4000u
+#define NODE_SLASHER_RETRY_MS 5000u /* after a refusal, a failure or a lost race */
+
+typedef struct node_slasher node_slasher;
+
+typedef struct {
+    const node_genesis *genesis;  /* copied; names the Committee */
+    const node_l1_record *record; /* copied */
+    store *store;                 /* must outlive it */
+    l1_rpc *rpc;                  /* the link's client */
+    l1_txmgr *txmgr;              /* the batcher's */
+    node_evidence *evidence;      /* must outlive it */
+    size_t self_index;
+} node_slasher_config;
+
+SEQ_MUST_USE seq_err node_slasher_new(node_slasher **out, const node_slasher_config *config);
+void node_slasher_free(node_slasher *s);
+/* One step: the first time, reads every validator's status on L1; picks
+ * up newly stored evidence; follows own open submissions; submits where
+ * it is this node's turn. RPC and store errors are returned (retried by
+ * the next step); L1 refusals are counted and logged. */
+SEQ_MUST_USE seq_err node_slasher_step(node_slasher *s, uint64_t now_ms);
+/* When the next step is due without news; UINT64_MAX if nothing waits. */
+uint64_t node_slasher_next_ms(const node_slasher *s, uint64_t now_ms);
 
 /* seqctl's numbers: strict decimal (digits only, no sign, no overflow),
  * and decimal or "0x" and 1..16 hex digits. Nothing around them. */
@@ -619,10 +733,34 @@ int node_seqctl_tx(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_tx_usage(FILE *f);
 int node_seqctl_block(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_block_usage(FILE *f);
-/* seqctl evidence list (ctl_query.c): arguments, output and exit codes as
- * node_seqctl_main. */
+/* seqctl evidence list, show and submit (ctl_evidence.c): arguments,
+ * output and exit codes as node_seqctl_main. */
 int node_seqctl_evidence(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_evidence_usage(FILE *f);
+/* One record of seq_getEvidence ({kind, validator, view | batchIndex, a,
+ * b}, node/README.md "API"; the evidence file of seqctl evidence show
+ * --json) as Committee.submitEvidence takes it, and the validator it
+ * names. Strict: no unknown or missing member, every uint64 a
+ * non-negative JSON integer, hashes "0x" + 64 and signatures "0x" + 130
+ * hex digits, the record's view (batch index) that of statement a.
+ * SEQ_ERR_MALFORMED or SEQ_ERR_INVALID_ARG with why "FILE: WHERE.FIELD:
+ * ..." (where: "" or e.g. "evidence[0]"); *out zeroed on failure. The
+ * signatures are not checked here (l1_evidence_check does). */
+SEQ_MUST_USE seq_err node_ctl_evidence_from_json(l1_evidence *out, seq_addr *validator,
+                                                 node_diag *why, const char *file,
+                                                 const char *where, const json_t *record);
+/* An evidence file at path: one record, or a whole seq_getEvidence reply
+ * ({"evidence": [...], ...}) holding exactly one. Errors as above, and
+ * those of node_config_file_read. */
+SEQ_MUST_USE seq_err node_ctl_evidence_file_load(l1_evidence *out, seq_addr *validator,
+                                                 node_diag *why, const char *path);
+/* The first record of list (a seq_getEvidence "evidence" array) of kind
+ * (0: any) and, with has_view, of view (batch index); NULL if none. */
+const json_t *node_ctl_evidence_pick(const json_t *list, l1_evidence_kind kind, bool has_view,
+                                     uint64_t view);
+/* "proposal", "vote", "timeout", "attestation" and back (0 if unknown). */
+const char *node_ctl_evidence_kind_name(l1_evidence_kind kind);
+l1_evidence_kind node_ctl_evidence_kind_parse(const char *name);
 /* seqctl batch decode (ctl_batch.c). */
 int node_seqctl_batch(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_batch_usage(FILE *f);
@@ -662,6 +800,117 @@ SEQ_MUST_USE seq_err node_ctl_keyfile_load(uint8_t key[32], node_diag *why, cons
 int node_seqctl_force_include(int argc, char **argv, FILE *out, FILE *err);
 int node_seqctl_force_advance(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_force_usage(FILE *f);
+
+/* seqctl's L1 transactions (ctl_force.c), shared by force-include,
+ * force-advance, l1 bond and evidence submit. */
+#define NODE_CTL_WEI_CHARS       80u /* a uint256 in decimal, and the NUL */
+#define NODE_CTL_WAIT_MS_DEFAULT 60000u
+#define NODE_CTL_WAIT_MS_MAX     3600000u
+#define NODE_CTL_ERROR_ARGS_MAX  2u
+#define NODE_CTL_REVERT_CHARS    192u /* a named revert, "Name(arg value, ...)" */
+
+/* A decimal amount of wei below 2^256 (digits only) into a big-endian
+ * word; false, out untouched, if text is not one. */
+bool node_ctl_wei_parse(uint8_t out[32], const char *text);
+/* A big-endian word in decimal. */
+void node_ctl_wei_text(char out[NODE_CTL_WEI_CHARS], const uint8_t value[32]);
+
+/* A custom error of a contract that seqctl names: its signature
+ * ("BondTooSmall(uint256,uint256)") and the names of its arguments. */
+typedef struct {
+    const char *signature;
+    const char *args[NODE_CTL_ERROR_ARGS_MAX];
+} node_ctl_custom_error;
+
+/* True iff the last call on c reverted with one of errors[0..count)
+ * (selector and exact data length): out is then "Name(arg value, ...)",
+ * uint arguments in decimal, addresses EIP-55, others in hex. */
+bool node_ctl_revert_name(char *out, size_t out_len, const l1_rpc *c,
+                          const node_ctl_custom_error *errors, size_t count);
+
+/* One command's L1 transactions to one contract, from the account of key. */
+typedef struct {
+    const char *name;     /* "seqctl l1 bond": every message starts with it */
+    const char *contract; /* "Committee", "Inbox": in messages */
+    l1_rpc *rpc;
+    const uint8_t *key; /* 32 bytes, the caller's sodium_malloc'd memory */
+    seq_addr from, to;
+    uint64_t chain_id; /* the endpoint's */
+    uint64_t wait_ms;  /* for a receipt */
+    const node_ctl_custom_error *errors;
+    size_t error_count;
+    FILE *err;
+} node_ctl_sender;
+
+/* Prints to s->err why the last call on s->rpc (named what) failed: a
+ * revert named by s->errors ("WHAT reverts: Name(...); nothing sent"), any
+ * other revert, or the client's line. Returns err. */
+seq_err node_ctl_rpc_failed(const node_ctl_sender *s, seq_err err, const char *what);
+/* eth_estimateGas of data with value wei (a revert stops here: printed,
+ * nothing sent), then one EIP-1559 transaction (pending nonce, the node's
+ * tip, fee cap = tip + 2 x the next base fee, gas = estimate + 1/4) signed
+ * by s->key, and its successful receipt within s->wait_ms (printed
+ * failures: SEQ_ERR_TIMEOUT names the L1 tx, a reverted receipt is
+ * SEQ_ERR_INTERNAL). what names the call in messages. */
+SEQ_MUST_USE seq_err node_ctl_send(const node_ctl_sender *s, l1_rpc_tx_receipt *rc,
+                                   const uint8_t value[32], const uint8_t *data, size_t len,
+                                   const char *what);
+/* The event of kind that s->to emitted in rc's transaction, decoded into
+ * *ev (its data in arena). topic2, if not NULL, narrows the query to logs
+ * whose third topic is that address. SEQ_ERR_NOT_FOUND (printed) if none. */
+SEQ_MUST_USE seq_err node_ctl_event(const node_ctl_sender *s, l1_event *ev, seq_arena *arena,
+                                    const l1_rpc_tx_receipt *rc, l1_event_kind kind,
+                                    const seq_addr *topic2);
+
+/* seqctl's Committee on L1 (ctl_l1.c), for l1 bond, l1 validator and
+ * evidence submit. */
+typedef struct {
+    l1_rpc *rpc;
+    seq_addr committee;
+    uint64_t chain_id; /* the endpoint's */
+    bool has_record;
+    node_l1_record record; /* of --deployment */
+} node_ctl_committee;
+
+/* The Committee's custom errors that seqctl names (contracts/Committee.sol
+ * and SeqdCrypto.sol). */
+extern const node_ctl_custom_error node_ctl_committee_errors[];
+extern const size_t node_ctl_committee_error_count;
+
+/* The Committee at committee (an address) or of the deployment record at
+ * deployment (exactly one of them not NULL), on the L1 of rpc: the record's
+ * L1 chain id must be the endpoint's. why says what failed. */
+SEQ_MUST_USE seq_err node_ctl_committee_open(node_ctl_committee *out, node_diag *why, l1_rpc *rpc,
+                                             const char *committee, const char *deployment);
+/* A view of the Committee: signature's selector and arg_words words of
+ * args, exactly words words back into out. why names a revert, a short
+ * answer ("no contract there?") or the client's error. */
+SEQ_MUST_USE seq_err node_ctl_committee_view(const node_ctl_committee *c, node_diag *why,
+                                             uint8_t *out, size_t words, const char *signature,
+                                             const uint8_t *args, size_t arg_words);
+
+/* Committee.validatorInfo(validator). */
+typedef struct {
+    uint8_t status; /* 0 None, 1 Active, 2 Unbonding, 3 Slashed */
+    uint64_t weight, weight_next, withdrawable_at;
+    uint8_t bond_wei[32]; /* big-endian */
+} node_ctl_validator;
+
+SEQ_MUST_USE seq_err node_ctl_validator_read(node_ctl_validator *out, node_diag *why,
+                                             const node_ctl_committee *c,
+                                             const seq_addr *validator);
+/* "None", "Active", "Unbonding", "Slashed"; "?" for any other value. */
+const char *node_ctl_validator_status_name(uint8_t status);
+
+/* The L1 key of --key KEY (ctl_l1.c), for the commands that sign L1
+ * transactions as a validator or operator: a key directory of seqctl
+ * keygen (its validator key; sealed, opened with the passphrase of
+ * passphrase_file or passphrase_env, or plaintext with insecure), or, only
+ * with insecure, a file holding one hex secret key (mode 0600). Into key
+ * (32 bytes the caller sodium_malloc'd); why on failure. */
+SEQ_MUST_USE seq_err node_ctl_l1_key_load(uint8_t key[32], node_diag *why, const char *path,
+                                          const char *passphrase_file, const char *passphrase_env,
+                                          bool insecure);
 
 /* seqctl forced (ctl_forced.c): a node's forced queue, seq_getForcedQueue
  * then one seq_getForcedEntry per entry, at most NODE_CTL_FORCED_COUNT_MAX

@@ -45,6 +45,12 @@ struct node_l1link {
     l1_follow *follow;
     bool verified;
     node_batcher *batcher; /* NULL: follow only */
+    node_slasher *slasher; /* with the batcher and evidence */
+    node_evidence *evidence;
+    uint64_t slasher_failures;
+    /* Slashing logs of the range being delivered, noted at its CURSOR. */
+    seq_addr accepted[NODE_L1LINK_SLASHINGS_MAX], slashed[NODE_L1LINK_SLASHINGS_MAX];
+    size_t accepted_count, slashed_count;
     uint64_t batcher_failures;
     uint64_t head; /* the last head read, for telling live batches */
     /* The range being delivered: its batches and forced entries wait for
@@ -148,6 +154,33 @@ static seq_err on_forced(node_l1link *l, const l1_rpc_log *log, const l1_event_f
     return SEQ_OK;
 }
 
+static seq_err on_slashing(node_l1link *l, const l1_event *ev)
+{
+    bool accepted = ev->kind == L1_EVENT_EVIDENCE_ACCEPTED;
+    size_t *count = accepted ? &l->accepted_count : &l->slashed_count;
+    if (*count == NODE_L1LINK_SLASHINGS_MAX)
+        return fail(l, SEQ_ERR_NO_SPACE, "more than %u slashing logs in one range of blocks",
+                    NODE_L1LINK_SLASHINGS_MAX);
+    if (accepted)
+        l->accepted[(*count)++] = ev->evidence_accepted.validator;
+    else
+        l->slashed[(*count)++] = ev->validator_slashed.validator;
+    return SEQ_OK;
+}
+
+/* The slashing logs of a stored range: to the evidence counters. */
+static void slashings_note(node_l1link *l)
+{
+    for (size_t i = 0; l->evidence != NULL && i < l->accepted_count; i++)
+        node_evidence_note_accepted(l->evidence, &l->accepted[i]);
+    for (size_t i = 0; i < l->slashed_count; i++) {
+        if (l->evidence != NULL)
+            node_evidence_note_slashed(l->evidence, &l->slashed[i]);
+        SEQ_LOG(SEQ_LOG_WARN, "l1_validator_slashed",
+                SEQ_F_HEX("validator", l->slashed[i].b, SEQ_ADDR_BYTES));
+    }
+}
+
 static seq_err on_log(node_l1link *l, const l1_rpc_log *log)
 {
     l1_event ev;
@@ -164,6 +197,8 @@ static seq_err on_log(node_l1link *l, const l1_rpc_log *log)
     l->events[ev.kind]++;
     if (ev.kind == L1_EVENT_FORCED_TX_QUEUED)
         return on_forced(l, log, &ev.forced_tx_queued);
+    if (ev.kind == L1_EVENT_EVIDENCE_ACCEPTED || ev.kind == L1_EVENT_VALIDATOR_SLASHED)
+        return on_slashing(l, &ev);
     if (ev.kind != L1_EVENT_BATCH_POSTED)
         return SEQ_OK;
     if (l->pending_count == STORE_L1_BATCHES_PER_CHANGE_MAX)
@@ -188,6 +223,7 @@ static void range_reset(node_l1link *l)
     l->pending_count = 0;
     l->forced_count = 0;
     l->forced_used = 0;
+    l->accepted_count = l->slashed_count = 0;
     memset(l->events, 0, sizeof l->events);
 }
 
@@ -309,6 +345,7 @@ static seq_err on_cursor(node_l1link *l, uint64_t number, const seq_hash *hash)
                     SEQ_F_HEX("tx_hash", l->forced[i].tx_hash.b, SEQ_HASH_BYTES));
     }
     posted_note(l);
+    slashings_note(l);
     if ((l->forced_count > 0 || l->pending_count > 0) && (err = forced_reload(l)) != SEQ_OK)
         return fail(l, err, "the store's forced queue: %s", seq_strerror(err));
     store_l1_batch last;
@@ -665,6 +702,13 @@ static void batcher_run(node_l1link *l, bool after_turn)
         if ((n & (n - 1)) == 0) /* the first failure, then powers of two */
             SEQ_LOG(SEQ_LOG_WARN, "batcher_failed", SEQ_F_U64("failures", n), SEQ_F_ERR(err));
     }
+    if (l->slasher != NULL) {
+        err = node_slasher_step(l->slasher, seq_monotonic_ms());
+        uint64_t n = err == SEQ_OK ? 0 : ++l->slasher_failures;
+        l->slasher_failures = n;
+        if (n > 0 && (n & (n - 1)) == 0)
+            SEQ_LOG(SEQ_LOG_WARN, "slasher_failed", SEQ_F_U64("failures", n), SEQ_F_ERR(err));
+    }
     nng_mtx_lock(l->mtx);
     node_batcher_status_get(l->batcher, &l->status.batcher);
     nng_mtx_unlock(l->mtx);
@@ -707,6 +751,8 @@ static void link_thread(void *arg)
         if (ok && l->batcher != NULL) {
             batcher_run(l, turned);
             until = SEQ_MIN(until, node_batcher_next_ms(l->batcher, seq_monotonic_ms()));
+            if (l->slasher != NULL)
+                until = SEQ_MIN(until, node_slasher_next_ms(l->slasher, seq_monotonic_ms()));
         }
         if (pause_until(l, until))
             return;
@@ -756,6 +802,7 @@ seq_err node_l1link_start(node_l1link **out, node_diag *why, const node_l1link_c
     l->genesis = *config->genesis;
     node_l1_record_params(&l->params, &l->record, &l->genesis);
     l->store = config->store;
+    l->evidence = config->evidence;
     l->poll_ms = config->poll_ms > 0 ? config->poll_ms : NODE_CONFIG_L1_POLL_MS_DEFAULT;
     l->status.enabled = true;
     l->status.chain_id = l->record.l1_chain_id;
@@ -805,11 +852,23 @@ seq_err node_l1link_start(node_l1link **out, node_diag *why, const node_l1link_c
                                   .rpc = l->rpc,
                                   .key = config->key,
                                   .self_index = config->self_index,
-                                  .txmgr_dir = config->txmgr_dir};
+                                  .txmgr_dir = config->txmgr_dir,
+                                  .evidence = config->evidence};
         err = node_batcher_new(&l->batcher, why, &bc);
         if (err != SEQ_OK) {
             node_l1link_free(l);
             return err;
+        }
+        if (config->evidence != NULL) {
+            node_slasher_config sc = {.genesis = config->genesis,
+                                      .record = config->record,
+                                      .store = config->store,
+                                      .rpc = l->rpc,
+                                      .txmgr = node_batcher_txmgr(l->batcher),
+                                      .evidence = config->evidence,
+                                      .self_index = config->self_index};
+            if ((err = node_slasher_new(&l->slasher, &sc)) != SEQ_OK)
+                goto free_link;
         }
         node_batcher_status_get(l->batcher, &l->status.batcher);
     }
@@ -859,6 +918,7 @@ void node_l1link_free(node_l1link *l)
         nng_mtx_unlock(l->mtx);
         nng_thread_destroy(l->thread); /* joins */
     }
+    node_slasher_free(l->slasher);
     node_batcher_free(l->batcher); /* before the client it borrows */
     l1_follow_free(l->follow);
     l1_rpc_free(l->rpc);

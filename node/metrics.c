@@ -242,6 +242,50 @@ static void commit_metrics(metrics_out *m, const node_status *s)
     emit(m, "seq_last_commit_timestamp_seconds %s\n", text);
 }
 
+/* Equivocation evidence per accused validator, and the totals that have
+ * no validator. */
+static void evidence_metrics(metrics_out *m, const node_status *s)
+{
+    const node_evidence_stats *e = &s->evidence;
+    size_t n = SEQ_MIN(s->committee_size, (size_t)CONS_VALIDATORS_MAX);
+    static const struct {
+        const char *name, *type, *help;
+    } f[] = {
+        {"evidence_detected_total", "counter",
+         "Equivocation evidence against the validator this node found, since start."},
+        {"evidence_received_total", "counter",
+         "Equivocation evidence against the validator received from peers, since start."},
+        {"evidence_submitted_total", "counter",
+         "submitEvidence transactions this node sent against the validator, since start."},
+        {"evidence_accepted_total", "counter",
+         "EvidenceAccepted logs against the validator seen on L1, since start."},
+        {"validator_slashed", "gauge", "1 once the validator is known slashed on L1."},
+    };
+    for (size_t k = 0; k < SEQ_ARRAY_LEN(f); k++) {
+        family(m, f[k].name, f[k].type, f[k].help);
+        for (size_t i = 0; i < n; i++) {
+            const node_evidence_validator *v = &e->validators[i];
+            uint64_t value[] = {v->detected, v->received, v->submitted, v->accepted, v->slashed};
+            char a[2 * SEQ_ADDR_BYTES + 3];
+            addr_hex(a, &s->validators[i].address);
+            emit(m, "seq_%s{validator=\"%s\"} %" PRIu64 "\n", f[k].name, a, value[k]);
+        }
+    }
+    family(m, "evidence_dropped_total", "counter",
+           "Evidence offered to this node and not stored, by reason.");
+    emit(m, "seq_evidence_dropped_total{reason=\"known\"} %" PRIu64 "\n", e->known);
+    emit(m, "seq_evidence_dropped_total{reason=\"capped\"} %" PRIu64 "\n", e->capped);
+    emit(m, "seq_evidence_dropped_total{reason=\"invalid\"} %" PRIu64 "\n", e->invalid);
+    emit(m, "seq_evidence_dropped_total{reason=\"store_failed\"} %" PRIu64 "\n", e->store_failures);
+    counter(m, "evidence_gossiped_total", "Evidence messages this node broadcast.", e->gossiped);
+    family(m, "evidence_submit_failures_total", "counter",
+           "Evidence submissions not sent: L1 would revert, or the RPC failed.");
+    emit(m, "seq_evidence_submit_failures_total{reason=\"refused\"} %" PRIu64 "\n",
+         e->submit_refused);
+    emit(m, "seq_evidence_submit_failures_total{reason=\"failed\"} %" PRIu64 "\n",
+         e->submit_failed);
+}
+
 static void peer_metrics(metrics_out *m, const node_status *s)
 {
     size_t n = SEQ_MIN(s->committee_size, (size_t)CONS_VALIDATORS_MAX);
@@ -500,6 +544,7 @@ seq_err node_metrics_render(char *out, size_t cap, size_t *len, const node_statu
     metrics_out m = {.out = out, .cap = cap};
     core_metrics(&m, s);
     commit_metrics(&m, s);
+    evidence_metrics(&m, s);
     peer_metrics(&m, s);
     pool_metrics(&m, s);
     l1_metrics(&m, s, now_ms);

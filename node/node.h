@@ -152,6 +152,9 @@ _Static_assert(STORE_TX_INDEX_IDLE_BLOCKS < STORE_TX_PENDING_BLOCKS_MAX,
     (STORE_RECORD_OVERHEAD_BYTES + SEQ_HASH_BYTES + STORE_HEADER_BYTES + 4u + \
      4u * WIRE_BLOCK_TXS_MAX + WIRE_BLOCK_TX_BYTES_MAX)
 #define STORE_EVIDENCE_KEY_BYTES (1u + SEQ_ADDR_BYTES + 8u) /* kind || signer || view */
+/* Evidence records kept per (kind, signer): one convicts on L1; a few more
+ * show a pattern; a validator equivocating in every view fills no disk. */
+#define STORE_EVIDENCE_PER_SIGNER_MAX 16u
 
 /* Arenas that always suffice: one block's txs, one QC's signatures. */
 #define STORE_BLOCK_ARENA_BYTES \
@@ -238,7 +241,8 @@ void store_close(store *s);
  * fills the height index, and queues the block's txs for the tx index,
  * whose first location of a tx is kept; store_get_tx finds them on
  * return) and the evidence (one record per kind, signer and view; the first
- * is kept). Call it before sending anything of the update. An update with
+ * is kept; past STORE_EVIDENCE_PER_SIGNER_MAX records of one kind and
+ * signer, more are left out). Call it before sending anything of the update. An update with
  * nothing to persist returns SEQ_OK without writing. Errors: SEQ_ERR_NO_SPACE
  * when the map is full, SEQ_ERR_INVALID_ARG for an update that breaks the
  * rules above or a record cap, SEQ_ERR_CORRUPT if a record it must read is
@@ -319,6 +323,16 @@ void store_get_tx_index_stats(const store *s, store_tx_index_stats *out);
  * view is the batch index. SEQ_ERR_NOT_FOUND if none. */
 SEQ_MUST_USE seq_err store_get_evidence(const store *s, wire_evidence *out, wire_evidence_kind kind,
                                         const seq_addr *signer, uint64_t view);
+
+/* Stores evidence received from outside the core (a peer, the batcher)
+ * in its own durable write transaction: SEQ_OK if it was stored now,
+ * SEQ_ERR_EXISTS if a record for its (kind, signer, view) is stored
+ * already (the first is kept), SEQ_ERR_TOO_LARGE if
+ * STORE_EVIDENCE_PER_SIGNER_MAX records of its kind and signer are,
+ * SEQ_ERR_INVALID_ARG if it is not two conflicting statements (see
+ * store_evidence_encode; signatures are not checked here), LMDB errors.
+ * Any thread. */
+SEQ_MUST_USE seq_err store_put_evidence(store *s, const wire_evidence *evidence);
 
 /* Called by store_evidence_each for each record; return false to stop. The
  * pointer is valid during the call only. It must not call into the store. */
@@ -1132,6 +1146,9 @@ typedef struct {
      * they are due). */
     size_t censor_count;
     seq_addr censor[NODE_CONFIG_CENSOR_MAX];
+    /* ... and double-vote: with every vote, sign a second one for the
+     * same view and another block and send it to the other peers. */
+    bool equivocate_votes;
 } node_config;
 
 /* The flags of seqd that override the file; NULL (false) leaves a field as
@@ -1457,7 +1474,8 @@ void net_free(net *n);
  * measured, and entries measured per turn, at most (metrics only). */
 #define NODE_L1LINK_POSTED_MAX         64u
 #define NODE_L1LINK_POSTED_ENTRIES_MAX 1024u
-#define NODE_L1LINK_EVENT_KINDS        8u /* >= L1_EVENT_KIND_COUNT_ (l1.h) */
+#define NODE_L1LINK_EVENT_KINDS        8u  /* >= L1_EVENT_KIND_COUNT_ (l1.h) */
+#define NODE_L1LINK_SLASHINGS_MAX      64u /* slashing logs of one range of blocks */
 /* The L1 origin table (store_l1_origins_put) follows the cursor: each turn
  * fetches the headers above the last stored origin, the newest
  * NODE_L1LINK_ORIGINS_FETCH_MAX at most, and keeps the origins of the
@@ -1574,6 +1592,9 @@ typedef struct {
     size_t self_index;
     net *net; /* must outlive the link */
     const char *txmgr_dir;
+    /* Evidence: submitted to L1 by this node in its turn (with a key);
+     * slashings seen on L1 are noted. NULL: neither. */
+    struct node_evidence *evidence;
 } node_l1link_config;
 
 /* Starts the link's thread. SEQ_ERR_INVALID_ARG (a URL the client
@@ -1764,6 +1785,28 @@ typedef struct {
     uint64_t sum_ms;
 } node_commit_latency;
 
+/* Equivocation evidence (node/evidence.c, node/README.md "Evidence"), per
+ * accused committee member and in total, since start. */
+typedef struct {
+    uint64_t detected;  /* new evidence this node found (its core, its batcher) */
+    uint64_t received;  /* new evidence from peers, verified and stored */
+    uint64_t submitted; /* submitEvidence transactions this node sent */
+    uint64_t accepted;  /* EvidenceAccepted on L1 (any reporter), seen by the link */
+    bool slashed;       /* Slashed on L1 (ValidatorSlashed, or its status read) */
+} node_evidence_validator;
+
+typedef struct {
+    uint64_t detected, received, submitted, accepted; /* sums of the above */
+    uint64_t known;          /* offered again: already stored (or just gossiped) */
+    uint64_t capped;         /* not stored: STORE_EVIDENCE_PER_SIGNER_MAX reached */
+    uint64_t invalid;        /* failed verification (from peers: a byzantine sender) */
+    uint64_t store_failures; /* could not be stored */
+    uint64_t gossiped;       /* evidence messages broadcast */
+    uint64_t submit_refused; /* submitEvidence would revert (estimateGas): not sent */
+    uint64_t submit_failed;  /* the RPC or the tx manager failed */
+    node_evidence_validator validators[CONS_VALIDATORS_MAX]; /* committee order */
+} node_evidence_stats;
+
 /* A snapshot of a running node. */
 typedef struct {
     bool running;
@@ -1797,7 +1840,8 @@ typedef struct {
     cons_stats stats;
     node_txpool_stats txpool;
     node_forced_stats forced; /* forced entries consumed by committed blocks */
-    net_counters net;         /* the transport's totals, also of unauthenticated connections */
+    node_evidence_stats evidence;
+    net_counters net; /* the transport's totals, also of unauthenticated connections */
     node_l1link_status l1;
 } node_status;
 

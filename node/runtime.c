@@ -35,6 +35,7 @@ struct node_runtime {
     node_api *api;
     node_txpool *txpool;
     node_forced *forced;
+    node_evidence *evidence;
     node_l1link *l1; /* NULL without an L1 */
     atomic_bool stopping;
     atomic_bool txs_arrived;  /* a tx was admitted since the loop last looked */
@@ -235,18 +236,6 @@ static void apply_commit(node_runtime *rt, const cons_block *c)
             SEQ_F_U64("txs", tx_count));
 }
 
-static void log_evidence(const wire_evidence *e)
-{
-    const seq_addr *signer = e->kind == WIRE_EVIDENCE_TIMEOUT       ? &e->u.timeout.a.signer
-                             : e->kind == WIRE_EVIDENCE_ATTESTATION ? &e->u.attestation.a.signer
-                                                                    : &e->u.block.a.signer;
-    uint64_t view = e->kind == WIRE_EVIDENCE_TIMEOUT       ? e->u.timeout.a.stmt.view
-                    : e->kind == WIRE_EVIDENCE_ATTESTATION ? e->u.attestation.a.stmt.index
-                                                           : e->u.block.a.stmt.view;
-    SEQ_LOG(SEQ_LOG_WARN, "evidence", SEQ_F_U64("kind", (uint64_t)e->kind),
-            SEQ_F_HEX("signer", signer->b, SEQ_ADDR_BYTES), SEQ_F_U64("view", view));
-}
-
 /* Diagnostics, at log level debug only: one `event=signed` line per
  * statement of this validator that an outgoing consensus message carries
  * (`in=message`: its proposal, vote or timeout; `in=qc` / `in=tc`: its
@@ -307,6 +296,31 @@ static void log_signed(node_runtime *rt, const wire_msg *m)
     }
 }
 
+/* Test mode "equivocate": vote went to `to`; a second vote for the same
+ * view and height but another block goes, signed with the same key, to
+ * every other peer. Each peer sees one vote directly; the double vote
+ * shows once a certificate with the first reaches one that got the
+ * second (consensus/README.md "Equivocation"). */
+static void equivocate_vote(node_runtime *rt, size_t to, const wire_vote *vote)
+{
+    const cons_ops *ops = &rt->cons_config.ops;
+    wire_msg msg = {.type = WIRE_VOTE};
+    wire_block_statement *b = &msg.u.vote.vote;
+    *b = vote->vote;
+    for (size_t i = 0; i < SEQ_HASH_BYTES; i++)
+        b->stmt.block_hash.b[i] ^= 0x5a;
+    seq_hash digest;
+    ops->vote_digest(ops->ctx, &digest, &b->stmt);
+    if (ops->sign(ops->ctx, &b->sig, &digest) != SEQ_OK)
+        return;
+    SEQ_LOG(SEQ_LOG_WARN, "test_equivocation", SEQ_F_STR("kind", "vote"),
+            SEQ_F_U64("view", b->stmt.view), SEQ_F_U64("height", b->stmt.height),
+            SEQ_F_U64("first_to", to));
+    for (size_t i = 0; i < rt->resolved.genesis.validator_count; i++)
+        if (i != to && i != rt->resolved.self_index)
+            send_msg(rt, i, &msg);
+}
+
 /* Keeps the request until the block is due: without transactions a block
  * comes NODE_RUNTIME_EMPTY_BLOCK_MS after its parent's timestamp, so an
  * idle committee does not fill the disk with empty blocks. */
@@ -359,6 +373,8 @@ static bool apply_update(node_runtime *rt, const cons_update *u)
     for (size_t i = 0; i < u->message_count; i++) {
         log_signed(rt, &u->messages[i].msg);
         send_msg(rt, u->messages[i].to, &u->messages[i].msg);
+        if (rt->resolved.config.equivocate_votes && u->messages[i].msg.type == WIRE_VOTE)
+            equivocate_vote(rt, u->messages[i].to, &u->messages[i].msg.u.vote);
     }
     /* Fetches go through the local queue: the own store answers first
      * (drain_local), and only a fetch it cannot answer goes to the peer. */
@@ -367,7 +383,7 @@ static bool apply_update(node_runtime *rt, const cons_update *u)
     for (size_t i = 0; i < u->commit_count; i++)
         apply_commit(rt, &u->commits[i]);
     for (size_t i = 0; i < u->evidence_count; i++)
-        log_evidence(&u->evidence[i]);
+        node_evidence_add(rt->evidence, &u->evidence[i], NODE_EVIDENCE_FROM_CORE, 0);
     if (u->payload_wanted)
         payload_schedule(rt, &u->payload_request);
     rt->deadline_ms = u->deadline_ms;
@@ -598,8 +614,10 @@ static void dispatch(node_runtime *rt, uint32_t from, size_t len)
         }
         rt->counters.messages_ignored++; /* no L1: nothing to post */
         return;
-    default:
-        /* Evidence gossip: later work. */
+    case WIRE_EVIDENCE:
+        node_evidence_add(rt->evidence, &msg.u.evidence, NODE_EVIDENCE_FROM_PEER, from);
+        return;
+    default: /* a handshake message after the handshake */
         rt->counters.messages_ignored++;
         return;
     }
@@ -642,6 +660,8 @@ static void snapshot(node_runtime *rt, bool running)
     s->store_failing = rt->store_failed;
     if (rt->forced != NULL)
         node_forced_stats_get(rt->forced, &s->forced);
+    if (rt->evidence != NULL)
+        node_evidence_stats_get(rt->evidence, &s->evidence);
     if (rt->core != NULL) {
         cons_status cs;
         cons_get_status(rt->core, &cs);
@@ -917,6 +937,15 @@ static seq_err runtime_setup(node_runtime *rt, node_diag *why, const node_config
         return err;
     if ((err = txpool_setup(rt, why)) != SEQ_OK)
         return err;
+    node_evidence_config ec = {.genesis = &rt->resolved.genesis,
+                               .store = rt->store,
+                               .net = rt->net,
+                               .self_index = rt->resolved.self_index};
+    if ((err = node_evidence_new(&rt->evidence, &ec)) != SEQ_OK)
+        return node_diag_set(why, err, "evidence: %s", seq_strerror(err));
+    if (rt->resolved.config.equivocate_votes)
+        SEQ_LOG(SEQ_LOG_WARN, "test_mode", SEQ_F_STR("mode", "equivocate"),
+                SEQ_F_STR("kind", "vote"));
     if (rt->resolved.has_l1) {
         char txmgr_dir[NODE_CONFIG_PATH_BYTES_MAX + sizeof NODE_BATCHER_TXMGR_DIR];
         snprintf(txmgr_dir, sizeof txmgr_dir, "%s/%s", rt->resolved.config.data_dir,
@@ -929,6 +958,7 @@ static seq_err runtime_setup(node_runtime *rt, node_diag *why, const node_config
                                  .key = rt->resolved.keys.secrets->validator,
                                  .self_index = rt->resolved.self_index,
                                  .net = rt->net,
+                                 .evidence = rt->evidence,
                                  .txmgr_dir = txmgr_dir};
         if ((err = node_l1link_start(&rt->l1, why, &lc)) != SEQ_OK)
             return err;
@@ -973,7 +1003,8 @@ void node_runtime_free(node_runtime *rt)
     node_l1link_free(rt->l1); /* before the store it writes */
     net_free(rt->net);
     node_forced_free(rt->forced);
-    node_txpool_free(rt->txpool); /* after the API and net: both may call into it */
+    node_evidence_free(rt->evidence); /* after the link and net, which call into it */
+    node_txpool_free(rt->txpool);     /* after the API and net: both may call into it */
     cons_free(rt->core);
     store_close(rt->store);
     node_cons_crypto_free(rt->crypto);

@@ -1325,21 +1325,84 @@ static seq_err apply_commits(store *s, MDB_txn *txn, const cons_update *u)
     return SEQ_OK;
 }
 
+/* True iff fewer than STORE_EVIDENCE_PER_SIGNER_MAX records of key's kind
+ * and signer are stored: a validator that double-signs in every view
+ * fills no disk, and one record is all L1 needs. */
+static seq_err evidence_room(store *s, MDB_txn *txn, bool *room,
+                             const uint8_t key[STORE_EVIDENCE_KEY_BYTES])
+{
+    const size_t prefix = 1u + SEQ_ADDR_BYTES;
+    uint8_t from[STORE_EVIDENCE_KEY_BYTES];
+    memcpy(from, key, prefix);
+    memset(from + prefix, 0, STORE_EVIDENCE_KEY_BYTES - prefix);
+    MDB_cursor *cursor;
+    int rc = mdb_cursor_open(txn, s->dbis[STORE_DBI_EVIDENCE], &cursor);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "cursor_open");
+    MDB_val k = val_of(from, sizeof from), v;
+    size_t count = 0;
+    rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_RANGE);
+    while (rc == MDB_SUCCESS && count < STORE_EVIDENCE_PER_SIGNER_MAX && k.mv_size >= prefix &&
+           memcmp(k.mv_data, key, prefix) == 0) {
+        count++;
+        rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cursor);
+    if (rc != MDB_SUCCESS && rc != MDB_NOTFOUND)
+        return lmdb_failed(rc, "cursor_get");
+    *room = count < STORE_EVIDENCE_PER_SIGNER_MAX;
+    return SEQ_OK;
+}
+
+/* Stores e unless its key is taken (SEQ_ERR_EXISTS) or its signer's cap
+ * is reached (SEQ_ERR_TOO_LARGE); SEQ_ERR_INVALID_ARG if e is not two
+ * conflicting statements. */
+static seq_err evidence_put(store *s, MDB_txn *txn, const wire_evidence *e)
+{
+    size_t len;
+    seq_err err = store_evidence_encode(s->record, STORE_RECORD_BYTES_MAX, &len, e);
+    if (err != SEQ_OK)
+        return refuse("evidence is not two conflicting statements", SEQ_ERR_INVALID_ARG);
+    uint8_t key[STORE_EVIDENCE_KEY_BYTES];
+    store_evidence_key(key, e);
+    MDB_val k = val_of(key, sizeof key), v;
+    int rc = mdb_get(txn, s->dbis[STORE_DBI_EVIDENCE], &k, &v);
+    if (rc == MDB_SUCCESS)
+        return SEQ_ERR_EXISTS;
+    if (rc != MDB_NOTFOUND)
+        return lmdb_failed(rc, "get");
+    bool room = false;
+    if ((err = evidence_room(s, txn, &room, key)) != SEQ_OK)
+        return err;
+    if (!room)
+        return SEQ_ERR_TOO_LARGE;
+    return put_record(s, txn, STORE_DBI_EVIDENCE, key, sizeof key, len, false);
+}
+
 static seq_err apply_evidence(store *s, MDB_txn *txn, const cons_update *u)
 {
     for (size_t i = 0; i < u->evidence_count; i++) {
-        const wire_evidence *e = &u->evidence[i];
-        size_t len;
-        seq_err err = store_evidence_encode(s->record, STORE_RECORD_BYTES_MAX, &len, e);
-        if (err != SEQ_OK)
-            return refuse("evidence is not two conflicting statements", err);
-        uint8_t key[STORE_EVIDENCE_KEY_BYTES];
-        store_evidence_key(key, e);
-        err = put_record(s, txn, STORE_DBI_EVIDENCE, key, sizeof key, len, false);
-        if (err != SEQ_OK)
+        seq_err err = evidence_put(s, txn, &u->evidence[i]);
+        if (err != SEQ_OK && err != SEQ_ERR_EXISTS && err != SEQ_ERR_TOO_LARGE)
             return err;
     }
     return SEQ_OK;
+}
+
+seq_err store_put_evidence(store *s, const wire_evidence *evidence)
+{
+    SEQ_ASSERT(s != NULL && evidence != NULL);
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc != MDB_SUCCESS)
+        return lmdb_failed(rc, "txn_begin");
+    seq_err err = evidence_put(s, txn, evidence); /* s->record: under the write lock */
+    if (err != SEQ_OK) {
+        mdb_txn_abort(txn);
+        return err;
+    }
+    rc = mdb_txn_commit(txn);
+    return rc == MDB_SUCCESS ? SEQ_OK : lmdb_failed(rc, "txn_commit");
 }
 
 static bool update_persists_nothing(const cons_update *u)

@@ -912,82 +912,61 @@ typedef struct {
     size_t sig_a_len, sig_b_len;
 } evidence;
 
-static size_t encode_block(uint8_t *out, const l1_block_stmt *s)
+/* e from two statements of kind: their ABI encodings and EIP-712 digests
+ * as l1/evidence.c computes them (kind must be known). */
+static void evidence_make(evidence *e, uint8_t kind, const l1_statement *a, const l1_statement *b,
+                          const seq_hash *dom)
 {
-    l1_abi_u64(out, s->l2_chain_id);
-    l1_abi_u64(out + 32, s->view);
-    l1_abi_u64(out + 64, s->height);
-    memcpy(out + 96, s->block_hash.b, 32);
-    return 128;
-}
-
-static size_t encode_timeout(uint8_t *out, const l1_timeout_stmt *s)
-{
-    l1_abi_u64(out, s->l2_chain_id);
-    l1_abi_u64(out + 32, s->view);
-    l1_abi_u64(out + 64, s->high_qc_view);
-    return 96;
-}
-
-static size_t encode_attestation(uint8_t *out, const l1_attestation_stmt *s)
-{
-    l1_abi_u64(out, s->l2_chain_id);
-    l1_abi_u64(out + 32, s->index);
-    memcpy(out + 64, s->prev_batch_hash.b, 32);
-    memcpy(out + 96, s->data_hash.b, 32);
-    l1_abi_u64(out + 128, s->first_height);
-    l1_abi_u64(out + 160, s->last_height);
-    l1_abi_u64(out + 192, s->forced_cursor);
-    return 224;
-}
-
-static void block_digest(seq_hash *out, uint8_t kind, const l1_block_stmt *s, const seq_hash *dom)
-{
-    seq_hash h;
-    if (kind == KIND_PROPOSAL)
-        l1_eip712_proposal_hash(&h, s);
-    else
-        l1_eip712_vote_hash(&h, s);
-    l1_eip712_digest(out, dom, &h);
+    memset(e, 0, sizeof(*e));
+    e->kind = kind;
+    e->a_len = l1_evidence_stmt_encode(e->a, (l1_evidence_kind)kind, a);
+    e->b_len = l1_evidence_stmt_encode(e->b, (l1_evidence_kind)kind, b);
+    assert_true(e->a_len > 0 && e->a_len == e->b_len);
+    l1_evidence_digest(&e->digest_a, dom, (l1_evidence_kind)kind, a);
+    l1_evidence_digest(&e->digest_b, dom, (l1_evidence_kind)kind, b);
 }
 
 static void evidence_blocks(evidence *e, uint8_t kind, const l1_block_stmt *a,
                             const l1_block_stmt *b, const seq_hash *dom)
 {
-    memset(e, 0, sizeof(*e));
-    e->kind = kind;
-    e->a_len = encode_block(e->a, a);
-    e->b_len = encode_block(e->b, b);
-    block_digest(&e->digest_a, kind, a, dom);
-    block_digest(&e->digest_b, kind, b, dom);
+    l1_statement sa = {.block = *a}, sb = {.block = *b};
+    evidence_make(e, kind, &sa, &sb, dom);
 }
 
 static void evidence_timeouts(evidence *e, const l1_timeout_stmt *a, const l1_timeout_stmt *b,
                               const seq_hash *dom)
 {
-    memset(e, 0, sizeof(*e));
-    e->kind = KIND_TIMEOUT;
-    e->a_len = encode_timeout(e->a, a);
-    e->b_len = encode_timeout(e->b, b);
-    seq_hash h;
-    l1_eip712_timeout_hash(&h, a);
-    l1_eip712_digest(&e->digest_a, dom, &h);
-    l1_eip712_timeout_hash(&h, b);
-    l1_eip712_digest(&e->digest_b, dom, &h);
+    l1_statement sa = {.timeout = *a}, sb = {.timeout = *b};
+    evidence_make(e, KIND_TIMEOUT, &sa, &sb, dom);
 }
 
 static void evidence_attestations(evidence *e, const l1_attestation_stmt *a,
                                   const l1_attestation_stmt *b, const seq_hash *dom)
 {
-    memset(e, 0, sizeof(*e));
-    e->kind = KIND_ATTESTATION;
-    e->a_len = encode_attestation(e->a, a);
-    e->b_len = encode_attestation(e->b, b);
-    seq_hash h;
-    l1_eip712_attestation_hash(&h, a);
-    l1_eip712_digest(&e->digest_a, dom, &h);
-    l1_eip712_attestation_hash(&h, b);
-    l1_eip712_digest(&e->digest_b, dom, &h);
+    l1_statement sa = {.attestation = *a}, sb = {.attestation = *b};
+    evidence_make(e, KIND_ATTESTATION, &sa, &sb, dom);
+}
+
+/* What l1_evidence_check says of e against fx.d4: returns false when e's
+ * bytes have no l1_evidence form (a malformed statement, a signature that
+ * is not 65 bytes), else *why is the contract's error name or NULL (then
+ * *signer is set). */
+static bool evidence_local(const evidence *e, const char **why, seq_addr *signer)
+{
+    l1_evidence l;
+    memset(&l, 0, sizeof(l));
+    l.kind = (l1_evidence_kind)e->kind;
+    if (l1_evidence_stmt_bytes(l.kind) != 0 &&
+        (l1_evidence_stmt_decode(&l.a, l.kind, e->a, e->a_len) != SEQ_OK ||
+         l1_evidence_stmt_decode(&l.b, l.kind, e->b, e->b_len) != SEQ_OK))
+        return false;
+    if (e->sig_a_len != SEQ_SIG_BYTES || e->sig_b_len != SEQ_SIG_BYTES)
+        return false;
+    memcpy(l.sig_a.b, e->sig_a, SEQ_SIG_BYTES);
+    memcpy(l.sig_b.b, e->sig_b, SEQ_SIG_BYTES);
+    seq_err err = l1_evidence_check(&l, &fx.d4.domain, L2_CHAIN_ID, signer, why);
+    assert_int_equal(err == SEQ_OK, *why == NULL);
+    return true;
 }
 
 static void evidence_sign(evidence *e, const test_key *ka, const test_key *kb)
@@ -1018,11 +997,24 @@ static void evidence_params_fill(evidence_params *p, const evidence *e)
     memcpy(p->params, v, sizeof(v));
 }
 
+/* The contract rejects e with error_sig (and args_hex); where e has an
+ * l1_evidence form, l1_evidence_check names the same error, or passes it
+ * when the error is about the signer's status, which it does not read. */
 static void evidence_rejected(const evidence *e, const char *error_sig, const char *args_hex)
 {
     static evidence_params p;
     evidence_params_fill(&p, e);
     call_reverts(&fx.reporter, NULL, fx.d4.committee, EVIDENCE_SIG, p.params, error_sig, args_hex);
+    const char *why = NULL;
+    seq_addr signer;
+    if (!evidence_local(e, &why, &signer))
+        return;
+    size_t name_len = strcspn(error_sig, "(");
+    if (why == NULL)
+        assert_true(strncmp(error_sig, "NotValidator(", 13) == 0 ||
+                    strncmp(error_sig, "AlreadySlashed(", 15) == 0);
+    else if (strlen(why) != name_len || strncmp(why, error_sig, name_len) != 0)
+        fail_msg("l1_evidence_check says %s, the contract %s", why, error_sig);
 }
 
 /* Submits e against fx.d4 from the reporter and checks the whole effect:
@@ -1037,6 +1029,12 @@ static void slash_and_check(const evidence *e, const test_key *victim)
     uint64_t reporter0 = balance_of(fx.reporter.addr_hex);
     uint64_t dead0 = balance_of(DEAD_ADDR);
     uint64_t committee0 = balance_of(d->committee);
+
+    const char *why = "unset";
+    seq_addr signer;
+    assert_true(evidence_local(e, &why, &signer));
+    assert_null(why);
+    assert_memory_equal(signer.b, victim->addr.b, SEQ_ADDR_BYTES);
 
     static evidence_params p;
     evidence_params_fill(&p, e);
@@ -1262,7 +1260,8 @@ static void test_domain_and_digests(void **state)
     assert_hash_equal(&got, &e.digest_a);
     sp[0] = "1"; /* the same fields as a Proposal hash differently */
     line_hash(&got, view(d->committee, "statementDigest(uint8,bytes)(bytes32)", sp), 0);
-    block_digest(&want, KIND_PROPOSAL, &v, &d->domain);
+    l1_statement as_proposal = {.block = v};
+    l1_evidence_digest(&want, &d->domain, L1_EVIDENCE_PROPOSAL, &as_proposal);
     assert_hash_equal(&got, &want);
     assert_false(seq_hash_equal(&got, &e.digest_a));
 }

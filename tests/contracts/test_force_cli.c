@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "anvil.h"
+#include "capture.h"
 #include "l1.h"
 #include "node.h"
 
@@ -75,33 +76,8 @@ typedef struct {
 /* seqctl args..., in process. */
 static int seqctl(outputs *o, const char *const *args)
 {
-    char *argv[ARGS_MAX + 2];
-    int argc = 0;
-    argv[argc++] = (char *)"seqctl";
-    for (size_t i = 0; args[i] != NULL; i++) {
-        assert_true(i < ARGS_MAX);
-        argv[argc++] = (char *)args[i];
-    }
-    argv[argc] = NULL;
-    char *ob = NULL, *eb = NULL;
-    size_t ol = 0, el = 0;
-    FILE *out = open_memstream(&ob, &ol), *err = open_memstream(&eb, &el);
-    assert_non_null(out);
-    assert_non_null(err);
-    int code = node_seqctl_main(argc, argv, out, err);
-    fclose(out);
-    fclose(err);
-    snprintf(o->out, sizeof o->out, "%s", ob);
-    snprintf(o->err, sizeof o->err, "%s", eb);
-    free(ob);
-    free(eb);
-    return code;
-}
-
-static void expect_in(const char *text, const char *needle)
-{
-    if (strstr(text, needle) == NULL)
-        fail_msg("expected '%s' in:\n%s", needle, text);
+    return test_run_captured(node_seqctl_main, "seqctl", o->out, sizeof o->out, o->err,
+                             sizeof o->err, args);
 }
 
 static char *rpc_json(const char *method, const char *params)
@@ -361,16 +337,16 @@ static void test_usage(void **state)
         int code = seqctl(&o, cases[i]);
         if (code != NODE_EXIT_USAGE)
             fail_msg("case %zu: exit %d, stderr:\n%s", i, code, o.err);
-        expect_in(o.err, "seqctl force-");
+        test_expect_in(o.err, "seqctl force-");
         assert_string_equal(o.out, "");
     }
     outputs o;
     const char *help[] = {"force-include", "--help", NULL};
     assert_int_equal(seqctl(&o, help), NODE_EXIT_OK);
-    expect_in(o.out, "seqctl force-advance");
+    test_expect_in(o.out, "seqctl force-advance");
     const char *top[] = {"help", NULL};
     assert_int_equal(seqctl(&o, top), NODE_EXIT_OK);
-    expect_in(o.out, "force-include");
+    test_expect_in(o.out, "force-include");
     assert_int_equal(dev_nonce(), nonce);
 }
 
@@ -390,20 +366,20 @@ static void test_refusals(void **state)
     const char *too_big[] = {"force-include", "--rpc", url,    "--inbox", inbox,
                              "--key",         key,     "--tx", big,       NULL};
     assert_int_equal(seqctl(&o, too_big), NODE_EXIT_FAILURE);
-    expect_in(o.err, "the tx is 4097 bytes; the Inbox takes 1 to 4096 (maxForcedTxBytes)");
-    expect_in(o.err, "nothing sent");
+    test_expect_in(o.err, "the tx is 4097 bytes; the Inbox takes 1 to 4096 (maxForcedTxBytes)");
+    test_expect_in(o.err, "nothing sent");
 
     const char *empty[] = {"force-include", "--rpc", url,    "--inbox", inbox,
                            "--key",         key,     "--tx", "0x",      NULL};
     assert_int_equal(seqctl(&o, empty), NODE_EXIT_FAILURE);
-    expect_in(o.err, "the tx is 0 bytes");
+    test_expect_in(o.err, "the tx is 0 bytes");
 
     const char *cheap[] = {"force-include", "--rpc", url, "--deployment",
                            fx.record,       "--key", key, "--tx",
                            fx.l2_tx_hex,    "--fee", "1", NULL};
     assert_int_equal(seqctl(&o, cheap), NODE_EXIT_FAILURE);
-    expect_in(o.err, "forceInclude(bytes) reverts: FeeTooLow(paid 1, fee 10000000000000000)");
-    expect_in(o.err, "nothing sent");
+    test_expect_in(o.err, "forceInclude(bytes) reverts: FeeTooLow(paid 1, fee 10000000000000000)");
+    test_expect_in(o.err, "nothing sent");
     assert_string_equal(o.out, "");
 
     char open_key[PATH_BYTES];
@@ -412,19 +388,19 @@ static void test_refusals(void **state)
     const char *readable[] = {"force-include", "--rpc",  url,    "--inbox",    inbox,
                               "--key",         open_key, "--tx", fx.l2_tx_hex, NULL};
     assert_int_equal(seqctl(&o, readable), NODE_EXIT_FAILURE);
-    expect_in(o.err, "chmod 600");
+    test_expect_in(o.err, "chmod 600");
 
     char committee[43];
     l1_addr_checksum(committee, &fx.d.committee);
     const char *not_inbox[] = {"force-include", "--rpc", url,    "--inbox",    committee,
                                "--key",         key,     "--tx", fx.l2_tx_hex, NULL};
     assert_int_equal(seqctl(&o, not_inbox), NODE_EXIT_FAILURE);
-    expect_in(o.err, "is not an Inbox");
+    test_expect_in(o.err, "is not an Inbox");
     const char *nobody[] = {
         "force-advance", "--rpc", url, "--inbox", "0x000000000000000000000000000000000000dEaD",
         "--key",         key,     NULL};
     assert_int_equal(seqctl(&o, nobody), NODE_EXIT_FAILURE);
-    expect_in(o.err, "no contract there?");
+    test_expect_in(o.err, "no contract there?");
 
     const char *nothing[] = {"force-advance", "--rpc", url, "--deployment",
                              fx.record,       "--key", key, NULL};
@@ -437,7 +413,7 @@ static void test_refusals(void **state)
     const char *unreachable[] = {"force-include", "--rpc", down,   "--inbox",    inbox,
                                  "--key",         key,     "--tx", fx.l2_tx_hex, NULL};
     assert_int_equal(seqctl(&o, unreachable), NODE_EXIT_FAILURE);
-    expect_in(o.err, "unavailable");
+    test_expect_in(o.err, "unavailable");
 
     inbox_status s;
     status_read(&s);
@@ -469,18 +445,18 @@ static void test_include_then_advance(void **state)
     char tx_hex[67], line[256];
     l1_keccak256(&tx_hash, fx.l2_tx, fx.l2_tx_len);
     hash_hex(tx_hex, &tx_hash);
-    expect_in(o.out, "queued forced tx 0\n");
-    expect_in(o.out, "  index          0\n");
+    test_expect_in(o.out, "queued forced tx 0\n");
+    test_expect_in(o.out, "  index          0\n");
     snprintf(line, sizeof line, "  l1 block       %" PRIu64 "\n", q);
-    expect_in(o.out, line);
+    test_expect_in(o.out, line);
     snprintf(line, sizeof line, "  tx hash        %s\n", tx_hex);
-    expect_in(o.out, line);
+    test_expect_in(o.out, line);
     snprintf(line, sizeof line, "  due            by L1 block %" PRIu64, q + INCLUSION_WINDOW);
-    expect_in(o.out, line);
+    test_expect_in(o.out, line);
     snprintf(line, sizeof line, "  force-advance  from L1 block %" PRIu64,
              q + INCLUSION_WINDOW + FORCE_GRACE + 1);
-    expect_in(o.out, line);
-    expect_in(o.out, "  fee            10000000000000000 wei\n");
+    test_expect_in(o.out, line);
+    test_expect_in(o.out, "  fee            10000000000000000 wei\n");
     /* The printed L1 tx is the one in block q. */
     const char *l1_tx_at = strstr(o.out, "  l1 tx          ");
     assert_non_null(l1_tx_at);
@@ -500,11 +476,11 @@ static void test_include_then_advance(void **state)
     assert_int_equal(seqctl(&o, advance), NODE_EXIT_FAILURE);
     snprintf(line, sizeof line, "not yet: allowed from L1 block %" PRIu64 ", head is %" PRIu64,
              q + INCLUSION_WINDOW + FORCE_GRACE + 1, q);
-    expect_in(o.err, line);
+    test_expect_in(o.err, line);
     assert_string_equal(o.out, "");
     mine(INCLUSION_WINDOW + FORCE_GRACE - 1);
     assert_int_equal(seqctl(&o, advance), NODE_EXIT_FAILURE);
-    expect_in(o.err, "not yet");
+    test_expect_in(o.err, "not yet");
     assert_int_equal(dev_nonce(), nonce);
     status_read(&s);
     assert_int_equal(s.next_index, 0);
@@ -513,11 +489,11 @@ static void test_include_then_advance(void **state)
      * contract allows. */
     mine(1);
     assert_int_equal(seqctl(&o, advance), NODE_EXIT_OK);
-    expect_in(o.out, "force-advanced: batch 0 consumes forced txs 0..0\n");
-    expect_in(o.out, "  cursor         0 -> 1\n");
+    test_expect_in(o.out, "force-advanced: batch 0 consumes forced txs 0..0\n");
+    test_expect_in(o.out, "  cursor         0 -> 1\n");
     snprintf(line, sizeof line, "  l1 block       %" PRIu64 "\n",
              q + INCLUSION_WINDOW + FORCE_GRACE + 1);
-    expect_in(o.out, line);
+    test_expect_in(o.out, line);
     status_read(&s);
     assert_int_equal(s.next_index, 1);
     assert_int_equal(s.forced_consumed, 1);
@@ -563,7 +539,7 @@ static void test_json_and_files(void **state)
                               NULL};
         assert_int_equal(seqctl(&o, args), NODE_EXIT_OK);
         if (i == 1)
-            expect_in(o.err, "above the forceFee of 10000000000000000");
+            test_expect_in(o.err, "above the forceFee of 10000000000000000");
         json_error_t e;
         json_t *j = json_loads(o.out, JSON_REJECT_DUPLICATES, &e);
         if (j == NULL)
@@ -620,7 +596,7 @@ static void test_wait_bounded(void **state)
     int code = seqctl(&o, args);
     free(rpc_json("evm_setAutomine", "[true]"));
     assert_int_equal(code, NODE_EXIT_FAILURE);
-    expect_in(o.err, "not mined after 300 ms");
+    test_expect_in(o.err, "not mined after 300 ms");
     const char *sent = strstr(o.err, "sent L1 tx ");
     assert_non_null(sent);
     char hex[67];

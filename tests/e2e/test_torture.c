@@ -31,7 +31,8 @@
  * signed by node i's validator. The checker is first run on a synthetic
  * log holding a conflicting pair, which it must report. The honest nodes
  * observe too: no log holds `event=evidence` or `event=core_halted`, and
- * the last incarnations report stats.evidenceFound 0 and not halted.
+ * the last incarnations report stats.evidenceFound 0, no evidence received
+ * from peers, none stored (seq_getEvidence), and not halted.
  *
  * At the end every node runs its last incarnation; the committee commits
  * again, all four agree on every block hash up to the common height, and
@@ -591,10 +592,16 @@ static void check_nodes(void)
         bool halted = json_is_true(json_object_get(s, "halted"));
         json_int_t evidence =
             json_integer_value(json_object_get(json_object_get(s, "stats"), "evidenceFound"));
+        json_int_t received = e2e_int_at(s, "evidence.received");
         json_decref(s);
-        E2E_CHECK(running && !halted && evidence == 0,
-                  "node %zu: running %d, halted %d, evidenceFound %lld", i, running, halted,
-                  (long long)evidence);
+        E2E_CHECK(running && !halted && evidence == 0 && received == 0,
+                  "node %zu: running %d, halted %d, evidenceFound %lld, evidence received %lld", i,
+                  running, halted, (long long)evidence, (long long)received);
+        /* Nothing stored either, from any incarnation. */
+        json_t *r = e2e_call(&committee, i, "seq_getEvidence", NULL);
+        size_t stored = json_array_size(json_object_get(r, "evidence"));
+        E2E_CHECK(r != NULL && stored == 0, "node %zu stores %zu evidence records", i, stored);
+        json_decref(r);
     }
 }
 

@@ -1,9 +1,9 @@
 /* sim.h — seqd's deterministic simulator: n consensus replicas in one
  * process, virtual time in milliseconds, one seed for all randomness, a
  * network that delays, drops, duplicates, reorders and partitions, crashes
- * with restarts from a simulated disk, byzantine replicas (Twins and an
- * equivocating leader), and the protocol's invariants checked after every
- * step. See README.md in this folder.
+ * with restarts from a simulated disk, byzantine replicas (Twins, an
+ * equivocating leader, a double voter), and the protocol's invariants
+ * checked after every step. See README.md in this folder.
  *
  * One header for the whole simulator: its modules (rng, crypto, store,
  * disk, net, host, byz, check, fault, world, stats, canary) are small and
@@ -77,6 +77,10 @@ _Static_assert(WIRE_SYNC_BLOCKS_MAX *SIM_CERTIFIED_BLOCK_BYTES_MAX < WIRE_MSG_BY
 #define SIM_EVIDENCE_WINDOW_VIEWS 16u
 _Static_assert(SIM_EVIDENCE_WINDOW_VIEWS < CONS_EQUIVOCATION_VIEWS / 2,
                "the window lies strictly inside the core's");
+/* A double voter that sent this many conflicting votes in a run without a
+ * schedule tape must have been named in Vote evidence by an honest replica
+ * (see README.md, "double-vote-caught"). */
+#define SIM_DOUBLE_VOTES_CAUGHT 32u
 
 /* ------------------------------------------------------------------- rng */
 
@@ -263,6 +267,7 @@ typedef enum {
     SIM_MIX_TWINS,
     SIM_MIX_EQUIVOCATE,
     SIM_MIX_MIXED,
+    SIM_MIX_DOUBLE_VOTE,
     SIM_MIX_COUNT,
 } sim_mix;
 
@@ -339,8 +344,9 @@ void sim_run(sim_result *out, const sim_params *params, sim_scratch *scratch);
 
 typedef enum {
     SIM_BYZ_NONE = 0,
-    SIM_BYZ_TWIN,       /* one of two hosts sharing a key */
-    SIM_BYZ_EQUIVOCATE, /* sends two different proposals when leading */
+    SIM_BYZ_TWIN,        /* one of two hosts sharing a key */
+    SIM_BYZ_EQUIVOCATE,  /* sends two different proposals when leading */
+    SIM_BYZ_DOUBLE_VOTE, /* its vote to the next leader, another to the rest */
 } sim_byz;
 
 typedef enum {
@@ -377,7 +383,7 @@ typedef struct {
 } sim_host;
 
 typedef struct {
-    bool loss, crash, crash_leader, partition, twins, equivocate;
+    bool loss, crash, crash_leader, partition, twins, equivocate, double_vote;
 } sim_traits;
 
 typedef struct {
@@ -420,6 +426,10 @@ typedef struct {
     sim_kmap statements; /* every statement honest replicas sent */
     seq_hash *agreed;    /* agreed[h - 1]: the hash honest replicas committed at h */
     size_t agreed_cap;
+    /* Per committee index: conflicting votes a double voter sent, and the
+     * Vote evidence honest replicas emitted against it. */
+    uint64_t double_votes[SIM_REPLICAS_MAX];
+    uint64_t vote_evidence[SIM_REPLICAS_MAX];
     crypto_generichash_state trace;
     bool failed;
 } sim_world;
@@ -451,6 +461,9 @@ void sim_host_deliver(sim_world *w, sim_host *h, const sim_host *from, const wir
 /* The equivocating leader: sends proposal to half of the others and a
  * conflicting version to the other half. */
 void sim_byz_equivocate(sim_world *w, const sim_host *h, const wire_msg *proposal);
+/* The double voter: sends vote (its core's) to to_index and a vote for
+ * another block of the same view and height to every other index. */
+void sim_byz_double_vote(sim_world *w, const sim_host *h, const wire_msg *vote, size_t to_index);
 
 /* The invariants; see README.md for the list. */
 void sim_check_sent(sim_world *w, const sim_host *h, const wire_msg *msg);

@@ -1,10 +1,18 @@
-/* sim_byz.c — the equivocating leader. Its core is honest; the host takes
- * the proposal the core made, builds a second block for the same view with
- * different transactions (so a different tx root and hash), re-signs the
- * proposal with the same key through the ops table, and sends version A to
- * one half of the other replicas and version B to the other half. Some
- * replicas also get the other version a little later, so that honest
- * replicas see both statements (what evidence is made of). */
+/* sim_byz.c — byzantine hosts whose core is honest and whose host lies.
+ *
+ * The equivocating leader: the host takes the proposal the core made,
+ * builds a second block for the same view with different transactions (so
+ * a different tx root and hash), re-signs the proposal with the same key
+ * through the ops table, and sends version A to one half of the other
+ * replicas and version B to the other half. Some replicas also get the
+ * other version a little later, so that honest replicas see both
+ * statements (what evidence is made of).
+ *
+ * The double voter: the host sends the vote its core made (A) to its
+ * recipient, the next leader, and a vote for the same view and height but
+ * another block hash (B), signed with the same key, to every other
+ * replica. No replica receives both votes; the other replicas see A only
+ * inside the QC the leader makes from it. */
 #include <string.h>
 
 #include "sim.h"
@@ -81,4 +89,35 @@ void sim_byz_equivocate(sim_world *w, const sim_host *h, const wire_msg *proposa
     }
     sim_blob_release(a);
     sim_blob_release(b);
+}
+
+void sim_byz_double_vote(sim_world *w, const sim_host *h, const wire_msg *vote, size_t to_index)
+{
+    SEQ_ASSERT(w != NULL && h != NULL && vote != NULL);
+    SEQ_ASSERT(vote->type == WIRE_VOTE && h->byz == SIM_BYZ_DOUBLE_VOTE);
+    SEQ_ASSERT(to_index < w->n && to_index != h->index);
+    sim_world_send(w, h, to_index, vote);
+    const cons_ops *ops = &h->config.ops;
+    wire_msg other = *vote;
+    wire_block_statement *b = &other.u.vote.vote;
+    while (seq_hash_equal(&b->stmt.block_hash, &vote->u.vote.vote.stmt.block_hash))
+        sim_rng_fill(&w->rng_data, b->stmt.block_hash.b, SEQ_HASH_BYTES);
+    seq_hash digest;
+    ops->vote_digest(ops->ctx, &digest, &b->stmt);
+    seq_err err = ops->sign(ops->ctx, &b->sig, &digest);
+    if (err != SEQ_OK) {
+        sim_fail(w, "harness", "double vote: sign: %s", seq_strerror(err));
+        return;
+    }
+    sim_blob *blob = sim_world_encode(w, &other);
+    if (blob == NULL)
+        return;
+    sim_log(w, "host=%zu double-vote view=%llu to=%zu", h->id, (unsigned long long)b->stmt.view,
+            to_index);
+    for (size_t i = 0; i < w->host_count; i++) {
+        if (w->hosts[i].index != h->index && w->hosts[i].index != to_index)
+            sim_world_send_blob(w, h, i, blob);
+    }
+    sim_blob_release(blob);
+    w->double_votes[h->index]++;
 }

@@ -7,7 +7,8 @@
  *                      nor votes in a view it has sent a timeout for
  *   5 halt             no honest core halts or fails a step
  *   6 evidence         evidence is valid and names byzantine keys only;
- *                      equivocation seen in the window is reported
+ *                      equivocation seen in the window is reported, also
+ *                      a double voter's vote seen inside a certificate
  *   7 liveness         after the faults heal, every honest replica commits
  *                      within SIM_LIVENESS_MS */
 #include <stdlib.h>
@@ -259,30 +260,105 @@ void sim_check_evidence(sim_world *w, sim_host *h, const wire_evidence *e)
     }
     sim_kmap_put(&h->evidence, sim_stmt_key(a.view, index, a.kind), &a.digest);
     w->result->evidence += sim_host_honest(h);
+    if (sim_host_honest(h) && a.kind == SIM_STMT_VOTE)
+        w->vote_evidence[index]++;
+}
+
+/* Notes a statement by a byzantine signer delivered to honest host h
+ * while h's view was within SIM_EVIDENCE_WINDOW_VIEWS of it; a second,
+ * different one for the same (kind, signer, view) makes evidence due. */
+static void note_delivered(sim_world *w, sim_host *h, size_t signer, const sim_stmt *st)
+{
+    const cons_ops *ops = &w->ops_check;
+    if (!ops->verify(ops->ctx, &st->signer, &st->sig, &st->digest))
+        return;
+    uint64_t view = cons_view(h->core);
+    uint64_t distance = view > st->view ? view - st->view : st->view - view;
+    if (distance > SIM_EVIDENCE_WINDOW_VIEWS)
+        return;
+    uint64_t key = sim_stmt_key(st->view, signer, st->kind);
+    const seq_hash *first = sim_kmap_get(&h->seen, key);
+    if (first == NULL)
+        sim_kmap_put(&h->seen, key, &st->digest);
+    else if (!seq_hash_equal(first, &st->digest))
+        sim_kmap_put(&h->expected, key, &st->digest);
+}
+
+/* The double voters' Vote statements inside qc. */
+static void note_qc(sim_world *w, sim_host *h, const wire_qc *qc)
+{
+    const cons_ops *ops = &w->ops_check;
+    seq_block_stmt s = {.l2_chain_id = h->config.l2_chain_id,
+                        .view = qc->view,
+                        .height = qc->height,
+                        .block_hash = qc->block_hash};
+    sim_stmt st = {.kind = SIM_STMT_VOTE, .view = qc->view};
+    ops->vote_digest(ops->ctx, &st.digest, &s);
+    for (size_t i = 0; i < qc->sig_count; i++) {
+        size_t signer = 0;
+        if (!index_of(w, &signer, &qc->sigs[i].signer) ||
+            w->byz_of_index[signer] != SIM_BYZ_DOUBLE_VOTE)
+            continue;
+        st.signer = qc->sigs[i].signer;
+        st.sig = qc->sigs[i].sig;
+        note_delivered(w, h, signer, &st);
+    }
+}
+
+/* The double voters' Timeout statements inside tc. */
+static void note_tc(sim_world *w, sim_host *h, const wire_tc *tc)
+{
+    const cons_ops *ops = &w->ops_check;
+    for (size_t i = 0; i < tc->sig_count; i++) {
+        const wire_timeout_sig *e = &tc->sigs[i];
+        size_t signer = 0;
+        if (!index_of(w, &signer, &e->signer) || w->byz_of_index[signer] != SIM_BYZ_DOUBLE_VOTE)
+            continue;
+        seq_timeout_stmt s = {.l2_chain_id = h->config.l2_chain_id,
+                              .view = tc->view,
+                              .high_qc_view = e->high_qc_view};
+        sim_stmt st = {.kind = SIM_STMT_TIMEOUT,
+                       .signer = e->signer,
+                       .view = tc->view,
+                       .high_qc_view = e->high_qc_view,
+                       .sig = e->sig};
+        ops->timeout_digest(ops->ctx, &st.digest, &s);
+        note_delivered(w, h, signer, &st);
+    }
+}
+
+/* Certificate statements count only where the core checks every
+ * certificate it is given (proposals, view syncs; a stale timeout's or a
+ * sync response's may be skipped), and only for double voters: in their
+ * mix each block has one certificate, so the first check of any copy of
+ * it records its signatures (README.md, invariant 6). */
+static void note_certificates(sim_world *w, sim_host *h, const wire_msg *msg)
+{
+    if (msg->type == WIRE_PROPOSAL) {
+        note_qc(w, h, &msg->u.proposal.justify);
+        if (msg->u.proposal.has_tc)
+            note_tc(w, h, &msg->u.proposal.tc);
+    } else if (msg->type == WIRE_VIEW_SYNC) {
+        if (msg->u.view_sync.has_qc)
+            note_qc(w, h, &msg->u.view_sync.high_qc);
+        if (msg->u.view_sync.has_tc)
+            note_tc(w, h, &msg->u.view_sync.high_tc);
+    }
 }
 
 void sim_check_delivered(sim_world *w, sim_host *h, size_t from_index, const wire_msg *msg)
 {
     SEQ_ASSERT(w != NULL && h != NULL && msg != NULL);
     (void)from_index;
+    if (!sim_host_honest(h) || h->core == NULL)
+        return;
+    note_certificates(w, h, msg);
     sim_stmt st;
     size_t signer = 0;
-    if (!sim_host_honest(h) || h->core == NULL || !stmt_of(w, &st, msg) ||
-        !index_of(w, &signer, &st.signer) || w->byz_of_index[signer] == SIM_BYZ_NONE)
+    if (!stmt_of(w, &st, msg) || !index_of(w, &signer, &st.signer) ||
+        w->byz_of_index[signer] == SIM_BYZ_NONE)
         return;
-    const cons_ops *ops = &w->ops_check;
-    if (!ops->verify(ops->ctx, &st.signer, &st.sig, &st.digest))
-        return;
-    uint64_t view = cons_view(h->core);
-    uint64_t distance = view > st.view ? view - st.view : st.view - view;
-    if (distance > SIM_EVIDENCE_WINDOW_VIEWS)
-        return;
-    uint64_t key = sim_stmt_key(st.view, signer, st.kind);
-    const seq_hash *first = sim_kmap_get(&h->seen, key);
-    if (first == NULL)
-        sim_kmap_put(&h->seen, key, &st.digest);
-    else if (!seq_hash_equal(first, &st.digest))
-        sim_kmap_put(&h->expected, key, &st.digest);
+    note_delivered(w, h, signer, &st);
 }
 
 void sim_check_step(sim_world *w, const sim_host *h, seq_err err)
@@ -314,6 +390,23 @@ static void check_committed_qcs(sim_world *w, const sim_host *h)
     }
 }
 
+/* Every double voter that kept voting was caught by some honest replica.
+ * Not for tape-steered runs: a schedule may hold a double voter's votes
+ * back until every certificate has formed without them. */
+static void check_double_voters(sim_world *w)
+{
+    if (w->params.tape != NULL)
+        return;
+    for (size_t i = 0; i < w->n && !w->failed; i++) {
+        if (w->byz_of_index[i] != SIM_BYZ_DOUBLE_VOTE ||
+            w->double_votes[i] < SIM_DOUBLE_VOTES_CAUGHT || w->vote_evidence[i] > 0)
+            continue;
+        sim_fail(w, "double-vote-caught",
+                 "validator %zu sent %llu conflicting votes and no honest replica reported one", i,
+                 (unsigned long long)w->double_votes[i]);
+    }
+}
+
 void sim_check_final(sim_world *w)
 {
     SEQ_ASSERT(w != NULL);
@@ -334,6 +427,8 @@ void sim_check_final(sim_world *w)
                      kind_name(kind), signer, (unsigned long long)view);
         }
     }
+    if (!w->failed)
+        check_double_voters(w);
 }
 
 /* --------------------------------------------------------------- liveness */

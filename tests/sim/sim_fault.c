@@ -35,6 +35,7 @@ static const sim_traits traits_of_mix[SIM_MIX_COUNT] = {
     [SIM_MIX_TWINS] = {.twins = true},
     [SIM_MIX_EQUIVOCATE] = {.equivocate = true},
     [SIM_MIX_MIXED] = {.loss = true, .crash = true, .partition = true, .equivocate = true},
+    [SIM_MIX_DOUBLE_VOTE] = {.double_vote = true},
 };
 
 uint64_t sim_progress_permille(const sim_world *w)
@@ -61,9 +62,10 @@ void sim_fault_plan(sim_world *w)
         w->net.drop_permille = mixed ? SIM_MIXED_DROP_PERMILLE : SIM_LOSS_DROP_PERMILLE;
         w->net.dup_permille = mixed ? SIM_MIXED_DUP_PERMILLE : SIM_LOSS_DUP_PERMILLE;
     }
-    sim_byz kind = f->traits.twins        ? SIM_BYZ_TWIN
-                   : f->traits.equivocate ? SIM_BYZ_EQUIVOCATE
-                                          : SIM_BYZ_NONE;
+    sim_byz kind = f->traits.twins         ? SIM_BYZ_TWIN
+                   : f->traits.equivocate  ? SIM_BYZ_EQUIVOCATE
+                   : f->traits.double_vote ? SIM_BYZ_DOUBLE_VOTE
+                                           : SIM_BYZ_NONE;
     if (kind == SIM_BYZ_NONE || w->f == 0)
         return;
     f->byzantine_count = mixed ? 1 : (size_t)sim_rng_range(&w->rng_fault, 1, w->f);

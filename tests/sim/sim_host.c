@@ -80,8 +80,12 @@ static void send_messages(sim_world *w, sim_host *h, const cons_update *up)
         bool own_proposal =
             m->msg.type == WIRE_PROPOSAL &&
             seq_addr_equal(&m->msg.u.proposal.block.header.proposer, &h->config.self);
+        bool own_vote =
+            m->msg.type == WIRE_VOTE && seq_addr_equal(&m->msg.u.vote.vote.signer, &h->config.self);
         if (h->byz == SIM_BYZ_EQUIVOCATE && own_proposal && m->to == CONS_TO_ALL)
             sim_byz_equivocate(w, h, &m->msg);
+        else if (h->byz == SIM_BYZ_DOUBLE_VOTE && own_vote && m->to != CONS_TO_ALL)
+            sim_byz_double_vote(w, h, &m->msg, m->to);
         else
             sim_world_send(w, h, m->to, &m->msg);
     }

@@ -23,6 +23,7 @@ static const char *const mix_names[SIM_MIX_COUNT] = {
     [SIM_MIX_TWINS] = "twins",
     [SIM_MIX_EQUIVOCATE] = "equivocate",
     [SIM_MIX_MIXED] = "mixed",
+    [SIM_MIX_DOUBLE_VOTE] = "double-vote",
 };
 
 const char *sim_mix_name(sim_mix mix)
@@ -168,6 +169,21 @@ void sim_world_trace_commit(sim_world *w, const sim_host *h, const cons_block *c
 
 /* ------------------------------------------------------------------ setup */
 
+static const char *byz_name(sim_byz byz)
+{
+    switch (byz) {
+    case SIM_BYZ_NONE:
+        return "honest";
+    case SIM_BYZ_TWIN:
+        return "twins";
+    case SIM_BYZ_EQUIVOCATE:
+        return "equivocating";
+    case SIM_BYZ_DOUBLE_VOTE:
+        return "double-voting";
+    }
+    return "unknown";
+}
+
 static seq_err world_init(sim_world *w, const sim_params *p, sim_result *r, sim_scratch *s)
 {
     memset(w, 0, sizeof *w);
@@ -199,8 +215,7 @@ static seq_err world_init(sim_world *w, const sim_params *p, sim_result *r, sim_
     w->host_count = w->n;
     for (size_t i = 0; i < w->n; i++) {
         if (w->byz_of_index[i] != SIM_BYZ_NONE)
-            sim_log(w, "byzantine index=%zu %s", i,
-                    w->byz_of_index[i] == SIM_BYZ_TWIN ? "twins" : "equivocating");
+            sim_log(w, "byzantine index=%zu %s", i, byz_name(w->byz_of_index[i]));
         if (w->byz_of_index[i] == SIM_BYZ_TWIN) {
             sim_host_init(w, &w->hosts[w->host_count], w->host_count, i, SIM_BYZ_TWIN);
             w->host_count++;

@@ -26,3 +26,7 @@ set_tests_properties(test_l1_txmgr PROPERTIES TIMEOUT 60)
 seq_unit_test(test_l1_follow SOURCES test_l1_follow.c DEPS seq_l1 seq_test_support
               ENV SEQ_ANVIL=${SEQ_ANVIL})
 set_tests_properties(test_l1_follow PROPERTIES TIMEOUT 60)
+# Evidence for Committee.submitEvidence: statements, digests, the contract's
+# checks in order, and calldata and digests against cast (SEQ_CAST).
+seq_unit_test(test_l1_evidence SOURCES test_l1_evidence.c DEPS seq_l1 ENV SEQ_CAST=${SEQ_CAST})
+set_tests_properties(test_l1_evidence PROPERTIES TIMEOUT 60)

@@ -710,8 +710,11 @@ static void test_evidence_cap(void **state)
     size_t n = NODE_API_EVIDENCE_MAX + 3;
     wire_evidence *ev = calloc(n + 1, sizeof *ev);
     assert_non_null(ev);
+    /* Several signers: the store keeps STORE_EVIDENCE_PER_SIGNER_MAX each. */
     for (size_t i = 0; i < n; i++)
-        evidence_make(&ev[i], WIRE_EVIDENCE_VOTE, 0x55, 100 + i);
+        evidence_make(&ev[i], WIRE_EVIDENCE_VOTE,
+                      (uint8_t)(0x10 + i / STORE_EVIDENCE_PER_SIGNER_MAX),
+                      100 + i % STORE_EVIDENCE_PER_SIGNER_MAX);
     evidence_make(&ev[n], WIRE_EVIDENCE_TIMEOUT, 0x66, 3);
     cons_update u = {.evidence_count = n + 1, .evidence = ev};
     assert_int_equal(store_apply(f->store, &u), SEQ_OK);

@@ -1202,6 +1202,73 @@ static void test_conflict(void **state)
     node_batcher_free(b);
 }
 
+/* With evidence: two valid attestations of one index by one member
+ * become Attestation evidence; a member known slashed on L1 no longer
+ * counts towards the quorum (its signature would be NotMember on L1). */
+static void test_evidence(void **state)
+{
+    fixture *f = *state;
+    store *st = f->stores[0];
+    commit_range(st, 1, 7);
+    node_evidence *ev = NULL;
+    node_evidence_config ec = {.genesis = &f->genesis, .store = st, .self_index = 1};
+    assert_int_equal(node_evidence_new(&ev, &ec), SEQ_OK);
+    char dir[TF_PATH_BYTES];
+    snprintf(dir, sizeof dir, "%s/tx%u", f->root, f->txmgr_dirs++);
+    node_batcher_config c = {.genesis = &f->genesis,
+                             .record = &f->record,
+                             .store = st,
+                             .rpc = f->rpc,
+                             .key = f->keys[1],
+                             .self_index = 1,
+                             .txmgr_dir = dir,
+                             .evidence = ev};
+    node_batcher *b = NULL;
+    node_diag why;
+    assert_int_equal(node_batcher_new(&b, &why, &c), SEQ_OK);
+    assert_non_null(node_batcher_txmgr(b));
+    step(b, T0);
+    const seq_attestation_stmt stmt = stored(st, 0).stmt;
+
+    /* Members 2 and 3 attest it: a quorum with this node. */
+    wire_attestation a2 = member_signed(f, &stmt, 2), a3 = member_signed(f, &stmt, 3);
+    node_batcher_offer(b, 2, &a2);
+    node_batcher_offer(b, 3, &a3);
+    step(b, T0 + 1);
+    assert_int_equal(status(b).attestations, 3);
+    /* Member 3 then attests another batch 0. */
+    seq_attestation_stmt other = stmt;
+    other.data_hash.b[0] ^= 0xff;
+    wire_attestation b3 = member_signed(f, &other, 3);
+    node_batcher_offer(b, 3, &b3);
+    step(b, T0 + 2);
+    wire_evidence got;
+    assert_int_equal(store_get_evidence(st, &got, WIRE_EVIDENCE_ATTESTATION,
+                                        &f->genesis.validators[3].address, 0),
+                     SEQ_OK);
+    assert_memory_equal(&got.u.attestation.a.stmt, &stmt, sizeof stmt);
+    assert_memory_equal(&got.u.attestation.b.stmt, &other, sizeof other);
+    node_evidence_stats es;
+    node_evidence_stats_get(ev, &es);
+    assert_int_equal(es.validators[3].detected, 1);
+    /* The same one again is not counted twice. */
+    node_batcher_offer(b, 3, &a3);
+    step(b, T0 + 3);
+    node_batcher_offer(b, 3, &b3);
+    step(b, T0 + 4);
+    node_evidence_stats_get(ev, &es);
+    assert_int_equal(es.validators[3].detected, 1);
+
+    /* Member 2 slashed on L1: its matching attestation no longer counts. */
+    assert_int_equal(status(b).attestations, 2); /* self and 2; 3 sent another */
+    node_evidence_note_slashed(ev, &f->genesis.validators[2].address);
+    step(b, T0 + 5);
+    assert_int_equal(status(b).attestations, 1);
+    assert_int_equal(status(b).attested_weight, 1);
+    node_batcher_free(b);
+    node_evidence_free(ev);
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1224,6 +1291,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_l1_block_unreadable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_evidence, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -469,6 +469,305 @@ static void test_hostile_votes_are_counted(void **state)
     cluster_stop();
 }
 
+/* ------------------------------------------- equivocation in certificates */
+
+/* Feeds msg to replica to as if from peer from; the update stays valid
+ * until the replica's next step. */
+static cons_update deliver_direct(size_t to, size_t from, const wire_msg *msg)
+{
+    cons_update u;
+    cons_event e = {.type = CONS_EVENT_MESSAGE, .now_ms = k->now_ms};
+    e.u.message.from = from;
+    e.u.message.msg = msg;
+    assert_int_equal(cons_step(k->r[to], &u, &e), SEQ_OK);
+    return u;
+}
+
+static seq_block_stmt block_stmt_at(uint64_t view, uint8_t tag)
+{
+    seq_block_stmt stmt = {.l2_chain_id = CHAIN_ID, .view = view, .height = view};
+    memset(stmt.block_hash.b, tag, SEQ_HASH_BYTES);
+    return stmt;
+}
+
+/* The fake signatures of signer over a vote and a timeout. */
+static seq_sig vote_sig(size_t signer, const seq_block_stmt *stmt)
+{
+    seq_hash digest;
+    seq_sig sig;
+    test_fake_vote_digest(NULL, &digest, stmt);
+    test_fake_sig(&sig, &k->addrs[signer], &digest);
+    return sig;
+}
+
+static seq_sig timeout_sig(size_t signer, const seq_timeout_stmt *stmt)
+{
+    seq_hash digest;
+    seq_sig sig;
+    test_fake_timeout_digest(NULL, &digest, stmt);
+    test_fake_sig(&sig, &k->addrs[signer], &digest);
+    return sig;
+}
+
+static wire_msg vote_msg(size_t signer, const seq_block_stmt *stmt)
+{
+    wire_msg msg = {.type = WIRE_VOTE};
+    msg.u.vote.vote = (wire_block_statement){*stmt, k->addrs[signer], vote_sig(signer, stmt)};
+    return msg;
+}
+
+/* A timeout of view by signer claiming the genesis certificate. */
+static wire_msg timeout_msg(size_t signer, uint64_t view)
+{
+    seq_timeout_stmt stmt = {.l2_chain_id = CHAIN_ID, .view = view, .high_qc_view = 0};
+    cons_config cfg = config_for(0);
+    wire_msg msg = {.type = WIRE_TIMEOUT};
+    msg.u.timeout.stmt =
+        (wire_timeout_statement){stmt, k->addrs[signer], timeout_sig(signer, &stmt)};
+    test_fake_block_hash(NULL, &msg.u.timeout.high_qc.block_hash, &cfg.genesis);
+    return msg;
+}
+
+/* Indices in[0..count) in ascending address order, the order certificates
+ * list their signers in. */
+static void by_address(size_t *out, const size_t *in, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        size_t j = i;
+        for (; j > 0 && seq_addr_compare(&k->addrs[out[j - 1]], &k->addrs[in[i]]) > 0; j--)
+            out[j] = out[j - 1];
+        out[j] = in[i];
+    }
+}
+
+/* A valid QC for stmt signed by signers[0..count); sigs is its storage. */
+static wire_qc qc_signed(wire_sig *sigs, const seq_block_stmt *stmt, const size_t *signers,
+                         size_t count)
+{
+    size_t order[N_MAX];
+    by_address(order, signers, count);
+    for (size_t i = 0; i < count; i++)
+        sigs[i] = (wire_sig){k->addrs[order[i]], vote_sig(order[i], stmt)};
+    return (wire_qc){.view = stmt->view,
+                     .height = stmt->height,
+                     .block_hash = stmt->block_hash,
+                     .sig_count = count,
+                     .sigs = sigs};
+}
+
+/* A valid TC for view; signers[i] claims high_qc_views[i]. */
+static wire_tc tc_signed(wire_timeout_sig *sigs, uint64_t view, const size_t *signers,
+                         const uint64_t *high_qc_views, size_t count)
+{
+    size_t order[N_MAX];
+    by_address(order, signers, count);
+    for (size_t i = 0; i < count; i++) {
+        size_t at = 0;
+        while (signers[at] != order[i])
+            at++;
+        seq_timeout_stmt stmt = {
+            .l2_chain_id = CHAIN_ID, .view = view, .high_qc_view = high_qc_views[at]};
+        sigs[i] =
+            (wire_timeout_sig){k->addrs[order[i]], high_qc_views[at], timeout_sig(order[i], &stmt)};
+    }
+    return (wire_tc){.view = view, .sig_count = count, .sigs = sigs};
+}
+
+static const wire_sig *qc_sig_of(const wire_qc *qc, size_t signer)
+{
+    for (size_t i = 0; i < qc->sig_count; i++) {
+        if (seq_addr_equal(&qc->sigs[i].signer, &k->addrs[signer]))
+            return &qc->sigs[i];
+    }
+    fail();
+    return NULL;
+}
+
+static void assert_block_statement(const wire_block_statement *got, size_t signer,
+                                   const seq_block_stmt *stmt, const seq_sig *sig)
+{
+    assert_memory_equal(&got->signer, &k->addrs[signer], sizeof(seq_addr));
+    assert_memory_equal(&got->stmt, stmt, sizeof *stmt);
+    assert_memory_equal(&got->sig, sig, sizeof *sig);
+}
+
+/* The roles of the certificate tests: a byzantine validator, a replica
+ * that is not the leader of view 2 (so a vote of view 1 is only recorded
+ * there, never counted), and the leader of view 2. */
+typedef struct {
+    size_t byz, replica, leader;
+} roles;
+
+static roles roles_pick(void)
+{
+    roles r = {.leader = cons_committee_leader(&k->committee, 2)};
+    r.replica = (r.leader + 1) % k->n;
+    r.byz = (r.leader + 2) % k->n;
+    return r;
+}
+
+/* A QC of view 1 over block A signed by every validator but the replica. */
+static wire_qc qc_without(wire_sig *sigs, const seq_block_stmt *a, size_t replica)
+{
+    size_t signers[N_MAX], count = 0;
+    for (size_t i = 0; i < k->n; i++) {
+        if (i != replica)
+            signers[count++] = i;
+    }
+    return qc_signed(sigs, a, signers, count);
+}
+
+/* A validator votes for block B directly to a replica; the QC the leader
+ * made from its vote for block A (same view and height) reaches the
+ * replica in a view sync: one Vote evidence, the direct statement first,
+ * each statement with its own signature; seeing either again adds none. */
+static void test_qc_conflicting_with_direct_vote(void **state)
+{
+    (void)state;
+    cluster_start(4);
+    roles r = roles_pick();
+    seq_block_stmt a = block_stmt_at(1, 0xaa), b = block_stmt_at(1, 0xbb);
+    wire_msg vote = vote_msg(r.byz, &b);
+    cons_update u = deliver_direct(r.replica, r.byz, &vote);
+    assert_int_equal(u.evidence_count, 0);
+    static wire_sig sigs[N_MAX];
+    wire_msg sync = {.type = WIRE_VIEW_SYNC};
+    sync.u.view_sync.has_qc = true;
+    sync.u.view_sync.high_qc = qc_without(sigs, &a, r.replica);
+    u = deliver_direct(r.replica, r.leader, &sync);
+    assert_int_equal(u.evidence_count, 1);
+    assert_int_equal(u.evidence[0].kind, WIRE_EVIDENCE_VOTE);
+    assert_block_statement(&u.evidence[0].u.block.a, r.byz, &b, &vote.u.vote.vote.sig);
+    assert_block_statement(&u.evidence[0].u.block.b, r.byz, &a,
+                           &qc_sig_of(&sync.u.view_sync.high_qc, r.byz)->sig);
+    assert_int_equal(cons_view(k->r[r.replica]), 2); /* the QC still counts */
+    u = deliver_direct(r.replica, r.leader, &sync);
+    assert_int_equal(u.evidence_count, 0);
+    u = deliver_direct(r.replica, r.byz, &vote);
+    assert_int_equal(u.evidence_count, 0);
+    cons_status st;
+    cons_get_status(k->r[r.replica], &st);
+    assert_int_equal(st.stats.evidence_found, 1);
+    cluster_stop();
+}
+
+/* The reverse order: the QC first, then the direct vote. */
+static void test_direct_vote_conflicting_with_qc(void **state)
+{
+    (void)state;
+    cluster_start(4);
+    roles r = roles_pick();
+    seq_block_stmt a = block_stmt_at(1, 0xaa), b = block_stmt_at(1, 0xbb);
+    static wire_sig sigs[N_MAX];
+    wire_msg sync = {.type = WIRE_VIEW_SYNC};
+    sync.u.view_sync.has_qc = true;
+    sync.u.view_sync.high_qc = qc_without(sigs, &a, r.replica);
+    cons_update u = deliver_direct(r.replica, r.leader, &sync);
+    assert_int_equal(u.evidence_count, 0);
+    wire_msg vote = vote_msg(r.byz, &b);
+    u = deliver_direct(r.replica, r.byz, &vote);
+    assert_int_equal(u.evidence_count, 1);
+    assert_int_equal(u.evidence[0].kind, WIRE_EVIDENCE_VOTE);
+    assert_block_statement(&u.evidence[0].u.block.a, r.byz, &a,
+                           &qc_sig_of(&sync.u.view_sync.high_qc, r.byz)->sig);
+    assert_block_statement(&u.evidence[0].u.block.b, r.byz, &b, &vote.u.vote.vote.sig);
+    u = deliver_direct(r.replica, r.leader, &sync);
+    assert_int_equal(u.evidence_count, 0);
+    cluster_stop();
+}
+
+/* A validator's direct Timeout(2, highQcView 0) and its TC entry for view
+ * 2 claiming highQcView 1: one Timeout evidence with both signatures. */
+static void test_tc_conflicting_with_direct_timeout(void **state)
+{
+    (void)state;
+    cluster_start(4);
+    roles r = roles_pick();
+    wire_msg timeout = timeout_msg(r.byz, 2);
+    cons_update u = deliver_direct(r.replica, r.byz, &timeout);
+    assert_int_equal(u.evidence_count, 0);
+    size_t signers[N_MAX], count = 0;
+    uint64_t high_qc_views[N_MAX];
+    for (size_t i = 0; i < k->n; i++) {
+        if (i == r.replica)
+            continue;
+        high_qc_views[count] = i == r.byz ? 1 : 0;
+        signers[count++] = i;
+    }
+    static wire_timeout_sig sigs[N_MAX];
+    wire_msg sync = {.type = WIRE_VIEW_SYNC};
+    sync.u.view_sync.has_tc = true;
+    sync.u.view_sync.high_tc = tc_signed(sigs, 2, signers, high_qc_views, count);
+    u = deliver_direct(r.replica, r.leader, &sync);
+    assert_int_equal(u.evidence_count, 1);
+    const wire_evidence *e = &u.evidence[0];
+    assert_int_equal(e->kind, WIRE_EVIDENCE_TIMEOUT);
+    assert_memory_equal(&e->u.timeout.a, &timeout.u.timeout.stmt, sizeof e->u.timeout.a);
+    seq_timeout_stmt claimed = {.l2_chain_id = CHAIN_ID, .view = 2, .high_qc_view = 1};
+    assert_memory_equal(&e->u.timeout.b.stmt, &claimed, sizeof claimed);
+    assert_memory_equal(&e->u.timeout.b.signer, &k->addrs[r.byz], sizeof(seq_addr));
+    seq_sig sig = timeout_sig(r.byz, &claimed);
+    assert_memory_equal(&e->u.timeout.b.sig, &sig, sizeof sig);
+    assert_int_equal(cons_view(k->r[r.replica]), 3); /* the TC still counts */
+    cluster_stop();
+}
+
+/* More conflicts in one step than an update holds: the rest comes in the
+ * next steps, which the update's deadline asks for at once. */
+static void test_evidence_beyond_one_update(void **state)
+{
+    (void)state;
+    cluster_start(7);
+    size_t leader = cons_committee_leader(&k->committee, 2);
+    size_t replica = (leader + 1) % k->n;
+    size_t byz[3] = {(leader + 2) % k->n, (leader + 3) % k->n, (leader + 4) % k->n};
+    seq_block_stmt a = block_stmt_at(1, 0xaa), b = block_stmt_at(1, 0xbb);
+    for (size_t i = 0; i < 3; i++) {
+        wire_msg vote = vote_msg(byz[i], &b);
+        assert_int_equal(deliver_direct(replica, byz[i], &vote).evidence_count, 0);
+        wire_msg timeout = timeout_msg(byz[i], 2);
+        assert_int_equal(deliver_direct(replica, byz[i], &timeout).evidence_count, 0);
+    }
+    size_t signers[N_MAX], count = 0;
+    uint64_t high_qc_views[N_MAX];
+    for (size_t i = 0; i < k->n; i++) {
+        if (i == replica)
+            continue;
+        bool is_byz = i == byz[0] || i == byz[1] || i == byz[2];
+        high_qc_views[count] = is_byz ? 1 : 0;
+        signers[count++] = i;
+    }
+    static wire_sig qc_sigs[N_MAX];
+    static wire_timeout_sig tc_sigs[N_MAX];
+    wire_msg sync = {.type = WIRE_VIEW_SYNC};
+    sync.u.view_sync.has_qc = true;
+    sync.u.view_sync.high_qc = qc_signed(qc_sigs, &a, signers, count);
+    sync.u.view_sync.has_tc = true;
+    sync.u.view_sync.high_tc = tc_signed(tc_sigs, 2, signers, high_qc_views, count);
+    k->now_ms = 5;
+    cons_update u = deliver_direct(replica, leader, &sync);
+    assert_int_equal(u.evidence_count, CONS_UPDATE_EVIDENCE_MAX);
+    assert_int_equal(u.deadline_ms, k->now_ms);
+    size_t votes = 0, timeouts = 0;
+    for (size_t i = 0; i < u.evidence_count; i++) {
+        votes += u.evidence[i].kind == WIRE_EVIDENCE_VOTE;
+        timeouts += u.evidence[i].kind == WIRE_EVIDENCE_TIMEOUT;
+    }
+    cons_event tick = {.type = CONS_EVENT_TICK, .now_ms = k->now_ms};
+    assert_int_equal(cons_step(k->r[replica], &u, &tick), SEQ_OK);
+    assert_int_equal(u.evidence_count, 6 - CONS_UPDATE_EVIDENCE_MAX);
+    assert_true(u.deadline_ms > k->now_ms);
+    for (size_t i = 0; i < u.evidence_count; i++) {
+        votes += u.evidence[i].kind == WIRE_EVIDENCE_VOTE;
+        timeouts += u.evidence[i].kind == WIRE_EVIDENCE_TIMEOUT;
+    }
+    assert_int_equal(votes, 3);
+    assert_int_equal(timeouts, 3);
+    assert_int_equal(cons_step(k->r[replica], &u, &tick), SEQ_OK);
+    assert_int_equal(u.evidence_count, 0);
+    cluster_stop();
+}
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -481,6 +780,10 @@ int main(void)
         cmocka_unit_test(test_hook_rejection_blocks_votes),
         cmocka_unit_test(test_double_proposal_is_evidence),
         cmocka_unit_test(test_hostile_votes_are_counted),
+        cmocka_unit_test(test_qc_conflicting_with_direct_vote),
+        cmocka_unit_test(test_direct_vote_conflicting_with_qc),
+        cmocka_unit_test(test_tc_conflicting_with_direct_timeout),
+        cmocka_unit_test(test_evidence_beyond_one_update),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -587,6 +587,61 @@ static bool evidence_collect(void *ctx, const wire_evidence *e)
     return true;
 }
 
+/* store_put_evidence: stored once (the first kept), refused when invalid,
+ * and at most STORE_EVIDENCE_PER_SIGNER_MAX per kind and signer, whether
+ * it comes this way or in a core update; other signers and kinds have
+ * their own room. */
+static void test_evidence_put_and_cap(void **state)
+{
+    fixture *f = *state;
+    store *s = open_ok(f, NULL);
+    wire_evidence e, got;
+    evidence_make(&e, WIRE_EVIDENCE_VOTE, 0x31, 10);
+    assert_int_equal(store_put_evidence(s, &e), SEQ_OK);
+    assert_int_equal(store_get_evidence(s, &got, WIRE_EVIDENCE_VOTE, &e.u.block.a.signer, 10),
+                     SEQ_OK);
+    assert_evidence_equal(&got, &e);
+    wire_evidence other;
+    evidence_make(&other, WIRE_EVIDENCE_VOTE, 0x31, 10);
+    other.u.block.b.stmt.height++;
+    assert_int_equal(store_put_evidence(s, &other), SEQ_ERR_EXISTS);
+    assert_int_equal(store_get_evidence(s, &got, WIRE_EVIDENCE_VOTE, &e.u.block.a.signer, 10),
+                     SEQ_OK);
+    assert_evidence_equal(&got, &e);
+    wire_evidence same = e;
+    same.u.block.b = same.u.block.a;
+    assert_int_equal(store_put_evidence(s, &same), SEQ_ERR_INVALID_ARG);
+
+    /* Fill 0x31's vote room: through store_put_evidence, then an update. */
+    for (uint64_t v = 11; v < 10 + STORE_EVIDENCE_PER_SIGNER_MAX - 1; v++) {
+        evidence_make(&e, WIRE_EVIDENCE_VOTE, 0x31, v);
+        assert_int_equal(store_put_evidence(s, &e), SEQ_OK);
+    }
+    wire_evidence last[2];
+    evidence_make(&last[0], WIRE_EVIDENCE_VOTE, 0x31, 100); /* the last with room */
+    evidence_make(&last[1], WIRE_EVIDENCE_VOTE, 0x31, 101); /* left out */
+    cons_update u = {.evidence_count = 2, .evidence = last};
+    assert_int_equal(store_apply(s, &u), SEQ_OK);
+    assert_int_equal(store_get_evidence(s, &got, WIRE_EVIDENCE_VOTE, &e.u.block.a.signer, 100),
+                     SEQ_OK);
+    assert_int_equal(store_get_evidence(s, &got, WIRE_EVIDENCE_VOTE, &e.u.block.a.signer, 101),
+                     SEQ_ERR_NOT_FOUND);
+    evidence_make(&e, WIRE_EVIDENCE_VOTE, 0x31, 5);
+    assert_int_equal(store_put_evidence(s, &e), SEQ_ERR_TOO_LARGE);
+    /* A stored one is still EXISTS, not capped. */
+    evidence_make(&e, WIRE_EVIDENCE_VOTE, 0x31, 10);
+    assert_int_equal(store_put_evidence(s, &e), SEQ_ERR_EXISTS);
+    /* Another kind of the same signer, and another signer: room. */
+    evidence_make(&e, WIRE_EVIDENCE_TIMEOUT, 0x31, 5);
+    assert_int_equal(store_put_evidence(s, &e), SEQ_OK);
+    evidence_make(&e, WIRE_EVIDENCE_VOTE, 0x32, 5);
+    assert_int_equal(store_put_evidence(s, &e), SEQ_OK);
+    evidence_seen seen = {0};
+    assert_int_equal(store_evidence_each(s, evidence_collect, &seen), SEQ_OK);
+    assert_int_equal(seen.count, STORE_EVIDENCE_PER_SIGNER_MAX + 2);
+    store_close(s);
+}
+
 static void check_block_and_txs(fixture *f, store *s, const tblock *b)
 {
     seq_arena_reset(&f->arena);
@@ -1404,6 +1459,7 @@ int main(void)
         cmocka_unit_test(test_block_round_trip),
         cmocka_unit_test(test_block_lengths_not_trusted),
         cmocka_unit_test(test_evidence_round_trip),
+        cmocka_unit_test_setup_teardown(test_evidence_put_and_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_then_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_refusals, setup, teardown),
