@@ -366,6 +366,17 @@ static void test_nonce_too_low(void **state)
     seq_hash h;
     EXPECT_OK(l1_tx_sign(raw, sizeof raw, &raw_len, &h, fx.key, &tx));
     EXPECT_OK(l1_rpc_send_raw_tx(fx.c, &h, raw, raw_len));
+    /* Automine answers before the block is sealed at times: wait for it,
+     * or the manager's send meets the foreign tx still in the pool
+     * ("replacement transaction underpriced") rather than mined. */
+    l1_rpc_tx_receipt mined;
+    seq_err err = SEQ_ERR_NOT_FOUND;
+    for (int tries = 0; tries < 200 && err == SEQ_ERR_NOT_FOUND; tries++) {
+        err = l1_rpc_receipt(fx.c, &mined, &h);
+        if (err == SEQ_ERR_NOT_FOUND)
+            usleep(10 * 1000);
+    }
+    EXPECT_OK(err);
 
     uint64_t id1 = send_value(m, 2, &to, 2);
     assert_int_equal(id1, id0 + 1);
