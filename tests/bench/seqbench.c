@@ -17,7 +17,8 @@
  * blocks and reads their tx hashes; a tx's latency is from just before its
  * batch was sent to when the watcher saw it committed (soft-confirmed).
  * Prints one JSON object on stdout and a summary on stderr; --csv writes
- * one line per tx (index, sent_us, confirmed_us; 0 if never). */
+ * one line per tx (index, sent_us, confirmed_us; 0 if never), times from
+ * the start, whose wall clock the JSON gives as start_unix_us. */
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -63,6 +64,7 @@ static bench_tx *txs;
 static size_t tx_count;
 static atomic_bool sending_done;
 static uint64_t start_ns;
+static uint64_t start_unix_us; /* the wall clock at start_ns, for aligning outside events */
 static atomic_uint_fast64_t refused_count, http_errors;
 
 /* ------------------------------------------------------------ hash map */
@@ -431,6 +433,9 @@ int main(int argc, char **argv)
     bench_check(first_height >= 0, "the first --rpc node does not answer seq_status");
 
     start_ns = bench_now_ns();
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    start_unix_us = (uint64_t)wall.tv_sec * 1000000u + (uint64_t)wall.tv_nsec / 1000u;
     pthread_t watcher;
     bench_check(pthread_create(&watcher, NULL, watch_thread, NULL) == 0, "pthread_create");
     for (size_t i = 0; i < opt.threads; i++)
@@ -462,12 +467,12 @@ int main(int argc, char **argv)
            ",\"sent\":%zu,\"refused\":%" PRIu64 ",\"http_errors\":%" PRIu64
            ",\"confirmed\":%zu,\"offered_tx_per_s\":%.0f,\"ordered_tx_per_s\":%.0f,"
            "\"latency_us\":{\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
-           ",\"max\":%" PRIu64 "},\"blocks\":%" PRId64 "}\n",
+           ",\"max\":%" PRIu64 "},\"blocks\":%" PRId64 ",\"start_unix_us\":%" PRIu64 "}\n",
            opt.eip1559 ? "eip1559" : "opaque", opt.eip1559 ? 0 : opt.size, opt.rpc_count, opt.rate,
            opt.batch, opt.threads, sent, (uint64_t)atomic_load(&refused_count),
            (uint64_t)atomic_load(&http_errors), n, offered, ordered, bench_percentile(lat, n, 50),
            bench_percentile(lat, n, 90), bench_percentile(lat, n, 99), n > 0 ? lat[n - 1] : 0,
-           last_height - first_height);
+           last_height - first_height, start_unix_us);
     fprintf(stderr,
             "seqbench: %s, %zu nodes, rate %s%" PRIu64 ": sent %zu (%.0f tx/s), refused %" PRIu64
             ", confirmed %zu (%.0f tx/s); latency p50 %.1f ms p90 %.1f ms p99 %.1f ms max %.1f ms; "

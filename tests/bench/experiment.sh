@@ -1,0 +1,294 @@
+#!/usr/bin/env bash
+# Liveness experiments on a fresh local committee (committee_lib.sh), each
+# from one command, each writing CSV, an SVG plot (gnuplot) and a short
+# text summary into its output directory (plots as SVG and PNG).
+#
+#   tests/bench/experiment.sh NAME [--build DIR] [--out DIR] [--rate TX_PER_S]
+#                             [--seconds S]
+#
+#   leader-crash  4 nodes under an open-loop load of opaque 256-byte txs
+#                 sent to nodes 0-2. Halfway, node 3 is SIGKILLed at a
+#                 moment node 0 reports it as the leader. Reports the time
+#                 from the kill to the next commit, the longest commit gap
+#                 after it, the views node 3 led that the chain skips
+#                 (node 0's slotsMissed), and throughput before and after.
+#   f-crashed     4 nodes (f = 1), load sent to node 0. Node 3 is killed at
+#                 25% of the run (f crashed: progress goes on), node 2 at
+#                 50% (f + 1: no quorum, no progress), node 2 restarts at
+#                 75% (progress resumes). Per phase: throughput; and the
+#                 time from the restart to the next commit.
+#   scaling       n = 4, 7, 10, 16: per size, one open-loop run at --rate
+#                 (latency at that load) and one closed-loop run (the most
+#                 it orders), all nodes taking load.
+#
+# Defaults: --build build/release, --out tests/bench/results/NAME,
+# --rate 2000, --seconds 20 (scaling: 8 per run). Needs gnuplot (deploy/
+# setup.sh installs gnuplot-nox). Times come from seqbench's watcher, which
+# polls node 0 every millisecond; see tests/bench/README.md "Experiments".
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=tests/bench/committee_lib.sh
+. "$root/tests/bench/committee_lib.sh"
+
+usage() {
+  echo "usage: $0 leader-crash|f-crashed|scaling [--build DIR] [--out DIR] [--rate TX_PER_S] [--seconds S]" >&2
+  exit 2
+}
+[ $# -ge 1 ] || usage
+name="$1"
+shift
+case "$name" in leader-crash | f-crashed | scaling) ;; *) usage ;; esac
+build="$root/build/release" out="" rate=2000 seconds=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build="$(cd "$2" && pwd)"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --rate) rate="$2"; shift 2 ;;
+    --seconds) seconds="$2"; shift 2 ;;
+    *) usage ;;
+  esac
+done
+[ -n "$seconds" ] || { [ "$name" = scaling ] && seconds=8 || seconds=20; }
+[ -n "$out" ] || out="$root/tests/bench/results/$name"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+seqbench="$build/tests/bench/seqbench"
+[ -x "$seqbench" ] || { echo "experiment: $seqbench is missing: build $build first" >&2; exit 1; }
+command -v gnuplot >/dev/null || { echo "experiment: gnuplot is missing (deploy/setup.sh installs it)" >&2; exit 1; }
+trap committee_down EXIT
+
+now_us() { date +%s%6N; }
+log() { echo "experiment $name: $*" >&2; }
+
+# JSON number at a path of node I's seq_status (jq-free: the API's JSON is
+# flat enough for a targeted sed on compact output). Usage: status_field I KEY
+status_field() {
+  committee_status "$1" | tr -d ' \n' | sed -n "s/.*\"$2\":\([0-9-]*\).*/\1/p" | head -1
+}
+
+# The slotsMissed of validator index V as node I reports it.
+slots_missed() {
+  committee_status "$1" | tr -d ' \n' |
+    sed 's/"index":/\n&/g' | sed -n "s/^\"index\":$2,.*\"slotsMissed\":\([0-9]*\).*/\1/p" | head -1
+}
+
+# Runs seqbench in the background against the given node indexes; sets
+# bench_pid; JSON to $out/seqbench.json, per-tx CSV to $out/txs.csv.
+bench_start() {
+  local args=() i
+  for i in "$@"; do args+=(--rpc "${committee_rpcs[$i]}"); done
+  "$seqbench" "${args[@]}" --rate "$rate" --seconds "$seconds" --csv "$out/txs.csv" \
+    >"$out/seqbench.json" 2>"$out/seqbench.log" &
+  bench_pid=$!
+}
+
+# Seconds since seqbench's start for a wall-clock time in microseconds.
+since_start() {
+  local start
+  start="$(sed -n 's/.*"start_unix_us":\([0-9]*\).*/\1/p' "$out/seqbench.json")"
+  awk -v t="$1" -v s="$start" 'BEGIN { printf "%.3f", (t - s) / 1e6 }'
+}
+
+# timeline.csv from txs.csv: per 250 ms bin of commit time, the txs
+# committed (as tx/s) and their median latency (ms; NaN in a bin without
+# commits).
+timeline() {
+  awk -F, 'NR > 1 && $3 > 0 { b = int($3 / 250000); print b, ($3 - $2) / 1000 }' "$out/txs.csv" |
+    sort -k1,1n -k2,2n |
+    awk 'function flush() { if (n > 0) printf "%.2f,%d,%.1f\n", (bin + 0.5) * 0.25, n * 4, lat[int((n + 1) / 2)] }
+         function empty(to) { for (b = bin + 1; b < to; b++) printf "%.2f,0,NaN\n", (b + 0.5) * 0.25 }
+         NR == 1 { bin = -1 }
+         $1 != bin { flush(); empty($1); bin = $1; n = 0 }
+         { lat[++n] = $2 }
+         END { flush() }' >"$out/timeline.body"
+  { echo "t_s,ordered_tx_per_s,p50_ms"; cat "$out/timeline.body"; } >"$out/timeline.csv"
+  rm -f "$out/timeline.body"
+}
+
+# Mean ordered tx/s over commit times [from, to) seconds.
+rate_between() {
+  awk -F, -v a="$1" -v b="$2" 'NR > 1 && $3 > 0 && $3 / 1e6 >= a && $3 / 1e6 < b { n++ }
+    END { printf "%.0f", (b > a) ? n / (b - a) : 0 }' "$out/txs.csv"
+}
+
+# The first commit after t seconds (seconds), and the longest gap between
+# two commits in [t, t + w): "first gap_ms gap_start gap_end".
+after() {
+  awk -F, 'NR > 1 && $3 > 0 { print $3 / 1e6 }' "$out/txs.csv" | sort -n | uniq |
+    awk -v t="$1" -v w="$2" '
+      $1 > t && first == "" { first = $1 }
+      $1 >= t && $1 < t + w { if (prev != "" && $1 - prev > gap) { gap = $1 - prev; gs = prev; ge = $1 } prev = $1 }
+      $1 < t { prev = $1 }
+      END { printf "%s %.0f %.3f %.3f", first, gap * 1000, gs, ge }'
+}
+
+# Renders the gnuplot script on stdin (which sets no terminal or output)
+# into $out/NAME.svg and $out/NAME.png.
+render() {
+  local script
+  script="$(cat)"
+  gnuplot <<GP
+set terminal svg size 900,500 dynamic font 'sans,11'
+set output '$out/$1.svg'
+$script
+set terminal pngcairo size 900,500 font 'sans,10'
+set output '$out/$1.png'
+replot
+GP
+}
+
+plot_timeline() { # title, then "x label" pairs for vertical event lines
+  local title="$1" lines="" x
+  shift
+  while [ $# -ge 2 ]; do
+    x="$1"
+    lines+="set arrow from $x, graph 0 to $x, graph 1 nohead dashtype 2 lc rgb 'red'; set label '$2' at $x, graph 0.95 offset 0.5,0 tc rgb 'red'; "
+    shift 2
+  done
+  render timeline <<GP
+set datafile separator ','
+set datafile missing 'NaN'
+set title '$title'
+set xlabel 'seconds since the load started'
+set ylabel 'ordered tx/s (250 ms bins)'
+set y2label 'p50 latency (ms), by commit time'
+set ytics nomirror
+set y2tics
+set key top left
+set grid
+$lines
+plot '$out/timeline.csv' using 1:2 skip 1 with steps lw 2 title 'ordered tx/s', \
+     '' using 1:3 skip 1 axes x1y2 with points pt 7 ps 0.4 title 'p50 latency (ms)'
+GP
+}
+
+machine() { echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"; }
+
+# ------------------------------------------------------------ leader-crash
+
+leader_crash() {
+  committee_up "$build" 4
+  bench_start 0 1 2
+  sleep "$(awk -v s="$seconds" 'BEGIN { print s / 2 }')"
+  local tries view_at_kill="" kill_us=""
+  for ((tries = 0; tries < 2000; tries++)); do
+    if [ "$(status_field 0 leaderIndex)" = 3 ]; then
+      committee_kill 3 KILL
+      kill_us="$(now_us)"
+      view_at_kill="$(status_field 0 view)"
+      break
+    fi
+  done
+  [ -n "$kill_us" ] || { log "node 3 never led while polled"; return 1; }
+  wait "$bench_pid"
+  local missed
+  missed="$(slots_missed 0 3)"
+  timeline
+  local kill_s first gap gs ge
+  kill_s="$(since_start "$kill_us")"
+  read -r first gap gs ge <<<"$(after "$kill_s" 5)"
+  local before after_rate
+  before="$(rate_between "$(awk -v k="$kill_s" 'BEGIN { print (k > 5 ? k - 5 : 0) }')" "$kill_s")"
+  after_rate="$(rate_between "$(awk -v k="$kill_s" 'BEGIN { print k + 1 }')" "$seconds")"
+  plot_timeline "leader crash: node 3 of 4 SIGKILLed while leading (offered $rate tx/s)" "$kill_s" "kill -9 node 3"
+  {
+    echo "leader-crash, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
+    echo "command: tests/bench/experiment.sh leader-crash --rate $rate --seconds $seconds"
+    echo "4 nodes (view timeout base 1000 ms), opaque 256-byte txs at $rate tx/s to nodes 0-2"
+    echo "node 3 killed at ${kill_s} s, node 0 at view ${view_at_kill}"
+    echo "first commit after the kill: $(awk -v f="$first" -v k="$kill_s" 'BEGIN { printf "%.0f ms", (f - k) * 1000 }') later"
+    echo "longest commit gap in the 5 s after: ${gap} ms (${gs} s to ${ge} s)"
+    echo "views node 3 led that the chain skips (node 0's slotsMissed): ${missed}"
+    echo "ordered: ${before} tx/s in the 5 s before, ${after_rate} tx/s from 1 s after to the end of the load"
+    echo "seqbench: $(cat "$out/seqbench.json")"
+  } >"$out/summary.txt"
+  cat "$out/summary.txt"
+}
+
+# ----------------------------------------------------------------- f-crashed
+
+f_crashed() {
+  committee_up "$build" 4
+  bench_start 0
+  local q
+  q="$(awk -v s="$seconds" 'BEGIN { print s / 4 }')"
+  sleep "$q"
+  committee_kill 3 KILL
+  local t1 t2 t3
+  t1="$(now_us)"
+  sleep "$q"
+  committee_kill 2 KILL
+  t2="$(now_us)"
+  sleep "$q"
+  committee_start 2
+  t3="$(now_us)"
+  wait "$bench_pid"
+  timeline
+  local s1 s2 s3 first
+  s1="$(since_start "$t1")" s2="$(since_start "$t2")" s3="$(since_start "$t3")"
+  read -r first _ <<<"$(after "$s3" 5)"
+  plot_timeline "f and f+1 crashed: 4 nodes, load to node 0 ($rate tx/s)" \
+    "$s1" "node 3 down (f)" "$s2" "node 2 down (f+1)" "$s3" "node 2 back"
+  {
+    echo "f-crashed, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
+    echo "command: tests/bench/experiment.sh f-crashed --rate $rate --seconds $seconds"
+    echo "4 nodes (f = 1), opaque 256-byte txs at $rate tx/s to node 0"
+    echo "all up      [0, ${s1}) s: $(rate_between 1 "$s1") tx/s ordered"
+    echo "f down      [${s1}, ${s2}) s: $(rate_between "$s1" "$s2") tx/s ordered"
+    echo "f+1 down    [${s2}, ${s3}) s: $(rate_between "$s2" "$s3") tx/s ordered"
+    echo "f down again, from ${s3} s: first commit $(awk -v f="$first" -v k="$s3" 'BEGIN { printf "%.0f ms", (f - k) * 1000 }') after node 2 restarted"
+    echo "seqbench: $(cat "$out/seqbench.json")"
+  } >"$out/summary.txt"
+  cat "$out/summary.txt"
+}
+
+# ----------------------------------------------------------------- scaling
+
+scaling() {
+  local n all i json closed
+  echo "n,offered_rate,ordered_tx_per_s,p50_ms,p99_ms,closed_loop_tx_per_s,closed_loop_p50_ms" >"$out/scaling.csv"
+  for n in 4 7 10 16; do
+    log "n = $n"
+    committee_up "$build" "$n"
+    all=()
+    for ((i = 0; i < n; i++)); do all+=(--rpc "${committee_rpcs[$i]}"); done
+    json="$("$seqbench" "${all[@]}" --rate "$rate" --seconds "$seconds" 2>>"$out/seqbench.log")"
+    closed="$("$seqbench" "${all[@]}" --rate 0 --seconds "$seconds" --batch 200 2>>"$out/seqbench.log")"
+    echo "$json" >>"$out/seqbench.jsonl"
+    echo "$closed" >>"$out/seqbench.jsonl"
+    committee_down
+    awk -v n="$n" -v r="$rate" -v a="$json" -v b="$closed" 'function f(j, k) { if (match(j, "\"" k "\":[0-9]+")) return substr(j, RSTART + length(k) + 3, RLENGTH - length(k) - 3); return 0 }
+      BEGIN { printf "%d,%d,%d,%.1f,%.1f,%d,%.1f\n", n, r, f(a, "ordered_tx_per_s"), f(a, "p50") / 1000, f(a, "p99") / 1000, f(b, "ordered_tx_per_s"), f(b, "p50") / 1000 }' >>"$out/scaling.csv"
+  done
+  render scaling <<GP
+set datafile separator ','
+set title 'committee size: closed-loop throughput and p50 latency at $rate tx/s'
+set xlabel 'committee size n'
+set ylabel 'ordered tx/s (closed loop)'
+set y2label 'p50 latency at $rate tx/s (ms)'
+set ytics nomirror
+set y2tics
+set yrange [0:*]
+set y2range [0:*]
+set xtics (4, 7, 10, 16)
+set key top right
+set grid
+plot '$out/scaling.csv' using 1:6 skip 1 with linespoints lw 2 pt 7 title 'closed-loop tx/s', \
+     '' using 1:4 skip 1 axes x1y2 with linespoints lw 2 pt 5 title 'p50 at $rate tx/s (ms)'
+GP
+  {
+    echo "scaling, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
+    echo "command: tests/bench/experiment.sh scaling --rate $rate --seconds $seconds"
+    echo "every node takes load; opaque 256-byte txs; closed loop with --batch 200"
+    column -s, -t "$out/scaling.csv"
+    awk -F, 'NR == 2 { base = $6 } NR > 1 { last = $6; ln = $1 } END { if (base > 0) printf "closed-loop throughput at n=%d: %.0f%% of n=4\n", ln, 100 * last / base }' "$out/scaling.csv"
+  } >"$out/summary.txt"
+  cat "$out/summary.txt"
+}
+
+case "$name" in
+  leader-crash) leader_crash ;;
+  f-crashed) f_crashed ;;
+  scaling) scaling ;;
+esac
+log "results in $out (summary.txt, *.csv, *.svg, *.png)"
