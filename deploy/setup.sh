@@ -18,7 +18,7 @@ packages=(
   libcurl4-openssl-dev libjansson-dev libzstd-dev libcmocka-dev
   nodejs npm ca-certificates curl
   iproute2 nftables
-  gnuplot-nox
+  gnuplot-nox jq
 )
 
 check_platform() {

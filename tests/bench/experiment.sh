@@ -20,6 +20,14 @@
 #   scaling       n = 4, 7, 10, 16: per size, one open-loop run at --rate
 #                 (latency at that load) and one closed-loop run (the most
 #                 it orders), all nodes taking load.
+#   ordering-bias 4 nodes, once with `fifo` and once with `priority`
+#                 ordering: per trial, two signed txs from two senders,
+#                 one to node 0 and one to node 3 at the same moment, one
+#                 with twice the other's tip (alternating). Who is ordered
+#                 first: the higher tip? the tx sent to the node that
+#                 proposed the block? how often are both in one block?
+#                 --seconds is ignored; --rate sets the trials per policy
+#                 (default 100). Needs cast (deploy/setup.sh) and jq.
 #
 # Defaults: --build build/release, --out tests/bench/results/NAME,
 # --rate 2000, --seconds 20 (scaling: 8 per run). Needs gnuplot (deploy/
@@ -27,18 +35,18 @@
 # polls node 0 every millisecond; see tests/bench/README.md "Experiments".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-# shellcheck source=tests/bench/committee_lib.sh
+# shellcheck source=tests/bench/committee_lib.sh disable=SC1091
 . "$root/tests/bench/committee_lib.sh"
 
 usage() {
-  echo "usage: $0 leader-crash|f-crashed|scaling [--build DIR] [--out DIR] [--rate TX_PER_S] [--seconds S]" >&2
+  echo "usage: $0 leader-crash|f-crashed|scaling|ordering-bias [--build DIR] [--out DIR] [--rate TX_PER_S] [--seconds S]" >&2
   exit 2
 }
 [ $# -ge 1 ] || usage
 name="$1"
 shift
-case "$name" in leader-crash | f-crashed | scaling) ;; *) usage ;; esac
-build="$root/build/release" out="" rate=2000 seconds=""
+case "$name" in leader-crash | f-crashed | scaling | ordering-bias) ;; *) usage ;; esac
+build="$root/build/release" out="" rate="" seconds=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build="$(cd "$2" && pwd)"; shift 2 ;;
@@ -49,6 +57,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$seconds" ] || { [ "$name" = scaling ] && seconds=8 || seconds=20; }
+[ -n "$rate" ] || { [ "$name" = ordering-bias ] && rate=100 || rate=2000; }
 [ -n "$out" ] || out="$root/tests/bench/results/$name"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
@@ -286,7 +295,112 @@ GP
   cat "$out/summary.txt"
 }
 
+# ------------------------------------------------------------ ordering-bias
+
+cast="$root/deploy/node_modules/.bin/cast"
+key_a=0x00000000000000000000000000000000000000000000000000000000000000a1
+key_b=0x00000000000000000000000000000000000000000000000000000000000000b2
+
+rpc_call() { # node method params_json
+  curl -s -m 5 -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":$3}" "${committee_rpcs[$1]}"
+}
+
+signed_tx() { # key nonce tip_gwei
+  "$cast" mktx --private-key "$1" --chain 901 --nonce "$2" --gas-limit 21000 \
+    --gas-price "$(($3 * 2 + 2))gwei" --priority-gas-price "$3gwei" \
+    0x0000000000000000000000000000000000000001
+}
+
+# Where tx hash was ordered, as "height index" once committed.
+placed() { # node hash
+  local tries r
+  for ((tries = 0; tries < 500; tries++)); do
+    r="$(rpc_call "$1" seq_getTransactionStatus "[\"$2\"]" |
+      jq -r '.result.softConfirmed | if . == null then "" else "\(.height) \(.index)" end')"
+    [ -n "$r" ] && { echo "$r"; return 0; }
+    sleep 0.01
+  done
+  return 1
+}
+
+ordering_run() { # policy; appends trials to $out/trials.csv
+  local policy="$1" k addrs=() i
+  committee_up "$build" 4 --ordering "$policy"
+  for ((i = 0; i < 4; i++)); do addrs+=("$(committee_status "$i" | jq -r '.result.validator' | tr 'A-F' 'a-f')"); done
+  for ((k = 0; k < rate; k++)); do
+    local tip_a=1 tip_b=2
+    ((k % 2 == 0)) && tip_a=2 tip_b=1
+    local ra rb ha hb
+    ra="$(signed_tx "$key_a" "$k" "$tip_a")" rb="$(signed_tx "$key_b" "$k" "$tip_b")"
+    rpc_call 0 eth_sendRawTransaction "[\"$ra\"]" >"$committee_dir/a.json" &
+    local pa=$!
+    rpc_call 3 eth_sendRawTransaction "[\"$rb\"]" >"$committee_dir/b.json" &
+    wait "$pa" "$!"
+    ha="$(jq -r '.result' "$committee_dir/a.json")" hb="$(jq -r '.result' "$committee_dir/b.json")"
+    local pos_a pos_b
+    if ! pos_a="$(placed 0 "$ha")" || ! pos_b="$(placed 0 "$hb")"; then
+      log "trial $k: not committed"
+      continue
+    fi
+    local first proposer
+    first="$(awk -v a="$pos_a" -v b="$pos_b" 'BEGIN { split(a, x, " "); split(b, y, " ");
+      print (x[1] < y[1] || (x[1] == y[1] && x[2] < y[2])) ? "a" : "b" }')"
+    local first_height="${pos_a%% *}"
+    [ "$first" = b ] && first_height="${pos_b%% *}"
+    proposer="$(rpc_call 0 seq_getBlockByHeight "[$first_height]" | jq -r '.result.proposer' | tr 'A-F' 'a-f')"
+    local proposer_index=-1
+    for ((i = 0; i < 4; i++)); do [ "${addrs[$i]}" = "$proposer" ] && proposer_index=$i; done
+    echo "$policy,$k,$tip_a,$tip_b,${pos_a// /,},${pos_b// /,},$first,$proposer_index" >>"$out/trials.csv"
+  done
+  committee_down
+}
+
+ordering_bias() {
+  [ -x "$cast" ] || { echo "experiment: $cast is missing (deploy/setup.sh installs it)" >&2; exit 1; }
+  command -v jq >/dev/null || { echo "experiment: jq is missing (deploy/setup.sh installs it)" >&2; exit 1; }
+  echo "policy,trial,tip_a,tip_b,height_a,index_a,height_b,index_b,first,first_block_proposer" >"$out/trials.csv"
+  ordering_run fifo
+  ordering_run priority
+  # Per policy: trials, both in one block, the higher tip first (overall
+  # and within one block), and, among trials whose first-ordered tx's
+  # block was proposed by node 0 or 3 (the two ingress nodes), how often
+  # that tx is the one sent to the proposer (an ingress advantage shows
+  # as a share above 50%).
+  awk -F, 'NR > 1 { p = $1; n[p]++; same = $5 == $7; s[p] += same
+      high = ($3 > $4) ? "a" : "b"; h[p] += $9 == high; if (same) hs[p] += $9 == high
+      if ($10 == 0 || $10 == 3) { o[p]++; own = ($10 == 0) ? "a" : "b"; ow[p] += $9 == own } }
+    END { for (p in n) printf "%s,%d,%d,%d,%d,%d,%d\n", p, n[p], s[p], h[p], hs[p], o[p], ow[p] }' \
+    "$out/trials.csv" | sort >"$out/ordering.body"
+  { echo "policy,trials,same_block,high_tip_first,high_tip_first_in_same_block,proposer_ingress_trials,proposer_ingress_first"
+    cat "$out/ordering.body"; } >"$out/ordering.csv"
+  rm -f "$out/ordering.body"
+  awk -F, 'NR > 1 { printf "%s %f %f %f\n", $1, 100 * $3 / $2, 100 * $4 / $2, ($6 > 0) ? 100 * $7 / $6 : 0 }' \
+    "$out/ordering.csv" >"$out/ordering.dat"
+  render ordering <<GP
+set title 'ordering bias: two competing txs sent at once to nodes 0 and 3 ($rate trials per policy)'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel '% of trials'
+set yrange [0:105]
+set key top left
+set grid ytics
+plot '$out/ordering.dat' using 2:xtic(1) title 'both in one block', \
+     '' using 3 title 'higher tip ordered first', \
+     '' using 4 title 'tx sent to the proposer first'
+GP
+  {
+    echo "ordering-bias, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
+    echo "command: tests/bench/experiment.sh ordering-bias --rate $rate"
+    echo "4 nodes; per trial tx a (sender 0x..a1) to node 0 and tx b (sender 0x..b2) to node 3 at once;"
+    echo "one tip 2 gwei, the other 1 gwei, alternating; each policy on a fresh committee"
+    column -s, -t "$out/ordering.csv"
+  } >"$out/summary.txt"
+  cat "$out/summary.txt"
+}
+
 case "$name" in
+  ordering-bias) ordering_bias ;;
   leader-crash) leader_crash ;;
   f-crashed) f_crashed ;;
   scaling) scaling ;;
