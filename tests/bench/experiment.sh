@@ -28,6 +28,16 @@
 #                 proposed the block? how often are both in one block?
 #                 --seconds is ignored; --rate sets the trials per policy
 #                 (default 100). Needs cast (deploy/setup.sh) and jq.
+#   partitions    4 nodes, each in its own network namespace (deploy/
+#                 netns/; root), load from node 0's namespace to node 0.
+#                 Phases of --seconds/7 each: all connected; node 3 cut
+#                 off both ways (a minority); healed; the leader of the
+#                 moment (not node 0) cut off; healed; node 3 hearing
+#                 nothing (asymmetric: it still sends); healed. Per
+#                 phase: throughput, and the time from each heal to the
+#                 next commit. Also `lossy`: the same lab, node 1 losing
+#                 N% of its packets both ways for the middle third
+#                 (--rate sets the tx/s; SEQ_LOSS_PERCENT, default 20).
 #
 # Defaults: --build build/release, --out tests/bench/results/NAME,
 # --rate 2000, --seconds 20 (scaling: 8 per run). Needs gnuplot (deploy/
@@ -39,13 +49,13 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/tests/bench/committee_lib.sh"
 
 usage() {
-  echo "usage: $0 leader-crash|f-crashed|scaling|ordering-bias [--build DIR] [--out DIR] [--rate TX_PER_S] [--seconds S]" >&2
+  echo "usage: $0 leader-crash|f-crashed|scaling|ordering-bias|partitions|lossy [--build DIR] [--out DIR] [--rate TX_PER_S] [--seconds S]" >&2
   exit 2
 }
 [ $# -ge 1 ] || usage
 name="$1"
 shift
-case "$name" in leader-crash | f-crashed | scaling | ordering-bias) ;; *) usage ;; esac
+case "$name" in leader-crash | f-crashed | scaling | ordering-bias | partitions | lossy) ;; *) usage ;; esac
 build="$root/build/release" out="" rate="" seconds=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -56,7 +66,7 @@ while [ $# -gt 0 ]; do
     *) usage ;;
   esac
 done
-[ -n "$seconds" ] || { [ "$name" = scaling ] && seconds=8 || seconds=20; }
+[ -n "$seconds" ] || case "$name" in scaling) seconds=8 ;; partitions) seconds=35 ;; *) seconds=20 ;; esac
 [ -n "$rate" ] || { [ "$name" = ordering-bias ] && rate=100 || rate=2000; }
 [ -n "$out" ] || out="$root/tests/bench/results/$name"
 mkdir -p "$out"
@@ -120,6 +130,13 @@ rate_between() {
     END { printf "%.0f", (b > a) ? n / (b - a) : 0 }' "$out/txs.csv"
 }
 
+# p50 and p99 latency (ms) of the txs sent in [from, to) seconds: "p50 p99".
+latency_between() {
+  awk -F, -v a="$1" -v b="$2" 'NR > 1 && $3 > 0 && $2 / 1e6 >= a && $2 / 1e6 < b { print ($3 - $2) / 1000 }' \
+    "$out/txs.csv" | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR == 0) print "- -"; else printf "%.1f %.1f", v[int((NR + 1) / 2)], v[int((NR * 99 + 99) / 100)] }'
+}
+
 # The first commit after t seconds (seconds), and the longest gap between
 # two commits in [t, t + w): "first gap_ms gap_start gap_end".
 after() {
@@ -147,11 +164,13 @@ GP
 }
 
 plot_timeline() { # title, then "x label" pairs for vertical event lines
-  local title="$1" lines="" x
+  local title="$1" lines="" x y=0.95
   shift
   while [ $# -ge 2 ]; do
     x="$1"
-    lines+="set arrow from $x, graph 0 to $x, graph 1 nohead dashtype 2 lc rgb 'red'; set label '$2' at $x, graph 0.95 offset 0.5,0 tc rgb 'red'; "
+    lines+="set arrow from $x, graph 0 to $x, graph 1 nohead dashtype 2 lc rgb 'red'; set label '$2' at $x, graph $y offset 0.5,0 tc rgb 'red'; "
+    # Labels alternate between two heights, so close events stay legible.
+    [ "$y" = 0.95 ] && y=0.89 || y=0.95
     shift 2
   done
   render timeline <<GP
@@ -399,7 +418,160 @@ GP
   cat "$out/summary.txt"
 }
 
+# -------------------------------------------------------- partitions, lossy
+
+netns_dir="$root/deploy/netns"
+lab_n=4 lab_peer_port=7000 lab_rpc_port=8000 lab_up=false lab_pids=()
+export SEQ_NETNS_PREFIX="seqd-x$$-ns" SEQ_NETNS_HUB="seqd-x$$-hub"
+lab_ip() { printf '10.77.0.%s' "$((10 + $1))"; }
+lab_ns() { printf '%s%s' "$SEQ_NETNS_PREFIX" "$1"; }
+lab_rpc() { # node method params
+  ip netns exec "$(lab_ns "$1")" curl -s -m 2 \
+    -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":$3}" \
+    "http://$(lab_ip "$1"):$lab_rpc_port/" || true
+}
+
+lab_down() {
+  local pid
+  for pid in "${lab_pids[@]}"; do if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi; done
+  for pid in "${lab_pids[@]}"; do if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi; done
+  lab_pids=()
+  if $lab_up; then "$netns_dir/netns.sh" down >/dev/null || true; fi
+  lab_up=false
+  [ -n "${lab_dir:-}" ] && rm -rf "$lab_dir"
+}
+
+# Four seqd in four namespaces, committing; seqbench later runs in node 0's.
+lab_start() {
+  [ "$(id -u)" -eq 0 ] || { echo "experiment $name: needs root (network namespaces)" >&2; exit 1; }
+  lab_dir="$(mktemp -d "${TMPDIR:-/tmp}/seqd-lab-XXXXXX")"
+  trap 'lab_down; committee_down' EXIT
+  lab_up=true
+  "$netns_dir/netns.sh" up -n "$lab_n" >/dev/null
+  local gen=() i
+  for ((i = 0; i < lab_n; i++)); do
+    "$build/node/seqctl" keygen --out "$lab_dir/k$i" --insecure-key >/dev/null 2>&1
+    gen+=(--key-dir "$lab_dir/k$i" --endpoint "tcp://$(lab_ip "$i"):$lab_peer_port")
+  done
+  "$build/node/seqctl" genesis --l2-chain-id 901 --l1-chain-id 31337 --out "$lab_dir/genesis.json" \
+    --block-tx-bytes-max 2097152 --block-txs-max 16384 "${gen[@]}" >/dev/null
+  for ((i = 0; i < lab_n; i++)); do
+    cat >"$lab_dir/node$i.json" <<JSON
+{"version": 1, "data_dir": "data$i", "genesis": "genesis.json", "key_dir": "k$i",
+ "insecure_key": true, "rpc_listen": "http://$(lab_ip "$i"):$lab_rpc_port", "log_level": "warn"}
+JSON
+    ip netns exec "$(lab_ns "$i")" "$build/node/seqd" --config "$lab_dir/node$i.json" \
+      >>"$lab_dir/node$i.log" 2>&1 &
+    lab_pids[i]=$!
+  done
+  local tries h
+  for ((tries = 0; tries < 100; tries++)); do
+    h="$(lab_rpc 0 seq_status '[]' | grep -o '"height":[0-9]*' | head -1 | cut -d: -f2 || true)"
+    [ -n "$h" ] && [ "$h" -ge 3 ] && return 0
+    sleep 0.2
+  done
+  echo "experiment $name: the lab committee does not commit (logs in $lab_dir)" >&2
+  exit 1
+}
+
+lab_bench_start() {
+  ip netns exec "$(lab_ns 0)" "$seqbench" --rpc "http://$(lab_ip 0):$lab_rpc_port" --rate "$rate" \
+    --seconds "$seconds" --csv "$out/txs.csv" >"$out/seqbench.json" 2>"$out/seqbench.log" &
+  bench_pid=$!
+}
+
+partitions() {
+  lab_start
+  lab_bench_start
+  local p events=() marks=() leader t
+  p="$(awk -v s="$seconds" 'BEGIN { print s / 7 }')"
+  sleep "$p"
+  "$netns_dir/partition.sh" isolate 3 >/dev/null
+  marks+=("$(now_us)") events+=("node 3 cut off")
+  sleep "$p"
+  "$netns_dir/partition.sh" heal 3 >/dev/null
+  marks+=("$(now_us)") events+=("healed")
+  sleep "$p"
+  for ((t = 0; t < 500; t++)); do
+    leader="$(lab_rpc 0 seq_status '[]' | grep -o '"leaderIndex":[0-9]*' | head -1 | cut -d: -f2 || true)"
+    [ -n "$leader" ] && [ "$leader" != 0 ] && break
+  done
+  "$netns_dir/partition.sh" isolate "$leader" >/dev/null
+  marks+=("$(now_us)") events+=("leader (node $leader) cut off")
+  sleep "$p"
+  "$netns_dir/partition.sh" heal "$leader" >/dev/null
+  marks+=("$(now_us)") events+=("healed")
+  sleep "$p"
+  "$netns_dir/partition.sh" isolate 3 --dir in >/dev/null
+  marks+=("$(now_us)") events+=("node 3 hears nothing")
+  sleep "$p"
+  "$netns_dir/partition.sh" heal 3 --dir in >/dev/null
+  marks+=("$(now_us)") events+=("healed")
+  wait "$bench_pid"
+  timeline
+  local args=() secs=() k
+  for k in "${!marks[@]}"; do
+    secs[k]="$(since_start "${marks[k]}")"
+    args+=("${secs[k]}" "${events[k]}")
+  done
+  plot_timeline "partitions: 4 nodes in network namespaces, $rate tx/s to node 0" "${args[@]}"
+  {
+    echo "partitions, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
+    echo "command: tests/bench/experiment.sh partitions --rate $rate --seconds $seconds"
+    echo "4 nodes in network namespaces (nftables drops), opaque 256-byte txs at $rate tx/s to node 0"
+    local from=1 k2
+    local l
+    for k in "${!marks[@]}"; do
+      l="$(latency_between "$from" "${secs[k]}")"
+      echo "[${from}, ${secs[k]}) s: $(rate_between "$from" "${secs[k]}") tx/s ordered, latency p50 ${l% *} ms p99 ${l#* } ms; then: ${events[k]}"
+      from="${secs[k]}"
+    done
+    l="$(latency_between "$from" "$seconds")"
+    echo "[${from}, ${seconds}) s: $(rate_between "$from" "$seconds") tx/s ordered, latency p50 ${l% *} ms p99 ${l#* } ms"
+    for k2 in 1 3 5; do
+      read -r first gap _ <<<"$(after "${secs[k2]}" "$p")"
+      echo "after heal at ${secs[k2]} s: first commit $(awk -v f="$first" -v k="${secs[k2]}" 'BEGIN { printf "%.0f ms", (f - k) * 1000 }') later, longest gap in the phase ${gap} ms"
+    done
+    echo "seqbench: $(cat "$out/seqbench.json")"
+  } >"$out/summary.txt"
+  cat "$out/summary.txt"
+}
+
+lossy() {
+  local loss="${SEQ_LOSS_PERCENT:-20}" third s1 s2 t1 t2
+  lab_start
+  lab_bench_start
+  third="$(awk -v s="$seconds" 'BEGIN { print s / 3 }')"
+  sleep "$third"
+  "$netns_dir/loss.sh" set 1 "$loss" >/dev/null
+  t1="$(now_us)"
+  sleep "$third"
+  "$netns_dir/loss.sh" clear 1 >/dev/null
+  t2="$(now_us)"
+  wait "$bench_pid"
+  timeline
+  s1="$(since_start "$t1")" s2="$(since_start "$t2")"
+  plot_timeline "lossy link: node 1 of 4 drops $loss% of its packets, $rate tx/s to node 0" \
+    "$s1" "node 1 lossy" "$s2" "loss cleared"
+  {
+    echo "lossy, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
+    echo "command: SEQ_LOSS_PERCENT=$loss tests/bench/experiment.sh lossy --rate $rate --seconds $seconds"
+    echo "4 nodes in network namespaces, node 1 dropping $loss% of packets in and out (nftables)"
+    local l
+    l="$(latency_between 1 "$s1")"
+    echo "before   [1, ${s1}) s: $(rate_between 1 "$s1") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
+    l="$(latency_between "$s1" "$s2")"
+    echo "lossy    [${s1}, ${s2}) s: $(rate_between "$s1" "$s2") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
+    l="$(latency_between "$s2" "$seconds")"
+    echo "after    [${s2}, ${seconds}) s: $(rate_between "$s2" "$seconds") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
+    echo "seqbench: $(cat "$out/seqbench.json")"
+  } >"$out/summary.txt"
+  cat "$out/summary.txt"
+}
+
 case "$name" in
+  partitions) partitions ;;
+  lossy) lossy ;;
   ordering-bias) ordering_bias ;;
   leader-crash) leader_crash ;;
   f-crashed) f_crashed ;;
