@@ -523,23 +523,25 @@ seq_err node_l1_record_matches(node_diag *why, const char *path, const node_l1_r
     return SEQ_OK;
 }
 
-static void record_from(node_l1_record *r, const ctl_deploy *d, const seq_addr *committee,
-                        const seq_addr *inbox)
+void node_l1_record_from(node_l1_record *out, const l1_deploy_params *p,
+                         const seq_hash *genesis_hash, const seq_addr *committee,
+                         const seq_addr *inbox)
 {
-    const l1_deploy_params *p = &d->params;
-    *r = (node_l1_record){.l1_chain_id = p->l1_chain_id,
-                          .l2_chain_id = p->l2_chain_id,
-                          .genesis_hash = d->genesis_hash,
-                          .committee = *committee,
-                          .inbox = *inbox,
-                          .epoch_blocks = p->epoch_blocks,
-                          .evidence_window_blocks = p->evidence_window_blocks,
-                          .unbonding_delay_blocks = p->unbonding_delay_blocks,
-                          .min_bond_wei = p->min_bond_wei,
-                          .inclusion_window_blocks = p->inclusion_window_blocks,
-                          .force_grace_blocks = p->force_grace_blocks,
-                          .force_fee_wei = p->force_fee_wei,
-                          .forced_tx_bytes_max = p->forced_tx_bytes_max};
+    SEQ_ASSERT(out != NULL && p != NULL && genesis_hash != NULL);
+    SEQ_ASSERT(committee != NULL && inbox != NULL);
+    *out = (node_l1_record){.l1_chain_id = p->l1_chain_id,
+                            .l2_chain_id = p->l2_chain_id,
+                            .genesis_hash = *genesis_hash,
+                            .committee = *committee,
+                            .inbox = *inbox,
+                            .epoch_blocks = p->epoch_blocks,
+                            .evidence_window_blocks = p->evidence_window_blocks,
+                            .unbonding_delay_blocks = p->unbonding_delay_blocks,
+                            .min_bond_wei = p->min_bond_wei,
+                            .inclusion_window_blocks = p->inclusion_window_blocks,
+                            .force_grace_blocks = p->force_grace_blocks,
+                            .force_fee_wei = p->force_fee_wei,
+                            .forced_tx_bytes_max = p->forced_tx_bytes_max};
 }
 
 static void print_pair(FILE *f, const seq_addr *committee, const seq_addr *inbox)
@@ -627,7 +629,8 @@ static int deploy_new(ctl_deploy *d, const uint8_t key[32])
         seq_err e = l1_deploy_check(&block, why, d->rpc, &d->params, &g->l1.committee_address,
                                     &g->l1.inbox_address);
         if (e == SEQ_OK) {
-            record_from(&r, d, &g->l1.committee_address, &g->l1.inbox_address);
+            node_l1_record_from(&r, &d->params, &d->genesis_hash, &g->l1.committee_address,
+                                &g->l1.inbox_address);
             r.block_number = block;
             return deploy_write(d, &r, "found the genesis's");
         }
@@ -644,7 +647,7 @@ static int deploy_new(ctl_deploy *d, const uint8_t key[32])
         fprintf(d->err, "seqctl l1 deploy: %s\n", why);
         return NODE_EXIT_FAILURE;
     }
-    record_from(&r, d, &dep.committee, &dep.inbox);
+    node_l1_record_from(&r, &d->params, &d->genesis_hash, &dep.committee, &dep.inbox);
     r.has_deployer = true;
     r.deployer = dep.deployer;
     r.block_number = dep.block_number;

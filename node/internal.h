@@ -768,6 +768,12 @@ void node_seqctl_batch_usage(FILE *f);
 /* seqctl l1 deploy / predict (ctl_l1.c); the deployment record is in node.h. */
 /* The parameters of r's deployment, as l1_deploy_check verifies them. */
 void node_l1_record_params(l1_deploy_params *out, const node_l1_record *r, const node_genesis *g);
+/* The record of a deployment with parameters p at committee and inbox for
+ * the genesis with genesis_hash (no deployer or block: the caller adds
+ * them when it knows them). */
+void node_l1_record_from(node_l1_record *out, const l1_deploy_params *p,
+                         const seq_hash *genesis_hash, const seq_addr *committee,
+                         const seq_addr *inbox);
 int node_seqctl_l1(int argc, char **argv, FILE *out, FILE *err);
 void node_seqctl_l1_usage(FILE *f);
 

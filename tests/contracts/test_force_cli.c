@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "../../node/internal.h"
 #include "anvil.h"
 #include "capture.h"
 #include "l1.h"
@@ -224,22 +225,13 @@ static int deploy(void)
         return -1;
     }
     l1_addr_checksum(fx.inbox, &fx.d.inbox);
-    node_l1_record r = {.l1_chain_id = ANVIL_CHAIN_ID,
-                        .l2_chain_id = L2_CHAIN_ID,
-                        .committee = fx.d.committee,
-                        .inbox = fx.d.inbox,
-                        .has_deployer = true,
-                        .deployer = fx.d.deployer,
-                        .block_number = fx.d.block_number,
-                        .block_hash = fx.d.block_hash,
-                        .epoch_blocks = p.epoch_blocks,
-                        .evidence_window_blocks = p.evidence_window_blocks,
-                        .unbonding_delay_blocks = p.unbonding_delay_blocks,
-                        .min_bond_wei = p.min_bond_wei,
-                        .inclusion_window_blocks = p.inclusion_window_blocks,
-                        .force_grace_blocks = p.force_grace_blocks,
-                        .force_fee_wei = p.force_fee_wei,
-                        .forced_tx_bytes_max = p.forced_tx_bytes_max};
+    node_l1_record r;
+    seq_hash no_genesis = {{0}}; /* these tests have no genesis file */
+    node_l1_record_from(&r, &p, &no_genesis, &fx.d.committee, &fx.d.inbox);
+    r.has_deployer = true;
+    r.deployer = fx.d.deployer;
+    r.block_number = fx.d.block_number;
+    r.block_hash = fx.d.block_hash;
     node_diag nd;
     path_in_root(fx.record, "l1-deployment.json");
     if (node_l1_record_write(&nd, fx.record, &r) != SEQ_OK) {

@@ -13,6 +13,7 @@
 
 #include <zstd.h>
 
+#include "../../node/internal.h"
 #include "l1.h"
 #include "node.h"
 #include "test_files.h"
@@ -719,13 +720,73 @@ static void test_batch_limits(void **state)
     free(g);
 }
 
+/* node_l1_record_from and node_l1_record_params are inverses for the
+ * deployment parameters a record carries; the members come from the
+ * genesis. */
+static void test_l1_record_params(void **state)
+{
+    (void)state;
+    node_genesis g;
+    node_genesis_defaults(&g);
+    g.l1_chain_id = 31337;
+    g.l2_chain_id = 901;
+    g.validator_count = 2;
+    memset(g.validators[0].address.b, 0x11, SEQ_ADDR_BYTES);
+    memset(g.validators[1].address.b, 0x22, SEQ_ADDR_BYTES);
+    g.validators[0].weight = 1;
+    g.validators[1].weight = 3;
+    l1_deploy_params p;
+    l1_deploy_params_default(&p);
+    p.l1_chain_id = 31337;
+    p.l2_chain_id = 901;
+    p.epoch_blocks = 7;
+    p.evidence_window_blocks = 11;
+    p.unbonding_delay_blocks = 13;
+    p.min_bond_wei = 17;
+    p.inclusion_window_blocks = 19;
+    p.force_grace_blocks = 23;
+    p.force_fee_wei = 29;
+    p.forced_tx_bytes_max = 31;
+    seq_hash genesis_hash;
+    memset(genesis_hash.b, 0x5a, SEQ_HASH_BYTES);
+    seq_addr committee, inbox;
+    memset(committee.b, 0xc0, SEQ_ADDR_BYTES);
+    memset(inbox.b, 0x1b, SEQ_ADDR_BYTES);
+    node_l1_record r;
+    node_l1_record_from(&r, &p, &genesis_hash, &committee, &inbox);
+    assert_memory_equal(r.genesis_hash.b, genesis_hash.b, SEQ_HASH_BYTES);
+    assert_memory_equal(r.committee.b, committee.b, SEQ_ADDR_BYTES);
+    assert_memory_equal(r.inbox.b, inbox.b, SEQ_ADDR_BYTES);
+    assert_false(r.has_deployer);
+    l1_deploy_params back;
+    node_l1_record_params(&back, &r, &g);
+    assert_int_equal(back.l1_chain_id, 31337);
+    assert_int_equal(back.l2_chain_id, 901);
+    assert_int_equal(back.epoch_blocks, 7);
+    assert_int_equal(back.evidence_window_blocks, 11);
+    assert_int_equal(back.unbonding_delay_blocks, 13);
+    assert_int_equal(back.min_bond_wei, 17);
+    assert_int_equal(back.inclusion_window_blocks, 19);
+    assert_int_equal(back.force_grace_blocks, 23);
+    assert_int_equal(back.force_fee_wei, 29);
+    assert_int_equal(back.forced_tx_bytes_max, 31);
+    assert_int_equal(back.member_count, 2);
+    assert_memory_equal(back.members[1].b, g.validators[1].address.b, SEQ_ADDR_BYTES);
+    assert_int_equal(back.weights[1], 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),         cmocka_unit_test(test_hash_ignores_formatting),
-        cmocka_unit_test(test_hash_covers_values), cmocka_unit_test(test_hash_encoding),
-        cmocka_unit_test(test_invalid_fields),     cmocka_unit_test(test_invalid_text),
-        cmocka_unit_test(test_endpoints),          cmocka_unit_test(test_core_inputs),
+        cmocka_unit_test(test_l1_record_params),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_hash_ignores_formatting),
+        cmocka_unit_test(test_hash_covers_values),
+        cmocka_unit_test(test_hash_encoding),
+        cmocka_unit_test(test_invalid_fields),
+        cmocka_unit_test(test_invalid_text),
+        cmocka_unit_test(test_endpoints),
+        cmocka_unit_test(test_core_inputs),
         cmocka_unit_test(test_batch_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
