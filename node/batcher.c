@@ -462,20 +462,26 @@ static const char *const inbox_errors[] = {
     "BadSignaturesLength(uint256)",
 };
 
-/* The name of the custom error the last call reverted with, or "". */
-static const char *revert_name(const node_batcher *b)
+const char *node_l1_revert_name(const l1_rpc *rpc, const char *const *errors, size_t count)
 {
+    SEQ_ASSERT(rpc != NULL && (errors != NULL || count == 0));
     uint8_t data[256];
     size_t len = 0;
-    if (l1_rpc_revert_data(b->rpc, data, sizeof data, &len) != SEQ_OK || len < 4)
+    if (l1_rpc_revert_data(rpc, data, sizeof data, &len) != SEQ_OK || len < 4)
         return "";
-    for (size_t i = 0; i < SEQ_ARRAY_LEN(inbox_errors); i++) {
+    for (size_t i = 0; i < count; i++) {
         uint8_t sel[4];
-        l1_abi_selector(sel, inbox_errors[i]);
+        l1_abi_selector(sel, errors[i]);
         if (memcmp(sel, data, 4) == 0)
-            return inbox_errors[i];
+            return errors[i];
     }
     return "";
+}
+
+/* The name of the Inbox error the last call reverted with, or "". */
+static const char *revert_name(const node_batcher *b)
+{
+    return node_l1_revert_name(b->rpc, inbox_errors, SEQ_ARRAY_LEN(inbox_errors));
 }
 
 /* Inbox.forcedAccAt(cursor); zero for cursor 0. */

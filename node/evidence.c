@@ -30,7 +30,7 @@ struct node_evidence {
     size_t recent_next, recent_count;                                   /* mtx */
     node_evidence_stats stats;                                          /* mtx */
     uint8_t msg[NODE_EVIDENCE_MSG_BYTES];                               /* mtx */
-    uint8_t scratch[4096];                                              /* mtx */
+    uint8_t scratch[NODE_EVIDENCE_SCRATCH_BYTES];                       /* mtx */
 };
 
 const seq_addr *node_evidence_signer(const wire_evidence *e)

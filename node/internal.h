@@ -562,8 +562,9 @@ SEQ_MUST_USE seq_err node_ctl_call(json_t **out, char *why, size_t why_len, cons
 /* Keys of evidence recently taken, so a piece the core reports again
  * (after a restart) or that several peers relay is counted and gossiped
  * once. */
-#define NODE_EVIDENCE_RECENT_MAX 256u
-#define NODE_EVIDENCE_MSG_BYTES  2048u /* one encoded evidence message */
+#define NODE_EVIDENCE_RECENT_MAX    256u
+#define NODE_EVIDENCE_MSG_BYTES     2048u /* one encoded evidence message */
+#define NODE_EVIDENCE_SCRATCH_BYTES 4096u /* the encoder's arena for it */
 
 typedef struct node_evidence node_evidence;
 
@@ -684,6 +685,10 @@ uint64_t node_batcher_next_ms(const node_batcher *b, uint64_t now_ms);
 void node_batcher_seen(node_batcher *b, const store_l1_batch *batch, bool live,
                        uint64_t now_wall_ms);
 void node_batcher_status_get(const node_batcher *b, node_batcher_status *out);
+/* The name (e.g. "BadIndex(uint64,uint64)") among errors[0..count) of the
+ * custom error rpc's last call reverted with, or "" (no revert data, or
+ * none of them). */
+const char *node_l1_revert_name(const l1_rpc *rpc, const char *const *errors, size_t count);
 /* The batcher's tx manager (the slasher sends through it too). */
 l1_txmgr *node_batcher_txmgr(node_batcher *b);
 

@@ -141,34 +141,20 @@ static size_t rank_of(const node_slasher *s, size_t accused, uint64_t view)
     return rank;
 }
 
-/* The name of the custom error the last call reverted with, or "". */
-static const char *revert_name(const node_slasher *s)
-{
-    static const char *const errors[] = {
-        "UnknownKind(uint8)",
-        "BadStatement()",
-        "WrongChainId(uint64)",
-        "ViewMismatch(uint64,uint64)",
-        "IndexMismatch(uint64,uint64)",
-        "SameContent()",
-        "BadSignature()",
-        "HighS()",
-        "SignerMismatch(address,address)",
-        "NotValidator(address)",
-        "AlreadySlashed(address)",
-    };
-    uint8_t data[256];
-    size_t len = 0;
-    if (l1_rpc_revert_data(s->rpc, data, sizeof data, &len) != SEQ_OK || len < 4)
-        return "";
-    for (size_t i = 0; i < SEQ_ARRAY_LEN(errors); i++) {
-        uint8_t sel[4];
-        l1_abi_selector(sel, errors[i]);
-        if (memcmp(sel, data, 4) == 0)
-            return errors[i];
-    }
-    return "";
-}
+/* The Committee errors submitEvidence can revert with. */
+static const char *const committee_errors[] = {
+    "UnknownKind(uint8)",
+    "BadStatement()",
+    "WrongChainId(uint64)",
+    "ViewMismatch(uint64,uint64)",
+    "IndexMismatch(uint64,uint64)",
+    "SameContent()",
+    "BadSignature()",
+    "HighS()",
+    "SignerMismatch(address,address)",
+    "NotValidator(address)",
+    "AlreadySlashed(address)",
+};
 
 /* Sends submitEvidence for target i, unless L1 says it is moot. */
 static void submit(node_slasher *s, size_t i, uint64_t now_ms)
@@ -204,7 +190,9 @@ static void submit(node_slasher *s, size_t i, uint64_t now_ms)
         err = l1_rpc_estimate_gas(s->rpc, &gas, &req);
     if (err != SEQ_OK) {
         bool reverted = l1_rpc_last_kind(s->rpc) == L1_RPC_KIND_REVERTED;
-        const char *why = reverted ? revert_name(s) : l1_rpc_last_error(s->rpc);
+        const char *why = reverted ? node_l1_revert_name(s->rpc, committee_errors,
+                                                         SEQ_ARRAY_LEN(committee_errors))
+                                   : l1_rpc_last_error(s->rpc);
         if (reverted && strcmp(why, "AlreadySlashed(address)") == 0) {
             node_evidence_note_slashed(s->evidence, v);
             return;

@@ -105,15 +105,6 @@ static int seqctl(outputs *o, const char *const *args)
                              sizeof o->err, args);
 }
 
-static json_t *json_of(const char *text)
-{
-    json_error_t e;
-    json_t *j = json_loads(text, 0, &e);
-    if (j == NULL)
-        fail_msg("not JSON (%s):\n%s", e.text, text);
-    return j;
-}
-
 /* ------------------------------------------------------------------- L1 */
 
 static uint64_t nonce_of(const seq_addr *a)
@@ -488,7 +479,7 @@ static void validator_of(validator_view *v, const char *addr)
                           fx.committee, addr,        "--json", NULL};
     if (seqctl(&o, args) != NODE_EXIT_OK)
         fail_msg("seqctl l1 validator: %s", o.err);
-    json_t *j = json_of(o.out);
+    json_t *j = test_json_parse(o.out);
     snprintf(v->status, sizeof v->status, "%s", json_string_value(json_object_get(j, "status")));
     snprintf(v->bond_wei, sizeof v->bond_wei, "%s",
              json_string_value(json_object_get(j, "bond_wei")));
@@ -624,7 +615,7 @@ static void test_bond_and_validator(void **state)
         "--key", fx.val_c.keyfile, "--insecure-key", "--value-wei", "500",         "--json",
         NULL};
     assert_int_equal(seqctl(&o, top_up), NODE_EXIT_OK);
-    json_t *j = json_of(o.out);
+    json_t *j = test_json_parse(o.out);
     assert_string_equal(json_string_value(json_object_get(j, "bond_wei")), "2000000000000000500");
     assert_string_equal(json_string_value(json_object_get(j, "bond_wei_before")),
                         "2000000000000000000");
@@ -731,7 +722,7 @@ static uint64_t slash_and_check(const char *path, const test_key *k, bool json)
     char tx_hex[67];
     uint64_t gas = 0;
     if (json) {
-        json_t *j = json_of(o.out);
+        json_t *j = test_json_parse(o.out);
         assert_string_equal(json_string_value(json_object_get(j, "validator")), k->addr_hex);
         assert_string_equal(json_string_value(json_object_get(j, "bond_wei")),
                             "2000000000000000000");
@@ -1017,7 +1008,7 @@ static void test_show_and_submit_from_node(void **state)
     const char *export[] = {"evidence",        "show",   "--rpc", fx.node_url, "--validator",
                             fx.val_c.addr_hex, "--kind", "vote",  "--json",    NULL};
     assert_int_equal(seqctl(&o, export), NODE_EXIT_OK);
-    json_t *got = json_of(o.out);
+    json_t *got = test_json_parse(o.out);
     assert_true(json_equal(got, rv));
     json_decref(got);
     char path[PATH_BYTES];

@@ -785,7 +785,13 @@ static void test_post(void **state)
     assert_int_equal(s.posts_sent, 0);
     assert_non_null(strstr(s.last_error, "refused by the Inbox"));
     assert_non_null(strstr(s.last_error, "BadIndex(uint64,uint64)"));
-    step(b, T0 + 2); /* before the retry */
+    /* The name lookup on its own, on that revert: among the errors given
+     * only. */
+    static const char *const names[] = {"HeightGap(uint64,uint64)", "BadIndex(uint64,uint64)"};
+    assert_string_equal(node_l1_revert_name(f->rpc, names, 2), "BadIndex(uint64,uint64)");
+    assert_string_equal(node_l1_revert_name(f->rpc, names, 1), "");
+    assert_string_equal(node_l1_revert_name(f->dead, names, 2), ""); /* never called: no data */
+    step(b, T0 + 2);                                                 /* before the retry */
     assert_int_equal(atomic_load(&fake.estimates_asked), 1);
     step(b, T0 + 1 + NODE_BATCHER_RETRY_MS);
     assert_int_equal(status(b).posts_refused, 2);
