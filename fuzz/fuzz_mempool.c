@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static mempool_pick picks[64];
         mempool_caps caps = {.bytes_max = 4u << 20, .txs_max = 64};
         size_t n = 0;
-        SEQ_ASSERT(mempool_select(pool, picks, 64, &n, &caps, NULL, 0) == SEQ_OK);
+        SEQ_ASSERT(mempool_select(pool, picks, 64, &n, &caps, NULL, 0, 0) == SEQ_OK);
         for (size_t i = 0; i < n; i++) /* a gapped lane may hold it back */
             if (seq_hash_equal(&picks[i].hash, &info.hash))
                 SEQ_ASSERT(picks[i].raw.len == size && memcmp(picks[i].raw.ptr, data, size) == 0);

@@ -49,8 +49,9 @@ typedef struct {
  * list, or (free) the free list. */
 typedef struct {
     seq_addr addr;
-    uint64_t nonce_next; /* valid iff nonce_known: one past the last committed nonce */
-    uint32_t head, tail; /* lane, lowest nonce first */
+    uint64_t nonce_next;    /* valid iff nonce_known: one past the last committed nonce */
+    uint64_t lane_since_ms; /* when the lane last went from empty to non-empty */
+    uint32_t head, tail;    /* lane, lowest nonce first */
     uint32_t count;
     uint32_t list_prev, list_next;
     bool used;

@@ -72,6 +72,7 @@ const char *mempool_policy_name(mempool_policy policy);
 #define MEMPOOL_SENDER_TXS_MAX      1024u        /* largest per-sender cap */
 #define MEMPOOL_NONCE_WINDOW_MAX    4096u        /* largest nonce window */
 #define MEMPOOL_GOSSIP_DELAY_MS_MAX 10000u       /* longest gossip batching delay */
+#define MEMPOOL_SETTLE_MS_MAX       10000u       /* longest hold of a new sender's lane */
 #define MEMPOOL_GAS_LIMIT_MIN       21000u       /* intrinsic gas of a plain transfer */
 #define MEMPOOL_BUMP_PERCENT        10u          /* fee bump a replacement needs */
 /* Legacy v = chain_id * 2 + 35 + parity must fit 64 bits. */
@@ -193,6 +194,15 @@ typedef struct {
      * its lowest pending nonce. [sender_txs_max, MEMPOOL_NONCE_WINDOW_MAX] */
     uint32_t nonce_window;
     uint32_t gossip_delay_ms; /* [0, MEMPOOL_GOSSIP_DELAY_MS_MAX] */
+    /* A sender whose committed nonce this pool does not know (never seen
+     * committed, or its record recycled) has its lane held back from
+     * selection until settle_ms after the lane's first pending tx was
+     * admitted: a client that sends nonce n to one node and n + 1 to
+     * another gets n here by gossip before n + 1 can be proposed alone
+     * (and n then refused as too low). Senders with a known nonce and
+     * opaque payloads are never held. [0, MEMPOOL_SETTLE_MS_MAX]; 0: no
+     * hold. */
+    uint32_t settle_ms;
     /* Keys the hash indexes so that peers cannot aim txs or addresses at
      * one bucket; any value, fixed for reproducible simulations. */
     uint64_t hash_seed;
@@ -204,6 +214,7 @@ typedef struct {
 #define MEMPOOL_SENDER_TXS_DEFAULT      64u
 #define MEMPOOL_NONCE_WINDOW_DEFAULT    1024u
 #define MEMPOOL_GOSSIP_DELAY_MS_DEFAULT 20u
+#define MEMPOOL_SETTLE_MS_DEFAULT       0u
 
 /* Fills *out with the defaults above, fifo ordering and chain_id. */
 void mempool_config_default(mempool_config *out, uint64_t chain_id);
@@ -282,13 +293,21 @@ typedef struct {
  * in the given order (forced-inclusion obligations; stops at the first that
  * does not fit), then pending txs that are not in flight, in policy order
  * (fifo: arrival; priority: tip, then arrival), a sender's nonce n + 1 only
- * after n, never past a nonce gap. A tx that does not fit the remaining
- * bytes is skipped together with its lane's later txs. Every pool tx picked
- * (and every pool tx equal to a forced one) is marked in flight: it stays
- * pending but is not picked again until released. Deterministic. */
+ * after n, never past a nonce gap, and no lane still settling at now_ms
+ * (config.settle_ms). A tx that does not fit the remaining bytes is skipped
+ * together with its lane's later txs. Every pool tx picked (and every pool
+ * tx equal to a forced one) is marked in flight: it stays pending but is
+ * not picked again until released. Deterministic. */
 SEQ_MUST_USE seq_err mempool_select(mempool *pool, mempool_pick *out, size_t out_cap,
                                     size_t *out_count, const mempool_caps *caps,
-                                    const seq_bytes *forced, size_t forced_count);
+                                    const seq_bytes *forced, size_t forced_count, uint64_t now_ms);
+
+/* The lanes mempool_select leaves out at now_ms because they are still
+ * settling (config.settle_ms): returns how many pending txs not in flight
+ * they hold, and sets *deadline to the earliest time after now_ms at which
+ * one of them becomes selectable (UINT64_MAX if none is settling).
+ * O(senders with pending txs). */
+size_t mempool_settling(const mempool *pool, uint64_t now_ms, uint64_t *deadline);
 
 /* Marks the pending txs among hashes[0..count) in flight (a block proposed
  * by another leader carries them). Returns how many were marked. */

@@ -444,6 +444,7 @@ void mempool_config_default(mempool_config *out, uint64_t chain_id)
         .sender_txs_max = MEMPOOL_SENDER_TXS_DEFAULT,
         .nonce_window = MEMPOOL_NONCE_WINDOW_DEFAULT,
         .gossip_delay_ms = MEMPOOL_GOSSIP_DELAY_MS_DEFAULT,
+        .settle_ms = MEMPOOL_SETTLE_MS_DEFAULT,
     };
 }
 
@@ -458,7 +459,8 @@ static bool mp_config_valid(const mempool_config *c)
            c->pool_txs_max <= MEMPOOL_POOL_TXS_MAX && c->sender_txs_max >= 1 &&
            c->sender_txs_max <= MEMPOOL_SENDER_TXS_MAX && c->nonce_window >= c->sender_txs_max &&
            c->nonce_window <= MEMPOOL_NONCE_WINDOW_MAX &&
-           c->gossip_delay_ms <= MEMPOOL_GOSSIP_DELAY_MS_MAX;
+           c->gossip_delay_ms <= MEMPOOL_GOSSIP_DELAY_MS_MAX &&
+           c->settle_ms <= MEMPOOL_SETTLE_MS_MAX;
 }
 
 /* The smallest power of two at least twice n. */
@@ -606,8 +608,12 @@ static void mp_insert(mempool *pool, const mempool_tx_info *info, const uint8_t 
     }
     if (info->kind == MEMPOOL_TX_OPAQUE)
         mp_evict_push(pool, slot);
-    else
-        mp_lane_insert(pool, mp_sender_get(pool, &info->sender), slot);
+    else {
+        uint32_t si = mp_sender_get(pool, &info->sender);
+        if (pool->senders[si].count == 0)
+            pool->senders[si].lane_since_ms = now_ms;
+        mp_lane_insert(pool, si, slot);
+    }
     pool->bytes += raw_len;
 }
 

@@ -30,14 +30,29 @@ static void mp_mark(mempool *pool, uint32_t slot)
     pool->in_flight++;
 }
 
-/* Pushes the first ready tx of every lane (every opaque tx is a lane). */
-static void mp_select_seed(mempool *pool, uint32_t *heap_count)
+/* When s's lane may be selected: at once if its committed nonce is known,
+ * else settle_ms after the lane filled (no overflow: both are bounded). */
+static uint64_t mp_lane_settled_ms(const mempool *pool, const mp_sender *s)
+{
+    SEQ_ASSERT(s->used && s->count > 0);
+    if (s->nonce_known || pool->config.settle_ms == 0)
+        return 0;
+    return s->lane_since_ms > UINT64_MAX - pool->config.settle_ms
+               ? UINT64_MAX
+               : s->lane_since_ms + pool->config.settle_ms;
+}
+
+/* Pushes the first ready tx of every settled lane (every opaque tx is a
+ * lane). */
+static void mp_select_seed(mempool *pool, uint32_t *heap_count, uint64_t now_ms)
 {
     for (uint32_t i = pool->active.head; i != MP_NIL; i = pool->senders[i].list_next) {
         const mp_sender *s = &pool->senders[i];
         uint64_t base = 0;
         bool fixed = mp_sender_base(pool, s, &base);
         SEQ_ASSERT(fixed && s->count > 0);
+        if (now_ms < mp_lane_settled_ms(pool, s))
+            continue;
         uint32_t first = mp_lane_ready(pool, s->head, base);
         if (first != MP_NIL)
             mp_heap_push(pool, pool->scratch, heap_count, first, mp_before, false);
@@ -50,12 +65,12 @@ static void mp_select_seed(mempool *pool, uint32_t *heap_count)
 }
 
 static void mp_select_pool(mempool *pool, mempool_pick *out, size_t limit, size_t *n, size_t *bytes,
-                           size_t bytes_max)
+                           size_t bytes_max, uint64_t now_ms)
 {
     SEQ_ASSERT(*n <= limit && *bytes <= bytes_max);
     uint32_t heap_count = 0;
     if (*n < limit)
-        mp_select_seed(pool, &heap_count);
+        mp_select_seed(pool, &heap_count, now_ms);
     while (heap_count > 0 && *n < limit) {
         uint32_t slot = mp_heap_pop(pool, pool->scratch, &heap_count, mp_before, false);
         const mp_tx *t = &pool->txs[slot];
@@ -77,7 +92,8 @@ static void mp_select_pool(mempool *pool, mempool_pick *out, size_t limit, size_
 }
 
 seq_err mempool_select(mempool *pool, mempool_pick *out, size_t out_cap, size_t *out_count,
-                       const mempool_caps *caps, const seq_bytes *forced, size_t forced_count)
+                       const mempool_caps *caps, const seq_bytes *forced, size_t forced_count,
+                       uint64_t now_ms)
 {
     SEQ_ASSERT(pool != NULL && out_count != NULL && caps != NULL);
     SEQ_ASSERT((out != NULL || out_cap == 0) && (forced != NULL || forced_count == 0));
@@ -97,9 +113,28 @@ seq_err mempool_select(mempool *pool, mempool_pick *out, size_t out_cap, size_t 
         n++;
         bytes += forced[f].len;
     }
-    mp_select_pool(pool, out, limit, &n, &bytes, caps->bytes_max);
+    mp_select_pool(pool, out, limit, &n, &bytes, caps->bytes_max, now_ms);
     *out_count = n;
     return SEQ_OK;
+}
+
+size_t mempool_settling(const mempool *pool, uint64_t now_ms, uint64_t *deadline)
+{
+    SEQ_ASSERT(pool != NULL && deadline != NULL);
+    *deadline = UINT64_MAX;
+    size_t held = 0;
+    if (pool->config.settle_ms == 0)
+        return held;
+    for (uint32_t i = pool->active.head; i != MP_NIL; i = pool->senders[i].list_next) {
+        const mp_sender *s = &pool->senders[i];
+        uint64_t at = mp_lane_settled_ms(pool, s);
+        if (at <= now_ms)
+            continue;
+        *deadline = SEQ_MIN(*deadline, at);
+        for (uint32_t t = s->head; t != MP_NIL; t = pool->txs[t].lane_next)
+            held += !pool->txs[t].in_flight;
+    }
+    return held;
 }
 
 size_t mempool_mark_in_flight(mempool *pool, const seq_hash *hashes, size_t count)

@@ -1,12 +1,15 @@
 /* api.c — the node's HTTP API on nng's HTTP server: GET /health, GET
  * /metrics (Prometheus text, metrics.c) and JSON-RPC 2.0 on POST / (single requests and batches):
  * eth_sendRawTransaction, seq_sendPayload, seq_getTransactionStatus, seq_getBlockByHeight,
- * seq_status, seq_getEvidence, seq_getForcedEntry, seq_getForcedQueue. Callbacks
- * run on nng's threads; they read the runtime's status snapshot and the
- * store and submit to the txpool, never touching the consensus core. */
+ * seq_status, seq_getEvidence, seq_getForcedEntry, seq_getForcedQueue, and in test
+ * builds seq_testSetFault and seq_testGetFault. Callbacks run on nng's threads; they
+ * read the runtime's status snapshot and the store, submit to the txpool and
+ * switch the transport's fault layer (net calls are thread-safe), never touching
+ * the consensus core. */
 #include "internal.h"
 
 #include <nng/supplemental/http/http.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -954,8 +957,201 @@ static json_t *get_forced_queue(const node_rpc *rpc, json_t *id, json_t *params)
                       "windowBlocks", window > 0 ? json_u64(window) : json_null()));
 }
 
+/* ---------------------------------------------------------- test faults */
+
+/* The members of seq_testSetFault's fault object: net_fault's fields,
+ * integers bounded as net_fault_valid requires; a missing one is 0 or
+ * false. */
+static const struct {
+    const char *name;
+    bool boolean;
+    uint32_t max;
+    size_t offset; /* in net_fault: a uint32_t, or a bool when boolean */
+} FAULT_KEYS[] = {
+    {"delay_ms", false, NET_FAULT_DELAY_MS_MAX, offsetof(net_fault, delay_ms)},
+    {"jitter_ms", false, NET_FAULT_DELAY_MS_MAX, offsetof(net_fault, jitter_ms)},
+    {"drop_ppm", false, NET_FAULT_PPM, offsetof(net_fault, drop_ppm)},
+    {"duplicate_ppm", false, NET_FAULT_PPM, offsetof(net_fault, duplicate_ppm)},
+    {"block_send", true, 1, offsetof(net_fault, block_send)},
+    {"block_recv", true, 1, offsetof(net_fault, block_recv)},
+};
+
+#define FAULT_KEY_NAMES "delay_ms, jitter_ms, drop_ppm, duplicate_ppm, block_send, block_recv"
+#define FAULT_WHY_BYTES 192u
+
+/* A client's text safe to quote in an error message: at most 40 bytes,
+ * printable ASCII (anything else '?'), so the message stays valid UTF-8. */
+static void quote_safe(char out[41], const char *text)
+{
+    size_t i = 0;
+    for (; i < 40 && text[i] != '\0'; i++)
+        out[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+    out[i] = '\0';
+}
+
+/* The fault object v into *out; false with why naming the bad member.
+ * *out is zeroed first. */
+static bool fault_parse(net_fault *out, char why[FAULT_WHY_BYTES], const json_t *v)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(v)) {
+        snprintf(why, FAULT_WHY_BYTES, "fault: must be an object with keys among " FAULT_KEY_NAMES);
+        return false;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)v, key, value)
+    {
+        size_t k = 0;
+        while (k < SEQ_ARRAY_LEN(FAULT_KEYS) && strcmp(key, FAULT_KEYS[k].name) != 0)
+            k++;
+        char quoted[41];
+        quote_safe(quoted, key);
+        if (k == SEQ_ARRAY_LEN(FAULT_KEYS)) {
+            snprintf(why, FAULT_WHY_BYTES, "fault.%s: unknown key (known: " FAULT_KEY_NAMES ")",
+                     quoted);
+            return false;
+        }
+        uint8_t *field = (uint8_t *)out + FAULT_KEYS[k].offset;
+        json_int_t n = json_integer_value(value);
+        if (FAULT_KEYS[k].boolean && !json_is_boolean(value)) {
+            snprintf(why, FAULT_WHY_BYTES, "fault.%s: must be true or false", quoted);
+            return false;
+        }
+        if (!FAULT_KEYS[k].boolean && (!json_is_integer(value) || n < 0 || n > FAULT_KEYS[k].max)) {
+            snprintf(why, FAULT_WHY_BYTES, "fault.%s: must be an integer in 0..%u", quoted,
+                     (unsigned)FAULT_KEYS[k].max);
+            return false;
+        }
+        if (FAULT_KEYS[k].boolean)
+            *(bool *)(void *)field = json_is_true(value);
+        else
+            *(uint32_t *)(void *)field = (uint32_t)n;
+    }
+    SEQ_ASSERT(net_fault_valid(out));
+    return true;
+}
+
+/* The peer v names on n: a committee index other than self (*peer), or
+ * "all" (*all); false with why. */
+static bool peer_parse(uint32_t *peer, bool *all, char why[FAULT_WHY_BYTES], const json_t *v,
+                       const net *n)
+{
+    uint32_t count = net_peer_count(n), self = net_self_index(n);
+    *peer = 0;
+    *all = json_is_string(v) && strcmp(json_string_value(v), "all") == 0;
+    if (*all)
+        return true;
+    json_int_t index = json_integer_value(v);
+    if (!json_is_integer(v)) {
+        snprintf(why, FAULT_WHY_BYTES, "peer: must be a validator index or \"all\"");
+        return false;
+    }
+    if (index < 0 || index >= count) {
+        snprintf(why, FAULT_WHY_BYTES, "peer: %lld is not a committee index (0..%u)",
+                 (long long)index, (unsigned)count - 1u);
+        return false;
+    }
+    if (index == self) {
+        snprintf(why, FAULT_WHY_BYTES, "peer: %u is this node itself", (unsigned)self);
+        return false;
+    }
+    *peer = (uint32_t)index;
+    return true;
+}
+
+/* {"self": i, "peers": [{"peer": j, <the fault's members>}, ...]}: the
+ * faults in force on every link, in committee order, self left out. NULL
+ * when out of memory. */
+static json_t *faults_json(net *n)
+{
+    json_t *peers = json_array();
+    uint32_t self = net_self_index(n);
+    for (uint32_t i = 0; peers != NULL && i < net_peer_count(n); i++) {
+        net_fault f;
+        if (i == self || net_fault_get(n, &f, i) != SEQ_OK)
+            continue;
+        json_array_append_new(peers,
+                              json_pack("{s:I,s:I,s:I,s:I,s:I,s:b,s:b}", "peer", (json_int_t)i,
+                                        "delay_ms", (json_int_t)f.delay_ms, "jitter_ms",
+                                        (json_int_t)f.jitter_ms, "drop_ppm", (json_int_t)f.drop_ppm,
+                                        "duplicate_ppm", (json_int_t)f.duplicate_ppm, "block_send",
+                                        f.block_send, "block_recv", f.block_recv));
+    }
+    return json_pack("{s:I,s:o}", "self", (json_int_t)self, "peers", peers);
+}
+
+/* The reply listing the faults in force. */
+static json_t *faults_reply(const node_rpc *rpc, json_t *id)
+{
+    json_t *list = faults_json(rpc->net);
+    return list != NULL ? rpc_result(id, list) : rpc_error(id, API_INTERNAL_ERROR, "out of memory");
+}
+
+/* NULL when the fault methods can run, else the error reply to method. */
+static json_t *faults_unavailable(const node_rpc *rpc, json_t *id, const char *method)
+{
+    if (rpc->net != NULL && net_faults_enabled(rpc->net))
+        return NULL;
+    char message[200];
+    snprintf(message, sizeof message,
+             "%s is unavailable: this node's config does not enable test faults "
+             "(\"test\": {\"faults\": true})",
+             method);
+    return rpc_error(id, NODE_API_UNAVAILABLE, message);
+}
+
+/* seq_testSetFault [peer, fault]: sets the faults of the link to peer (a
+ * committee index) or to every peer ("all"); returns the faults in force
+ * on every link. net_fault_set logs each change. */
+static json_t *test_set_fault(const node_rpc *rpc, json_t *id, json_t *params)
+{
+    json_t *reply = faults_unavailable(rpc, id, "seq_testSetFault");
+    if (reply != NULL)
+        return reply;
+    if (!json_is_array(params) || json_array_size(params) != 2)
+        return rpc_error(id, API_INVALID_PARAMS,
+                         "seq_testSetFault takes [peer (a validator index or \"all\"), fault (an "
+                         "object with keys among " FAULT_KEY_NAMES ")]");
+    char why[FAULT_WHY_BYTES];
+    char message[FAULT_WHY_BYTES + 32];
+    uint32_t peer = 0;
+    bool all = false;
+    net_fault fault;
+    if (!peer_parse(&peer, &all, why, json_array_get(params, 0), rpc->net) ||
+        !fault_parse(&fault, why, json_array_get(params, 1))) {
+        snprintf(message, sizeof message, "seq_testSetFault: %s", why);
+        return rpc_error(id, API_INVALID_PARAMS, message);
+    }
+    uint32_t self = net_self_index(rpc->net);
+    for (uint32_t i = 0; i < net_peer_count(rpc->net); i++) {
+        if (i == self || (!all && i != peer))
+            continue;
+        seq_err err = net_fault_set(rpc->net, i, &fault);
+        if (err != SEQ_OK) /* peer and fault were checked above: a bug */
+            return rpc_error(id, API_INTERNAL_ERROR, seq_strerror(err));
+    }
+    return faults_reply(rpc, id);
+}
+
+/* seq_testGetFault (no params): the faults in force on every link. */
+static json_t *test_get_fault(const node_rpc *rpc, json_t *id, json_t *params)
+{
+    json_t *reply = faults_unavailable(rpc, id, "seq_testGetFault");
+    if (reply != NULL)
+        return reply;
+    if (params != NULL && json_array_size(params) + json_object_size(params) != 0)
+        return rpc_error(id, API_INVALID_PARAMS, "seq_testGetFault takes no parameters");
+    return faults_reply(rpc, id);
+}
+
 static json_t *rpc_dispatch(const node_rpc *rpc, json_t *id, const char *method, json_t *params)
 {
+    /* Test builds only: elsewhere these are "method not found". */
+    if (NODE_TEST_MODES && strcmp(method, "seq_testSetFault") == 0)
+        return test_set_fault(rpc, id, params);
+    if (NODE_TEST_MODES && strcmp(method, "seq_testGetFault") == 0)
+        return test_get_fault(rpc, id, params);
     if (strcmp(method, "eth_sendRawTransaction") == 0)
         return send_raw(rpc, id, params);
     if (strcmp(method, "seq_sendPayload") == 0)
@@ -1231,7 +1427,7 @@ static seq_err add_handler(node_api *api, const char *path, const char *method,
 }
 
 seq_err node_api_start(node_api **out, node_diag *why, const char *url, node_runtime *rt,
-                       const store *s, node_txpool *pool, const seq_block_header *genesis)
+                       const store *s, node_txpool *pool, net *n, const seq_block_header *genesis)
 {
     SEQ_ASSERT(out != NULL && url != NULL && rt != NULL && s != NULL && pool != NULL &&
                genesis != NULL);
@@ -1239,8 +1435,12 @@ seq_err node_api_start(node_api **out, node_diag *why, const char *url, node_run
     node_api *api = calloc(1, sizeof *api);
     if (api == NULL)
         return node_diag_set(why, SEQ_ERR_NO_MEMORY, "out of memory");
-    api->rpc = (node_rpc){
-        .status = runtime_status, .status_ctx = rt, .store = s, .pool = pool, .genesis = *genesis};
+    api->rpc = (node_rpc){.status = runtime_status,
+                          .status_ctx = rt,
+                          .store = s,
+                          .pool = pool,
+                          .genesis = *genesis,
+                          .net = n};
     seq_err err = SEQ_ERR_INVALID_ARG;
     if (nng_url_parse(&api->url, url) != 0 || nng_http_server_hold(&api->server, api->url) != 0)
         goto free_api;

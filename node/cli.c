@@ -1,9 +1,9 @@
 /* cli.c — argument handling of seqd and seqctl: seqd --config/--check (and
  * running the node through runtime.c), seqctl keygen, genesis and
  * genesis-hash (status is in ctl_status.c; submit, tx and block in
- * ctl_query.c; evidence in ctl_evidence.c; forced in ctl_forced.c). The
- * work is done by keys.c, genesis.c and config.c; this file parses
- * arguments and prints. */
+ * ctl_query.c; evidence in ctl_evidence.c; forced in ctl_forced.c; fault
+ * in ctl_fault.c). The work is done by keys.c, genesis.c and config.c;
+ * this file parses arguments and prints. */
 #include "internal.h"
 
 #include <curl/curl.h>
@@ -730,6 +730,7 @@ static void seqctl_usage(FILE *f)
           "  force-include queue an L2 tx on L1 when the sequencers ignore it\n"
           "  force-advance consume overdue forced txs on L1 (the escape hatch)\n"
           "  forced        show a node's forced-inclusion queue: due, consumed, posted\n"
+          "  fault         delay, drop or cut a running node's links (test builds only)\n"
           "  version       print the version and linked library versions\n"
           "  help          print this help\n"
           "\n"
@@ -782,6 +783,7 @@ int node_seqctl_main(int argc, char **argv, FILE *out, FILE *err)
         {"force-include", node_seqctl_force_include, node_seqctl_force_usage},
         {"force-advance", node_seqctl_force_advance, node_seqctl_force_usage},
         {"forced", node_seqctl_forced, node_seqctl_forced_usage},
+        {"fault", node_seqctl_fault, node_seqctl_fault_usage},
     };
     for (size_t i = 0; i < SEQ_ARRAY_LEN(commands); i++) {
         if (strcmp(cmd, commands[i].name) != 0)

@@ -316,6 +316,7 @@ void node_config_defaults(node_config *out)
     out->log_level = SEQ_LOG_INFO;
     out->log_format = SEQ_LOG_TEXT;
     out->l1_poll_ms = NODE_CONFIG_L1_POLL_MS_DEFAULT;
+    out->mempool_settle_ms = NODE_CONFIG_SETTLE_MS_DEFAULT;
 }
 
 /* Copies path into dst (NODE_CONFIG_PATH_BYTES_MAX), joined to base_dir
@@ -476,10 +477,26 @@ static void config_dir_of(char out[NODE_CONFIG_PATH_BYTES_MAX], const char *path
     out[len] = '\0';
 }
 
-/* "test": {"censor_senders": [ADDRESS, ...], "equivocate": "vote"}: test
- * modes, which only a
- * build with SEQ_TEST_MODES accepts, so a production binary cannot be
- * configured into misbehaving. */
+/* test.faults (a boolean, default false) and test.fault_seed (an integer
+ * in 0..NODE_CONFIG_FAULT_SEED_MAX, only with "faults": true). */
+static seq_err config_test_faults(node_config *c, const node_config_json *j, const json_t *test)
+{
+    seq_err err = node_config_json_bool(j, &c->test_faults, test, "test", "faults", true);
+    if (err != SEQ_OK || json_object_get(test, "fault_seed") == NULL)
+        return err;
+    if (!c->test_faults)
+        return node_diag_set(j->why, SEQ_ERR_INVALID_ARG,
+                             "%s: test.fault_seed: needs \"faults\": true", j->file);
+    err = node_config_json_u64(j, &c->fault_seed, test, "test", "fault_seed", 0,
+                               NODE_CONFIG_FAULT_SEED_MAX);
+    c->has_fault_seed = err == SEQ_OK;
+    return err;
+}
+
+/* "test": {"censor_senders": [ADDRESS, ...], "equivocate": "vote",
+ * "faults": true, "fault_seed": N}: test modes, which only a build with
+ * SEQ_TEST_MODES accepts, so a production binary cannot be configured
+ * into misbehaving. */
 static seq_err config_test_modes(node_config *c, const node_config_json *j, const json_t *root)
 {
     const json_t *test = json_object_get(root, "test");
@@ -487,13 +504,16 @@ static seq_err config_test_modes(node_config *c, const node_config_json *j, cons
         return SEQ_OK;
 #ifndef SEQ_TEST_MODES
     (void)c;
+    (void)config_test_faults;
     return node_diag_set(j->why, SEQ_ERR_INVALID_ARG,
                          "%s: test: test modes need a build with -DSEQ_TEST_MODES=ON", j->file);
 #else
-    static const char *const names[] = {"censor_senders", "equivocate"};
+    static const char *const names[] = {"censor_senders", "equivocate", "faults", "fault_seed"};
     if (!json_is_object(test))
         return node_diag_set(j->why, SEQ_ERR_MALFORMED, "%s: test: must be an object", j->file);
     seq_err err = node_config_json_members(j, test, "test", names, SEQ_ARRAY_LEN(names));
+    if (err == SEQ_OK)
+        err = config_test_faults(c, j, test);
     if (err != SEQ_OK)
         return err;
     const json_t *equivocate = json_object_get(test, "equivocate");
@@ -543,6 +563,7 @@ static seq_err config_from_json(node_config *c, const node_config_json *j, const
         "mempool_txs_max",
         "mempool_bytes_max",
         "mempool_sender_txs_max",
+        "mempool_settle_ms",
         "test",
     };
     uint32_t version = 0;
@@ -565,6 +586,7 @@ static seq_err config_from_json(node_config *c, const node_config_json *j, const
         {"mempool_txs_max", &c->mempool_txs_max, 1, MEMPOOL_POOL_TXS_MAX},
         {"mempool_bytes_max", &c->mempool_bytes_max, MEMPOOL_TX_BYTES_MAX, MEMPOOL_POOL_BYTES_MAX},
         {"mempool_sender_txs_max", &c->mempool_sender_txs_max, 1, MEMPOOL_SENDER_TXS_MAX},
+        {"mempool_settle_ms", &c->mempool_settle_ms, 0, MEMPOOL_SETTLE_MS_MAX},
     };
     for (size_t i = 0; i < SEQ_ARRAY_LEN(caps) && err == SEQ_OK; i++) {
         if (json_object_get(root, caps[i].name) != NULL)

@@ -12,6 +12,16 @@
 #include "l1.h"
 #include "node.h"
 
+/* True in builds with -DSEQ_TEST_MODES=ON (the dev preset): the API's
+ * seq_test* methods exist only there. A constant rather than #ifdefs in
+ * the .c files: the code behind it compiles in every build and is dropped
+ * from the others. */
+#ifdef SEQ_TEST_MODES
+#define NODE_TEST_MODES true
+#else
+#define NODE_TEST_MODES false
+#endif
+
 /* ----------------------------------------------------------------- store */
 
 /* The named databases of the main environment, in the order they are
@@ -480,12 +490,14 @@ void net_fault_apply(net_fault_plan *out, const net_fault *f, uint64_t *rng, uin
 typedef struct node_api node_api;
 
 /* Starts nng's HTTP server on url ("http://HOST:PORT"): GET /health and
- * POST / (JSON-RPC 2.0, single requests and batches). rt, s, pool and
- * genesis (copied) must outlive the api. SEQ_ERR_UNAVAILABLE (address in
- * use), SEQ_ERR_INVALID_ARG (a URL nng refuses), SEQ_ERR_NO_MEMORY,
- * SEQ_ERR_INTERNAL, with *why. On failure *out is NULL. */
+ * POST / (JSON-RPC 2.0, single requests and batches). rt, s, pool and n
+ * must outlive the api (genesis is copied); n is the transport whose fault
+ * layer seq_testSetFault switches (NULL: none). SEQ_ERR_UNAVAILABLE
+ * (address in use), SEQ_ERR_INVALID_ARG (a URL nng refuses),
+ * SEQ_ERR_NO_MEMORY, SEQ_ERR_INTERNAL, with *why. On failure *out is
+ * NULL. */
 SEQ_MUST_USE seq_err node_api_start(node_api **out, node_diag *why, const char *url,
-                                    node_runtime *rt, const store *s, node_txpool *pool,
+                                    node_runtime *rt, const store *s, node_txpool *pool, net *n,
                                     const seq_block_header *genesis);
 
 /* Stops the server (waiting for running callbacks) and frees it; NULL is
@@ -518,7 +530,16 @@ typedef struct {
     node_txpool *pool;        /* where eth_sendRawTransaction and seq_sendPayload submit */
     seq_block_header genesis; /* what seq_getBlockByHeight answers for height 0 */
     size_t reply_bytes_max;   /* 0: NODE_API_REPLY_BYTES_MAX (tests lower it) */
+    /* The transport whose fault layer seq_testSetFault and seq_testGetFault
+     * switch and list (test builds only: NODE_TEST_MODES); NULL, or a net
+     * without faults_enabled, makes them answer NODE_API_UNAVAILABLE. */
+    net *net;
 } node_rpc;
+
+/* JSON-RPC error of a method this node has but does not offer in its
+ * configuration (EIP-1474's "method not supported"); the seq_test* methods
+ * of a node whose config does not enable the test mode they need. */
+#define NODE_API_UNAVAILABLE (-32004)
 
 /* Answers the JSON-RPC 2.0 body[0..body_len) (one request or a batch;
  * bodies over NODE_API_BODY_BYTES_MAX are a parse error). On SEQ_OK *reply
@@ -939,6 +960,16 @@ void node_seqctl_forced_usage(FILE *f);
 void node_ctl_forced_summary(FILE *out, const json_t *queue);
 void node_ctl_forced_header(FILE *out);
 bool node_ctl_forced_row(FILE *out, const json_t *entry);
+
+/* seqctl fault (ctl_fault.c): a running node's transport faults, set with
+ * seq_testSetFault or, with --show, listed with seq_testGetFault (test
+ * builds only). Arguments, output and exit codes as node_seqctl_main. */
+int node_seqctl_fault(int argc, char **argv, FILE *out, FILE *err);
+void node_seqctl_fault_usage(FILE *f);
+/* Its table for a person, from the methods' answer ({"self", "peers":
+ * [{"peer", "delay_ms", ...}]}): one row per link. Any JSON value is
+ * fine: missing or mistyped members print as "?". */
+void node_ctl_fault_print(FILE *out, const json_t *listing);
 
 /* seqctl liveness (ctl_liveness.c): a committee's liveness over committed
  * heights H1..H2 of one node. node_seqctl_liveness fetches the blocks

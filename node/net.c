@@ -784,6 +784,18 @@ void net_stats(net *n, net_counters *out)
     nng_mtx_unlock(n->mtx);
 }
 
+uint32_t net_peer_count(const net *n)
+{
+    SEQ_ASSERT(n != NULL && n->self < n->peer_count);
+    return n->peer_count;
+}
+
+uint32_t net_self_index(const net *n)
+{
+    SEQ_ASSERT(n != NULL && n->self < n->peer_count);
+    return n->self;
+}
+
 /* ------------------------------------------------------------ net_free */
 
 /* Stops the timer thread, the listener and the dialers, then closes and

@@ -7,6 +7,7 @@
 #include "internal.h"
 
 #include <nng/supplemental/util/platform.h>
+#include <string.h>
 
 bool net_fault_valid(const net_fault *f)
 {
@@ -59,4 +60,25 @@ seq_err net_fault_set(net *n, uint32_t peer, const net_fault *fault)
         SEQ_F_U64("drop_ppm", fault->drop_ppm), SEQ_F_U64("duplicate_ppm", fault->duplicate_ppm),
         SEQ_F_BOOL("block_send", fault->block_send), SEQ_F_BOOL("block_recv", fault->block_recv));
     return SEQ_OK;
+}
+
+seq_err net_fault_get(net *n, net_fault *out, uint32_t peer)
+{
+    SEQ_ASSERT(n != NULL && out != NULL);
+    memset(out, 0, sizeof *out);
+    if (!n->faults_enabled)
+        return SEQ_ERR_UNSUPPORTED;
+    if (peer >= n->peer_count || peer == n->self)
+        return SEQ_ERR_INVALID_ARG;
+    nng_mtx_lock(n->mtx);
+    *out = n->peers[peer].fault;
+    nng_mtx_unlock(n->mtx);
+    SEQ_ASSERT(net_fault_valid(out));
+    return SEQ_OK;
+}
+
+bool net_faults_enabled(const net *n)
+{
+    SEQ_ASSERT(n != NULL);
+    return n->faults_enabled;
 }

@@ -650,13 +650,18 @@ uint64_t node_txpool_gossip_deadline(node_txpool *p);
 bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms);
 
 /* True iff a block extending a parent at parent_height would move a tx
- * forward: a pending tx is not in flight and the pool changed since this
- * node's last payload took none (the block would carry it), an
+ * forward: a pending tx is not in flight nor in a settling lane
+ * (mempool_config.settle_ms) and the pool changed since this node's last
+ * payload took none (the block would carry it), an
  * uncommitted block carries txs (the blocks above it commit it), or the
  * parent's parent was committed here with txs (the block carries the QC
  * that lets the other replicas commit it too). Idle committees pace empty
  * blocks; this says when not to. */
 bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height);
+
+/* When a lane settling now becomes selectable (mempool_settling, on the
+ * monotonic clock); UINT64_MAX if none is settling. */
+uint64_t node_txpool_settle_deadline(node_txpool *p);
 
 /* Selects a payload within caps for a block extending parent_hash at
  * parent_height, copies it into p and points *txs at it (valid until the
@@ -1122,6 +1127,8 @@ void node_l1_record_default_path(char *out, size_t out_len, const char *genesis_
 #define NODE_CONFIG_L1_POLL_MS_MIN     50u
 #define NODE_CONFIG_L1_POLL_MS_MAX     60000u
 #define NODE_CONFIG_CENSOR_MAX         8u /* test.censor_senders */
+/* test.fault_seed: at most 2^53 - 1, exact in every JSON tool. */
+#define NODE_CONFIG_FAULT_SEED_MAX ((UINT64_C(1) << 53) - 1u)
 
 typedef struct {
     char data_dir[NODE_CONFIG_PATH_BYTES_MAX];        /* required */
@@ -1139,6 +1146,9 @@ typedef struct {
     uint32_t mempool_txs_max;        /* [1, MEMPOOL_POOL_TXS_MAX] */
     uint32_t mempool_bytes_max;      /* [MEMPOOL_TX_BYTES_MAX, MEMPOOL_POOL_BYTES_MAX] */
     uint32_t mempool_sender_txs_max; /* [1, MEMPOOL_SENDER_TXS_MAX] */
+    /* mempool_config.settle_ms: [0, MEMPOOL_SETTLE_MS_MAX], default
+     * NODE_CONFIG_SETTLE_MS_DEFAULT; 0 holds nothing. */
+    uint32_t mempool_settle_ms;
     seq_log_level log_level;
     seq_log_format log_format;
     /* Test modes ("test" in the file; builds with SEQ_TEST_MODES only):
@@ -1149,6 +1159,15 @@ typedef struct {
     /* ... and double-vote: with every vote, sign a second one for the
      * same view and another block and send it to the other peers. */
     bool equivocate_votes;
+    /* ... and the transport's fault layer ("faults": true): the net is
+     * created with faults_enabled, its links start perfect and the API's
+     * seq_testSetFault changes them at runtime. Its generator is seeded
+     * with fault_seed when has_fault_seed ("fault_seed": N), else with the
+     * node's committee index, so each node draws its own sequence, the
+     * same in every run. */
+    bool test_faults;
+    bool has_fault_seed;
+    uint64_t fault_seed; /* <= NODE_CONFIG_FAULT_SEED_MAX */
 } node_config;
 
 /* The flags of seqd that override the file; NULL (false) leaves a field as
@@ -1159,7 +1178,14 @@ typedef struct {
     bool insecure_key; /* only switches it on */
 } node_config_flags;
 
-/* Every field empty or at its default (log info, text). */
+/* A sender this node has seen nothing committed of has its txs held this
+ * long after its first one arrived (mempool_config.settle_ms), so that a
+ * lower nonce sent to another node arrives by gossip first: several gossip
+ * delays (NODE_RUNTIME_GOSSIP_DELAY_MS) and hops between nodes on one
+ * site. Committees spread over regions raise it ("mempool_settle_ms"). */
+#define NODE_CONFIG_SETTLE_MS_DEFAULT 25u
+
+/* Every field empty or at its default (log info, text, settle). */
 void node_config_defaults(node_config *out);
 
 /* Reads the config file at path over the defaults. Every field is checked
@@ -1451,6 +1477,21 @@ void net_stats(net *n, net_counters *out);
  * with faults_enabled; SEQ_ERR_INVALID_ARG for a bad peer or out-of-range
  * values. */
 SEQ_MUST_USE seq_err net_fault_set(net *n, uint32_t peer, const net_fault *fault);
+
+/* Copies the faults now in force on the link to peer (the zero net_fault
+ * for a perfect link). SEQ_ERR_UNSUPPORTED unless the net was created with
+ * faults_enabled; SEQ_ERR_INVALID_ARG for a peer out of range or self. On
+ * failure *out is zeroed. */
+SEQ_MUST_USE seq_err net_fault_get(net *n, net_fault *out, uint32_t peer);
+
+/* True iff the net was created with faults_enabled (net_fault_set and
+ * net_fault_get then work). */
+bool net_faults_enabled(const net *n);
+
+/* The committee size (self included) and this node's index in it, as
+ * net_new was given them. */
+uint32_t net_peer_count(const net *n);
+uint32_t net_self_index(const net *n);
 
 /* Closes every connection, stops the threads, frees everything and wipes
  * the keys. Queued and unreceived messages are dropped. NULL is fine. */

@@ -321,21 +321,31 @@ static void equivocate_vote(node_runtime *rt, size_t to, const wire_vote *vote)
             send_msg(rt, i, &msg);
 }
 
-/* Keeps the request until the block is due: without transactions a block
- * comes NODE_RUNTIME_EMPTY_BLOCK_MS after its parent's timestamp, so an
- * idle committee does not fill the disk with empty blocks. */
-static void payload_schedule(node_runtime *rt, const cons_payload_request *req)
+/* When a pending payload request is due, at now_ms (monotonic): at once
+ * if transactions wait; else when a settling sender's txs may go in, or
+ * at the latest NODE_RUNTIME_EMPTY_BLOCK_MS after the parent's timestamp,
+ * so that an idle committee does not fill the disk with empty blocks. */
+static uint64_t payload_due(node_runtime *rt, uint64_t now_ms)
 {
+    const cons_payload_request *req = &rt->payload_request;
+    if (node_txpool_wants_block(rt->txpool, req->parent.height))
+        return now_ms; /* transactions wait: propose now */
     uint64_t now_wall_ms = seq_wall_ms();
     uint64_t due_wall_ms = req->parent.timestamp_ms + NODE_RUNTIME_EMPTY_BLOCK_MS;
     uint64_t wait = due_wall_ms > now_wall_ms ? due_wall_ms - now_wall_ms : 0;
-    if (node_txpool_wants_block(rt->txpool, req->parent.height))
-        wait = 0; /* transactions wait: propose now */
+    uint64_t due = now_ms + SEQ_MIN(wait, (uint64_t)NODE_RUNTIME_EMPTY_BLOCK_MS);
+    return SEQ_MIN(due, node_txpool_settle_deadline(rt->txpool));
+}
+
+/* Keeps the request until the block is due (payload_due). */
+static void payload_schedule(node_runtime *rt, const cons_payload_request *req)
+{
     rt->payload_pending = true;
-    SEQ_LOG(SEQ_LOG_DEBUG, "payload_wanted", SEQ_F_U64("view", req->view),
-            SEQ_F_U64("wait_ms", wait));
     rt->payload_request = *req;
-    rt->payload_due_ms = seq_monotonic_ms() + SEQ_MIN(wait, (uint64_t)NODE_RUNTIME_EMPTY_BLOCK_MS);
+    uint64_t now_ms = seq_monotonic_ms();
+    rt->payload_due_ms = payload_due(rt, now_ms);
+    SEQ_LOG(SEQ_LOG_DEBUG, "payload_wanted", SEQ_F_U64("view", req->view),
+            SEQ_F_U64("wait_ms", rt->payload_due_ms - now_ms));
 }
 
 /* Persists u in one durable commit. On failure logs once (until a write
@@ -757,8 +767,8 @@ static void turn(node_runtime *rt)
     if (arrived) /* a client's tx may start a gossip deadline */
         rt->gossip_due_ms = node_txpool_gossip_deadline(rt->txpool);
     gossip(rt, seq_monotonic_ms());
-    if (arrived && rt->payload_pending)
-        rt->payload_due_ms = 0; /* no need to wait for an empty block's pacing */
+    if (arrived && rt->payload_pending) /* perhaps no need to wait any longer */
+        rt->payload_due_ms = SEQ_MIN(rt->payload_due_ms, payload_due(rt, seq_monotonic_ms()));
     if (rt->core != NULL && rt->payload_pending && seq_monotonic_ms() >= rt->payload_due_ms) {
         rt->payload_pending = false;
         feed_payload(rt, &rt->payload_request);
@@ -856,11 +866,17 @@ static seq_err transport_setup(node_runtime *rt, node_diag *why)
                      .transport_secret_key = r->keys.secrets->transport,
                      .transport_secret_key_len = NODE_KEY_ED25519_SECRET_BYTES,
                      .genesis_hash = r->genesis_hash,
-                     .listen_url = r->config.listen[0] != '\0' ? r->config.listen : NULL};
+                     .listen_url = r->config.listen[0] != '\0' ? r->config.listen : NULL,
+                     /* Test mode: links start perfect; seq_testSetFault changes them. */
+                     .faults_enabled = r->config.test_faults,
+                     .fault_seed = r->config.has_fault_seed ? r->config.fault_seed : r->self_index};
     seq_err err = net_new(&rt->net, &nc);
     free(peers);
     if (err != SEQ_OK)
         return node_diag_set(why, err, "transport: %s", seq_strerror(err));
+    if (nc.faults_enabled)
+        SEQ_LOG(SEQ_LOG_WARN, "test_mode", SEQ_F_STR("mode", "faults"),
+                SEQ_F_U64("seed", nc.fault_seed));
     err = net_start(rt->net);
     if (err != SEQ_OK)
         return node_diag_set(why, err, "transport: cannot listen on %s: %s",
@@ -887,6 +903,7 @@ static seq_err txpool_setup(node_runtime *rt, node_diag *why)
     /* A tx larger than a block could never be ordered: refuse it. */
     mc.tx_bytes_max = SEQ_MIN(mc.tx_bytes_max, g->consensus.block_tx_bytes_max);
     mc.gossip_delay_ms = NODE_RUNTIME_GOSSIP_DELAY_MS;
+    mc.settle_ms = rt->resolved.config.mempool_settle_ms;
     const node_config *c = &rt->resolved.config; /* caps checked by node_config_load */
     if (c->mempool_txs_max > 0)
         mc.pool_txs_max = c->mempool_txs_max;
@@ -970,7 +987,7 @@ static seq_err runtime_setup(node_runtime *rt, node_diag *why, const node_config
         seq_block_header genesis;
         node_genesis_block_header(&genesis, &rt->resolved.genesis);
         err = node_api_start(&rt->api, why, rt->resolved.config.rpc_listen, rt, rt->store,
-                             rt->txpool, &genesis);
+                             rt->txpool, rt->net, &genesis);
     }
     return err;
 }

@@ -847,6 +847,16 @@ seq_err node_txpool_check_block(node_txpool *p, seq_hash *tx_out, const char **w
 
 /* -------------------------------------------------------------- payload */
 
+uint64_t node_txpool_settle_deadline(node_txpool *p)
+{
+    SEQ_ASSERT(p != NULL);
+    uint64_t deadline = 0;
+    nng_mtx_lock(p->mtx);
+    (void)mempool_settling(p->pool, seq_monotonic_ms(), &deadline);
+    nng_mtx_unlock(p->mtx);
+    return deadline;
+}
+
 bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height)
 {
     SEQ_ASSERT(p != NULL);
@@ -857,6 +867,10 @@ bool node_txpool_wants_block(node_txpool *p, uint64_t parent_height)
                     (p->tx_commit_height > 0 && p->tx_commit_height + 1 >= parent_height);
     bool pickable =
         st.txs > st.in_flight && !(p->idle_known && p->idle_version == mempool_version(p->pool));
+    if (pickable) { /* not if every tx it could pick is in a settling lane */
+        uint64_t deadline = 0;
+        pickable = st.txs - st.in_flight > mempool_settling(p->pool, seq_monotonic_ms(), &deadline);
+    }
     nng_mtx_unlock(p->mtx);
     return pickable || carrying;
 }
@@ -951,7 +965,8 @@ size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_
     size_t n = 0;
     nng_mtx_lock(p->mtx);
     marks_follow_branch_locked(p, on_branch);
-    err = mempool_select(p->pool, p->picks, WIRE_BLOCK_TXS_MAX, &n, caps, forced, forced_count);
+    err = mempool_select(p->pool, p->picks, WIRE_BLOCK_TXS_MAX, &n, caps, forced, forced_count,
+                         seq_monotonic_ms());
     SEQ_ASSERT(err == SEQ_OK); /* out_cap covers every cap; forced txs are non-empty */
     if (p->censor_count > 0)
         n = payload_censor_locked(p, n);

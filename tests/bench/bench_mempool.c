@@ -135,7 +135,8 @@ static void bench_select(const options *o, mempool *pool, mempool_policy policy)
     for (uint64_t r = 0; r < o->selects; r++) {
         size_t n = 0;
         uint64_t start = bench_now_ns();
-        bench_check(mempool_select(pool, picks, WIRE_BLOCK_TXS_MAX, &n, &caps, NULL, 0) == SEQ_OK,
+        bench_check(mempool_select(pool, picks, WIRE_BLOCK_TXS_MAX, &n, &caps, NULL, 0, 0) ==
+                        SEQ_OK,
                     "select");
         total += bench_now_ns() - start;
         mempool_release_in_flight(pool);

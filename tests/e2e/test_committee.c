@@ -7,9 +7,13 @@
  * heights. Then submit signed EIP-1559 txs (each sender to its own node,
  * through the l1 client's eth_sendRawTransaction) and opaque payloads
  * (seq_sendPayload, spread over the nodes), check the rejections of a
- * duplicate and of a tx for another chain, wait until every tx is soft-
- * confirmed on every node at the same (height, index), each sender's txs in
- * nonce order and no tx committed twice. SIGKILL one node and check that
+ * duplicate and of a tx for another chain, and the txs of wallets behind a
+ * load balancer (SPREAD_SENDERS new senders, each sending nonce 0 to one
+ * node and nonce 1 to the next one right after: the second node must not
+ * order 1 before 0 arrives by gossip, or 0 is lost; node/README.md
+ * "Settling"); wait until every tx is soft-confirmed on every node at the
+ * same (height, index), each sender's txs in nonce order and no tx
+ * committed twice. SIGKILL one node and check that
  * the other three keep committing; restart it and check that it catches up
  * and agrees, txs included. Then SIGTERM every node (each must exit 0: a
  * clean shutdown, and no leak under the sanitizers), remove the
@@ -36,7 +40,9 @@
 #define SENDERS           NODES /* sender k submits to node k */
 #define NONCES            10u   /* txs per sender */
 #define PAYLOADS          40u   /* opaque payloads, round robin over the nodes */
-#define TXS               (SENDERS * NONCES + PAYLOADS)
+#define SPREAD_SENDERS    12u   /* new senders whose nonces 0 and 1 go to two nodes */
+#define SETTLE_MS         300u  /* the nodes' mempool_settle_ms */
+#define TXS               (SENDERS * NONCES + PAYLOADS + 2u * SPREAD_SENDERS)
 
 static e2e_committee committee;
 
@@ -108,6 +114,19 @@ static void submit_txs(void)
     len = signed_tx(raw, sizeof raw, &(seq_hash){{0}}, 0, NONCES, L2_CHAIN_ID + 1);
     E2E_CHECK(l1_rpc_send_raw_tx(committee.nodes[0].rpc, &echoed, raw, len) != SEQ_OK,
               "a tx for another chain was accepted");
+    /* Wallets behind a load balancer: nonce 0 to node k, 1 to node k + 1. */
+    for (unsigned s = 0; s < SPREAD_SENDERS; s++) {
+        unsigned sender = SENDERS + s;
+        for (uint64_t nonce = 0; nonce < 2; nonce++, n++) {
+            size_t to = (s + nonce) % NODES;
+            len = signed_tx(raw, sizeof raw, &sent[n].hash, sender, nonce, L2_CHAIN_ID);
+            E2E_CHECK(l1_rpc_send_raw_tx(committee.nodes[to].rpc, &echoed, raw, len) == SEQ_OK,
+                      "node %zu refused sender %u nonce %llu", to, sender,
+                      (unsigned long long)nonce);
+            sent[n].sender = (int)sender;
+            sent[n].nonce = nonce;
+        }
+    }
     for (unsigned p = 0; p < PAYLOADS; p++, n++) {
         uint8_t payload[32];
         memset(payload, (int)p, sizeof payload);
@@ -286,8 +305,13 @@ int main(void)
               0);
     const unsigned all = (1u << NODES) - 1u, survivors = all & ~(1u << (NODES - 1));
 
-    for (size_t i = 0; i < NODES; i++)
+    for (size_t i = 0; i < NODES; i++) {
+        /* Room for gossip on a loaded machine (sanitizers, parallel tests). */
+        char name[16];
+        snprintf(name, sizeof name, "node%zu.json", i);
+        e2e_json_set(&committee, name, NULL, "mempool_settle_ms", json_integer(SETTLE_MS));
         e2e_node_start(&committee, i);
+    }
     e2e_wait_heights(&committee, all, HEIGHT_FIRST, PHASE_MS_MAX, "four nodes");
     check_agreement(all, (uint64_t)e2e_min_height(&committee, all));
     submit_txs();

@@ -2,7 +2,9 @@
  * node/api.c): replies and their absence, parse errors, the batch reply
  * cap, submission into a real txpool over a real store, and the forced
  * queue (seq_getForcedEntry, seq_getForcedQueue) over the store of
- * forced_scene.h. The HTTP side is exercised by tests/e2e
+ * forced_scene.h, and the test methods seq_testSetFault and
+ * seq_testGetFault over a net that is not started (in a build without
+ * test modes: "method not found"). The HTTP side is exercised by tests/e2e
  * (test_committee, test_adversarial, test_faults); fuzz/fuzz_jsonrpc.c
  * fuzzes the same function.
  *
@@ -17,6 +19,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1077,6 +1080,233 @@ static void test_status_batcher(void **state)
     json_decref(r);
 }
 
+/* ---------------------------------------------------------- test faults */
+
+#define FAULT_PEERS 4u
+#define FAULT_SELF  2u
+
+/* A net of FAULT_PEERS validators, this node FAULT_SELF, not started (the
+ * fault layer needs no connection), its fault layer as enabled says. */
+static net *fault_net(bool enabled)
+{
+    char urls[FAULT_PEERS][32];
+    uint8_t seeds[FAULT_PEERS][NET_SEED_BYTES];
+    net_peer_config peers[FAULT_PEERS];
+    memset(peers, 0, sizeof peers);
+    for (uint32_t i = 0; i < FAULT_PEERS; i++) {
+        uint8_t sk[NET_SECRET_KEY_BYTES];
+        memset(seeds[i], (int)(i + 1), NET_SEED_BYTES);
+        crypto_sign_seed_keypair(peers[i].transport_public_key, sk, seeds[i]);
+        peers[i].address.b[SEQ_ADDR_BYTES - 1] = (uint8_t)(i + 1);
+        snprintf(urls[i], sizeof urls[i], "tcp://127.0.0.1:%u", 7000u + i);
+        peers[i].url = urls[i];
+    }
+    net_config c = {.peers = peers,
+                    .peer_count = FAULT_PEERS,
+                    .self_index = FAULT_SELF,
+                    .transport_secret_key = seeds[FAULT_SELF],
+                    .transport_secret_key_len = NET_SEED_BYTES,
+                    .faults_enabled = enabled,
+                    .fault_seed = 1};
+    net *n = NULL;
+    assert_int_equal(net_new(&n, &c), SEQ_OK);
+    return n;
+}
+
+/* seq_testSetFault with params (a JSON array's text); the reply. */
+static json_t *set_fault(fixture *f, const char *params)
+{
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_testSetFault\","
+             "\"params\":%s}",
+             params);
+    return call(f, body);
+}
+
+/* The listing's entry for peer (in result.peers), checked against want. */
+static void expect_listed(const json_t *reply, uint32_t peer, const net_fault *want)
+{
+    const json_t *peers = json_object_get(json_object_get(reply, "result"), "peers");
+    assert_int_equal(json_array_size(peers), FAULT_PEERS - 1u);
+    const json_t *p = json_array_get(peers, peer < FAULT_SELF ? peer : peer - 1u);
+    assert_int_equal(json_integer_value(json_object_get(p, "peer")), peer);
+    assert_int_equal(json_integer_value(json_object_get(p, "delay_ms")), want->delay_ms);
+    assert_int_equal(json_integer_value(json_object_get(p, "jitter_ms")), want->jitter_ms);
+    assert_int_equal(json_integer_value(json_object_get(p, "drop_ppm")), want->drop_ppm);
+    assert_int_equal(json_integer_value(json_object_get(p, "duplicate_ppm")), want->duplicate_ppm);
+    assert_true(json_is_boolean(json_object_get(p, "block_send")));
+    assert_int_equal(json_is_true(json_object_get(p, "block_send")), want->block_send);
+    assert_int_equal(json_is_true(json_object_get(p, "block_recv")), want->block_recv);
+}
+
+/* What the net has in force on the link to peer is want. */
+static void expect_in_force(net *n, uint32_t peer, const net_fault *want)
+{
+    net_fault got;
+    assert_int_equal(net_fault_get(n, &got, peer), SEQ_OK);
+    assert_int_equal(got.delay_ms, want->delay_ms);
+    assert_int_equal(got.jitter_ms, want->jitter_ms);
+    assert_int_equal(got.drop_ppm, want->drop_ppm);
+    assert_int_equal(got.duplicate_ppm, want->duplicate_ppm);
+    assert_int_equal(got.block_send, want->block_send);
+    assert_int_equal(got.block_recv, want->block_recv);
+}
+
+/* One link, then every link ("all"), then healed with {}; the listing
+ * after each, from seq_testSetFault and seq_testGetFault alike. */
+static void test_fault_set_and_list(void **state)
+{
+    fixture *f = *state;
+    f->rpc.net = fault_net(true);
+    if (!NODE_TEST_MODES) { /* a release build has no such method */
+        json_t *r = set_fault(f, "[1,{}]");
+        assert_int_equal(error_code(r), -32601);
+        json_decref(r);
+        net_free(f->rpc.net);
+        return;
+    }
+    const net_fault zero = {0};
+    json_t *r = call(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_testGetFault\"}");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "result"), "self")),
+                     FAULT_SELF);
+    for (uint32_t p = 0; p < FAULT_PEERS; p++)
+        if (p != FAULT_SELF)
+            expect_listed(r, p, &zero);
+    json_decref(r);
+
+    /* One link; a missing key is 0 or false. */
+    const net_fault slow = {.delay_ms = 300, .jitter_ms = 20};
+    r = set_fault(f, "[1,{\"delay_ms\":300,\"jitter_ms\":20}]");
+    expect_listed(r, 0, &zero);
+    expect_listed(r, 1, &slow);
+    expect_listed(r, 3, &zero);
+    json_decref(r);
+    expect_in_force(f->rpc.net, 1, &slow);
+    expect_in_force(f->rpc.net, 3, &zero);
+
+    /* Every peer: the fault replaces what was in force. */
+    const net_fault lossy = {.drop_ppm = 1000, .duplicate_ppm = 1000000, .block_recv = true};
+    r = set_fault(f, "[\"all\",{\"drop_ppm\":1000,\"duplicate_ppm\":1000000,"
+                     "\"block_recv\":true,\"block_send\":false}]");
+    for (uint32_t p = 0; p < FAULT_PEERS; p++)
+        if (p != FAULT_SELF) {
+            expect_listed(r, p, &lossy);
+            expect_in_force(f->rpc.net, p, &lossy);
+        }
+    json_decref(r);
+
+    /* The bounds themselves are fine. */
+    const net_fault most = {.delay_ms = NET_FAULT_DELAY_MS_MAX,
+                            .jitter_ms = NET_FAULT_DELAY_MS_MAX,
+                            .drop_ppm = NET_FAULT_PPM,
+                            .duplicate_ppm = NET_FAULT_PPM,
+                            .block_send = true,
+                            .block_recv = true};
+    r = set_fault(f, "[3,{\"delay_ms\":60000,\"jitter_ms\":60000,\"drop_ppm\":1000000,"
+                     "\"duplicate_ppm\":1000000,\"block_send\":true,\"block_recv\":true}]");
+    expect_listed(r, 3, &most);
+    expect_listed(r, 0, &lossy);
+    json_decref(r);
+
+    /* {} heals; seq_testGetFault lists the same. */
+    r = set_fault(f, "[\"all\",{}]");
+    json_t *g =
+        call(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_testGetFault\",\"params\":[]}");
+    assert_true(json_equal(json_object_get(r, "result"), json_object_get(g, "result")));
+    for (uint32_t p = 0; p < FAULT_PEERS; p++)
+        if (p != FAULT_SELF) {
+            expect_listed(g, p, &zero);
+            expect_in_force(f->rpc.net, p, &zero);
+        }
+    json_decref(r);
+    json_decref(g);
+    g = call(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_testGetFault\",\"params\":[1]}");
+    assert_int_equal(error_code(g), -32602);
+    json_decref(g);
+    net_free(f->rpc.net);
+}
+
+/* Every bad parameter is named; nothing changes. */
+static void test_fault_bad_params(void **state)
+{
+    fixture *f = *state;
+    if (!NODE_TEST_MODES)
+        return; /* test_fault_set_and_list checks "method not found" */
+    f->rpc.net = fault_net(true);
+    const net_fault slow = {.delay_ms = 5};
+    json_decref(set_fault(f, "[1,{\"delay_ms\":5}]"));
+    const struct {
+        const char *params, *why;
+    } cases[] = {
+        {"[]", "seq_testSetFault takes [peer"},
+        {"[1]", "seq_testSetFault takes [peer"},
+        {"[1,{},3]", "seq_testSetFault takes [peer"},
+        {"{\"peer\":1,\"fault\":{}}", "seq_testSetFault takes [peer"},
+        {"[\"some\",{}]", "peer: must be a validator index or \"all\""},
+        {"[\"ALL\",{}]", "peer: must be a validator index or \"all\""},
+        {"[1.0,{}]", "peer: must be a validator index"},
+        {"[true,{}]", "peer: must be a validator index"},
+        {"[null,{}]", "peer: must be a validator index"},
+        {"[-1,{}]", "peer: -1 is not a committee index (0..3)"},
+        {"[4,{}]", "peer: 4 is not a committee index (0..3)"},
+        {"[2,{}]", "peer: 2 is this node itself"},
+        {"[1,[]]", "fault: must be an object"},
+        {"[1,null]", "fault: must be an object"},
+        {"[1,{\"delay\":5}]", "fault.delay: unknown key (known: delay_ms, jitter_ms"},
+        {"[1,{\"x\\u00e9\":5}]", "fault.x??: unknown key"},
+        {"[1,{\"delay_ms\":60001}]", "fault.delay_ms: must be an integer in 0..60000"},
+        {"[1,{\"delay_ms\":-1}]", "fault.delay_ms: must be an integer in 0..60000"},
+        {"[1,{\"delay_ms\":\"5\"}]", "fault.delay_ms: must be an integer"},
+        {"[1,{\"delay_ms\":5.0}]", "fault.delay_ms: must be an integer"},
+        {"[1,{\"jitter_ms\":60001}]", "fault.jitter_ms: must be an integer in 0..60000"},
+        {"[1,{\"drop_ppm\":1000001}]", "fault.drop_ppm: must be an integer in 0..1000000"},
+        {"[1,{\"duplicate_ppm\":true}]", "fault.duplicate_ppm: must be an integer in 0..1000000"},
+        {"[1,{\"block_send\":1}]", "fault.block_send: must be true or false"},
+        {"[1,{\"block_recv\":\"true\"}]", "fault.block_recv: must be true or false"},
+        {"[\"all\",{\"delay_ms\":1,\"drop_ppm\":2000000}]", "fault.drop_ppm"},
+    };
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(cases); i++) {
+        json_t *r = set_fault(f, cases[i].params);
+        const char *message =
+            json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+        if (error_code(r) != -32602 || message == NULL || strstr(message, cases[i].why) == NULL)
+            fail_msg("case %zu (%s): got \"%s\"", i, cases[i].params,
+                     message != NULL ? message : "?");
+        json_decref(r);
+    }
+    expect_in_force(f->rpc.net, 1, &slow);
+    expect_in_force(f->rpc.net, 0, &(net_fault){0});
+    net_free(f->rpc.net);
+}
+
+/* A node whose config does not enable faults: no net, or a net without
+ * its fault layer; specific error, nothing changes. */
+static void test_fault_unavailable(void **state)
+{
+    fixture *f = *state;
+    int want = NODE_TEST_MODES ? NODE_API_UNAVAILABLE : -32601;
+    net *plain = fault_net(false);
+    net *nets[] = {NULL, plain};
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(nets); i++) {
+        f->rpc.net = nets[i];
+        json_t *r = set_fault(f, "[1,{\"delay_ms\":5}]");
+        assert_int_equal(error_code(r), want);
+        const char *message =
+            json_string_value(json_object_get(json_object_get(r, "error"), "message"));
+        if (NODE_TEST_MODES)
+            assert_non_null(strstr(message, "seq_testSetFault is unavailable: this node's config "
+                                            "does not enable test faults (\"test\": "
+                                            "{\"faults\": true})"));
+        json_decref(r);
+        r = call(f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"seq_testGetFault\"}");
+        assert_int_equal(error_code(r), want);
+        json_decref(r);
+    }
+    net_free(plain);
+    f->rpc.net = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1094,6 +1324,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_forced_queue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forced_bad_params, setup, teardown),
         cmocka_unit_test_setup_teardown(test_forced_store_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_set_and_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_bad_params, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fault_unavailable, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

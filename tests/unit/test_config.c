@@ -412,6 +412,16 @@ static void test_numbers(void **state)
     assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_INVALID_ARG);
     config_file(path, "pool.json", "{\"version\": 1, \"mempool_sender_txs_max\": 5000}");
     assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_INVALID_ARG);
+    /* The settle time of new senders' lanes: default, 0 (no hold), bound. */
+    config_file(path, "pool.json", "{\"version\": 1}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_OK);
+    assert_int_equal(c.mempool_settle_ms, NODE_CONFIG_SETTLE_MS_DEFAULT);
+    config_file(path, "pool.json", "{\"version\": 1, \"mempool_settle_ms\": 0}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_OK);
+    assert_int_equal(c.mempool_settle_ms, 0);
+    config_file(path, "pool.json", "{\"version\": 1, \"mempool_settle_ms\": 10001}");
+    assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_INVALID_ARG);
+    assert_non_null(strstr(why.text, "mempool_settle_ms"));
 }
 
 /* "test": accepted only by a build with test modes; addresses checked. */
@@ -461,6 +471,98 @@ static void test_test_modes(void **state)
 #else
     assert_int_equal(node_config_load(&c, &why, path), SEQ_ERR_INVALID_ARG);
     assert_non_null(strstr(why.text, "SEQ_TEST_MODES"));
+#endif
+}
+
+/* Loads text as a config file; the error, with why.text containing needle
+ * (NULL: any) on failure. */
+static seq_err load_text(node_config *c, node_diag *why, const char *text, const char *needle)
+{
+    char path[TF_PATH_BYTES];
+    config_file(path, "faults.json", text);
+    seq_err err = node_config_load(c, why, path);
+    if (err != SEQ_OK && needle != NULL && strstr(why->text, needle) == NULL)
+        fail_msg("\"%s\" does not name %s", why->text, needle);
+    return err;
+}
+
+/* "test": {"faults": true, "fault_seed": N}: the transport's fault layer,
+ * only in builds with test modes; types and the seed's range checked. */
+static void test_test_faults(void **state)
+{
+    (void)state;
+    node_config c;
+    node_diag why;
+#ifdef SEQ_TEST_MODES
+    assert_int_equal(load_text(&c, &why, "{\"version\": 1, \"test\": {\"faults\": true}}", NULL),
+                     SEQ_OK);
+    assert_true(c.test_faults);
+    assert_false(c.has_fault_seed); /* the runtime seeds with the committee index */
+    assert_int_equal(c.censor_count, 0);
+    assert_false(c.equivocate_votes);
+    assert_int_equal(load_text(&c, &why,
+                               "{\"version\": 1, \"test\": {\"faults\": true, "
+                               "\"fault_seed\": 9007199254740991, \"equivocate\": \"vote\"}}",
+                               NULL),
+                     SEQ_OK);
+    assert_true(c.test_faults);
+    assert_true(c.has_fault_seed);
+    assert_int_equal(c.fault_seed, NODE_CONFIG_FAULT_SEED_MAX);
+    assert_true(c.equivocate_votes);
+    assert_int_equal(load_text(&c, &why,
+                               "{\"version\": 1, \"test\": {\"faults\": true, \"fault_seed\": 0}}",
+                               NULL),
+                     SEQ_OK);
+    assert_true(c.has_fault_seed);
+    assert_int_equal(c.fault_seed, 0);
+    assert_int_equal(load_text(&c, &why, "{\"version\": 1, \"test\": {\"faults\": false}}", NULL),
+                     SEQ_OK);
+    assert_false(c.test_faults);
+    assert_int_equal(load_text(&c, &why, "{\"version\": 1, \"test\": {}}", NULL), SEQ_OK);
+    assert_false(c.test_faults);
+    assert_int_equal(load_text(&c, &why, "{\"version\": 1}", NULL), SEQ_OK);
+    assert_false(c.test_faults);
+    assert_false(c.has_fault_seed);
+
+    /* Bad types, out of range, a seed without faults. */
+    const struct {
+        const char *text;
+        seq_err code;
+        const char *why;
+    } bad[] = {
+        {"{\"version\": 1, \"test\": {\"faults\": 1}}", SEQ_ERR_MALFORMED,
+         "test.faults: must be true or false"},
+        {"{\"version\": 1, \"test\": {\"faults\": \"yes\"}}", SEQ_ERR_MALFORMED, "test.faults"},
+        {"{\"version\": 1, \"test\": {\"faults\": null}}", SEQ_ERR_MALFORMED, "test.faults"},
+        {"{\"version\": 1, \"test\": {\"faults\": true, \"fault_seed\": \"7\"}}", SEQ_ERR_MALFORMED,
+         "test.fault_seed: must be an integer"},
+        {"{\"version\": 1, \"test\": {\"faults\": true, \"fault_seed\": 1.5}}", SEQ_ERR_MALFORMED,
+         "test.fault_seed: must be an integer"},
+        {"{\"version\": 1, \"test\": {\"faults\": true, \"fault_seed\": -1}}", SEQ_ERR_INVALID_ARG,
+         "test.fault_seed: -1 is outside 0..9007199254740991"},
+        {"{\"version\": 1, \"test\": {\"faults\": true, \"fault_seed\": 9007199254740992}}",
+         SEQ_ERR_INVALID_ARG, "test.fault_seed"},
+        {"{\"version\": 1, \"test\": {\"fault_seed\": 7}}", SEQ_ERR_INVALID_ARG,
+         "test.fault_seed: needs \"faults\": true"},
+        {"{\"version\": 1, \"test\": {\"faults\": false, \"fault_seed\": 7}}", SEQ_ERR_INVALID_ARG,
+         "needs \"faults\": true"},
+        {"{\"version\": 1, \"test\": {\"faults\": true, \"fault\": 7}}", SEQ_ERR_MALFORMED,
+         "fault"},
+    };
+    for (size_t i = 0; i < SEQ_ARRAY_LEN(bad); i++) {
+        seq_err err = load_text(&c, &why, bad[i].text, bad[i].why);
+        if (err != bad[i].code)
+            fail_msg("case %zu: got %s \"%s\"", i, seq_errname(err), why.text);
+        assert_false(c.test_faults); /* zeroed on failure */
+    }
+#else
+    assert_int_equal(
+        load_text(&c, &why, "{\"version\": 1, \"test\": {\"faults\": true}}", "SEQ_TEST_MODES"),
+        SEQ_ERR_INVALID_ARG);
+    assert_false(c.test_faults);
+    assert_int_equal(
+        load_text(&c, &why, "{\"version\": 1, \"test\": {\"faults\": false}}", "SEQ_TEST_MODES"),
+        SEQ_ERR_INVALID_ARG);
 #endif
 }
 
@@ -568,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_flags),          cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_resolve_errors), cmocka_unit_test(test_resolve_l1),
         cmocka_unit_test(test_numbers),        cmocka_unit_test(test_test_modes),
+        cmocka_unit_test(test_test_faults),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -210,7 +210,7 @@ static size_t select_all(mempool *p, mempool_pick *out, size_t txs_max, size_t b
 {
     mempool_caps caps = {.bytes_max = bytes_max, .txs_max = txs_max};
     size_t n = 0;
-    assert_int_equal(mempool_select(p, out, PICKS_MAX, &n, &caps, NULL, 0), SEQ_OK);
+    assert_int_equal(mempool_select(p, out, PICKS_MAX, &n, &caps, NULL, 0, 1000), SEQ_OK);
     mempool_check(p);
     return n;
 }
@@ -518,7 +518,7 @@ static void test_config_bounds(void **state)
     assert_int_equal(mempool_new(&p, &c), SEQ_OK);
     mempool_free(p);
     mempool_free(NULL);
-    mempool_config bad[8];
+    mempool_config bad[9];
     for (size_t i = 0; i < SEQ_ARRAY_LEN(bad); i++)
         bad[i] = c;
     bad[0].chain_id = 0;
@@ -529,6 +529,7 @@ static void test_config_bounds(void **state)
     bad[5].nonce_window = c.sender_txs_max - 1;
     bad[6].policy = (mempool_policy)0;
     bad[7].gossip_delay_ms = MEMPOOL_GOSSIP_DELAY_MS_MAX + 1;
+    bad[8].settle_ms = MEMPOOL_SETTLE_MS_MAX + 1;
     for (size_t i = 0; i < SEQ_ARRAY_LEN(bad); i++) {
         p = (mempool *)&c;
         assert_int_equal(mempool_new(&p, &bad[i]), SEQ_ERR_INVALID_ARG);
@@ -634,6 +635,90 @@ static void test_lanes_and_gaps(void **state)
     tx_buf repl = tx_fee(2, 3, 2, 2); /* replacing stays allowed at the cap */
     assert_int_equal(add(p, &repl), MEMPOOL_REJECT_NONE);
     (void)h7;
+    mempool_free(p);
+}
+
+/* mempool_settling's deadline; *held gets its count. */
+static uint64_t settle_deadline(const mempool *p, uint64_t now_ms, size_t *held)
+{
+    uint64_t deadline = 0;
+    *held = mempool_settling(p, now_ms, &deadline);
+    return deadline;
+}
+
+static size_t select_at(mempool *p, mempool_pick *out, uint64_t now_ms)
+{
+    mempool_caps caps = {.bytes_max = 1u << 20, .txs_max = 16};
+    size_t n = 0;
+    assert_int_equal(mempool_select(p, out, PICKS_MAX, &n, &caps, NULL, 0, now_ms), SEQ_OK);
+    mempool_check(p);
+    return n;
+}
+
+/* A client sends nonce 5 to another node and 6 here: 6 arrives first, 5
+ * by gossip a little later. While the sender's lane settles, nothing of it
+ * is proposed, so 5 goes first; a sender with a committed nonce and opaque
+ * payloads are never held. */
+static void test_settle_new_senders(void **state)
+{
+    (void)state;
+    mempool_config c;
+    mempool_config_default(&c, CHAIN_ID);
+    assert_int_equal(c.settle_ms, MEMPOOL_SETTLE_MS_DEFAULT);
+    c.pool_bytes_max = 1u << 20;
+    c.pool_txs_max = 64;
+    c.settle_ms = 10;
+    mempool *p = NULL;
+    assert_int_equal(mempool_new(&p, &c), SEQ_OK);
+    size_t held = 0;
+    assert_int_equal(settle_deadline(p, 0, &held), UINT64_MAX);
+    assert_int_equal(held, 0);
+    tx_buf n5 = tx_fee(0, 5, 1, 1), n6 = tx_fee(0, 6, 1, 1), o = tx_opaque(1, 1, 8);
+    assert_int_equal(mempool_add(p, NULL, n6.raw, n6.len, MEMPOOL_ORIGIN_CLIENT, 100),
+                     MEMPOOL_REJECT_NONE);
+    assert_int_equal(mempool_add(p, NULL, o.raw, o.len, MEMPOOL_ORIGIN_CLIENT, 100),
+                     MEMPOOL_REJECT_NONE);
+    mempool_pick picks[PICKS_MAX];
+    seq_hash h5 = hash_of(&n5), h6 = hash_of(&n6), ho = hash_of(&o);
+    assert_int_equal(select_at(p, picks, 100), 1); /* the opaque payload only */
+    assert_true(seq_hash_equal(&picks[0].hash, &ho));
+    assert_int_equal(settle_deadline(p, 100, &held), 110);
+    assert_int_equal(held, 1);
+    assert_int_equal(settle_deadline(p, 109, &held), 110);
+    assert_int_equal(settle_deadline(p, 110, &held), UINT64_MAX); /* settled by then */
+    assert_int_equal(held, 0);
+    assert_int_equal(mempool_add(p, NULL, n5.raw, n5.len, MEMPOOL_ORIGIN_PEER, 104),
+                     MEMPOOL_REJECT_NONE);
+    assert_int_equal(select_at(p, picks, 109), 0); /* the lane dates from 100, not 104 */
+    assert_int_equal(settle_deadline(p, 109, &held), 110);
+    assert_int_equal(held, 2);
+    assert_int_equal(select_at(p, picks, 110), 2);
+    assert_true(seq_hash_equal(&picks[0].hash, &h5));
+    assert_true(seq_hash_equal(&picks[1].hash, &h6));
+    /* Once committed, the sender's nonce is known: no more holding. */
+    assert_int_equal(mempool_committed(p, (seq_hash[]){h5, h6}, 2), 2);
+    tx_buf n7 = tx_fee(0, 7, 1, 1);
+    assert_int_equal(mempool_add(p, NULL, n7.raw, n7.len, MEMPOOL_ORIGIN_CLIENT, 500),
+                     MEMPOOL_REJECT_NONE);
+    assert_int_equal(settle_deadline(p, 500, &held), UINT64_MAX);
+    assert_int_equal(select_at(p, picks, 500), 1);
+    assert_int_equal(mempool_committed(p, (seq_hash[]){hash_of(&n7)}, 1), 1);
+    /* Another new sender settles from its own first tx. */
+    tx_buf m0 = tx_fee(1, 0, 1, 1), m1 = tx_fee(1, 1, 1, 1);
+    assert_int_equal(mempool_add(p, NULL, m0.raw, m0.len, MEMPOOL_ORIGIN_CLIENT, 600),
+                     MEMPOOL_REJECT_NONE);
+    assert_int_equal(settle_deadline(p, 600, &held), 610);
+    assert_int_equal(held, 1);
+    assert_int_equal(select_at(p, picks, 609), 0);
+    assert_int_equal(select_at(p, picks, 610), 1);
+    mempool_free(p);
+    /* settle_ms 0 holds nothing. */
+    c.settle_ms = 0;
+    assert_int_equal(mempool_new(&p, &c), SEQ_OK);
+    assert_int_equal(mempool_add(p, NULL, m1.raw, m1.len, MEMPOOL_ORIGIN_CLIENT, 7),
+                     MEMPOOL_REJECT_NONE);
+    assert_int_equal(settle_deadline(p, 7, &held), UINT64_MAX);
+    assert_int_equal(select_at(p, picks, 7), 1);
     mempool_free(p);
 }
 
@@ -902,7 +987,7 @@ static void test_select_caps_and_forced(void **state)
     seq_bytes forced[2] = {{f.raw, f.len}, {small[1].raw, small[1].len}};
     mempool_caps caps = {.bytes_max = 1u << 20, .txs_max = 16};
     size_t n = 0;
-    assert_int_equal(mempool_select(p, picks, PICKS_MAX, &n, &caps, forced, 2), SEQ_OK);
+    assert_int_equal(mempool_select(p, picks, PICKS_MAX, &n, &caps, forced, 2, 1000), SEQ_OK);
     assert_int_equal(n, 5);
     assert_true(picks[0].forced && picks[1].forced && !picks[2].forced);
     seq_hash hf = hash_of(&f), hs1 = hash_of(&small[1]);
@@ -929,10 +1014,10 @@ static void test_select_caps_and_forced(void **state)
     assert_true(mempool_version(p) > v);
     /* Forced txs that do not fit stop at the first; bad ones are refused. */
     caps.bytes_max = f.len;
-    assert_int_equal(mempool_select(p, picks, PICKS_MAX, &n, &caps, forced, 2), SEQ_OK);
+    assert_int_equal(mempool_select(p, picks, PICKS_MAX, &n, &caps, forced, 2, 1000), SEQ_OK);
     assert_int_equal(n, 1);
     seq_bytes empty = {f.raw, 0};
-    assert_int_equal(mempool_select(p, picks, PICKS_MAX, &n, &caps, &empty, 1),
+    assert_int_equal(mempool_select(p, picks, PICKS_MAX, &n, &caps, &empty, 1, 1000),
                      SEQ_ERR_INVALID_ARG);
     assert_int_equal(n, 0);
     mempool_check(p);
@@ -1087,10 +1172,10 @@ static void prop_add(mempool *p, uint64_t now)
 
 /* Checks a selection against the lanes: per sender, the picks and what
  * was in flight before form one run of consecutive nonces from its base. */
-static void prop_select(mempool *p, mempool_pick *picks, size_t *n)
+static void prop_select(mempool *p, mempool_pick *picks, size_t *n, uint64_t prop_now)
 {
     mempool_caps caps = {.bytes_max = 200 + rng_below(4000), .txs_max = 1 + rng_below(40)};
-    assert_int_equal(mempool_select(p, picks, PICKS_MAX, n, &caps, NULL, 0), SEQ_OK);
+    assert_int_equal(mempool_select(p, picks, PICKS_MAX, n, &caps, NULL, 0, prop_now), SEQ_OK);
     size_t bytes = 0;
     uint64_t last[KEYS];
     bool seen[KEYS] = {false};
@@ -1157,6 +1242,7 @@ static void test_property_random_ops(void **state)
         c.tx_bytes_max = 400;
         c.sender_txs_max = 8;
         c.nonce_window = 16;
+        c.settle_ms = round == 0 ? 0 : 15; /* new senders' lanes held a while */
         c.hash_seed = rng_next();
         mempool *p = NULL;
         assert_int_equal(mempool_new(&p, &c), SEQ_OK);
@@ -1172,7 +1258,7 @@ static void test_property_random_ops(void **state)
             if (what < 13) {
                 prop_add(p, now);
             } else if (what < 16) {
-                prop_select(p, picks, &n);
+                prop_select(p, picks, &n, now);
             } else if (what < 18) {
                 prop_commit(p, picks, n);
                 n = 0;
@@ -1212,6 +1298,7 @@ int main(void)
         cmocka_unit_test(test_config_bounds),
         cmocka_unit_test(test_duplicates_and_replacement),
         cmocka_unit_test(test_lanes_and_gaps),
+        cmocka_unit_test(test_settle_new_senders),
         cmocka_unit_test(test_commit_and_in_flight),
         cmocka_unit_test(test_decoded_and_trusted),
         cmocka_unit_test(test_eviction),

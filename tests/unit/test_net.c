@@ -6,7 +6,7 @@
  * handshake slots; a man in the middle replays, forges and oversizes
  * frames of a live connection; a node restarts on its port; queues and
  * the inbox stay bounded; and the fault layer drops, partitions, delays
- * and duplicates. */
+ * and duplicates, and reads back what is in force (net_fault_get). */
 /* cmocka needs these headers before its own, in this order. */
 /* clang-format off */
 #include <stdarg.h>
@@ -897,6 +897,72 @@ static void test_faults(void **state)
     cluster_free(cl);
 }
 
+static bool fault_is_zero(const net_fault *f)
+{
+    return f->delay_ms == 0 && f->jitter_ms == 0 && f->drop_ppm == 0 && f->duplicate_ppm == 0 &&
+           !f->block_send && !f->block_recv;
+}
+
+/* net_fault_get reads back what net_fault_set set, per link; the getters
+ * report what net_new was given. No sockets: the nets are not started. */
+static void test_fault_get(void **state)
+{
+    (void)state;
+    cluster *cl = cluster_new();
+    net_config c;
+    cluster_config(cl, &c, 1);
+    net *n = NULL;
+    assert_int_equal(net_new(&n, &c), SEQ_OK);
+    assert_true(net_faults_enabled(n));
+    assert_int_equal(net_peer_count(n), NODES);
+    assert_int_equal(net_self_index(n), 1);
+
+    net_fault f;
+    memset(&f, 0xaa, sizeof f);
+    assert_int_equal(net_fault_get(n, &f, 0), SEQ_OK);
+    assert_true(fault_is_zero(&f)); /* links start perfect */
+    const net_fault set = {.delay_ms = 250,
+                           .jitter_ms = 20,
+                           .drop_ppm = 1000,
+                           .duplicate_ppm = NET_FAULT_PPM,
+                           .block_recv = true};
+    assert_int_equal(net_fault_set(n, 2, &set), SEQ_OK);
+    assert_int_equal(net_fault_get(n, &f, 2), SEQ_OK);
+    assert_int_equal(f.delay_ms, 250);
+    assert_int_equal(f.jitter_ms, 20);
+    assert_int_equal(f.drop_ppm, 1000);
+    assert_int_equal(f.duplicate_ppm, NET_FAULT_PPM);
+    assert_false(f.block_send);
+    assert_true(f.block_recv);
+    assert_int_equal(net_fault_get(n, &f, 0), SEQ_OK); /* the other link is untouched */
+    assert_int_equal(f.delay_ms, 0);
+    assert_false(f.block_recv);
+    assert_int_equal(net_fault_set(n, 2, &(net_fault){0}), SEQ_OK);
+    assert_int_equal(net_fault_get(n, &f, 2), SEQ_OK);
+    assert_true(fault_is_zero(&f));
+
+    /* Self and out of range are refused, with *out zeroed. */
+    memset(&f, 0xaa, sizeof f);
+    assert_int_equal(net_fault_get(n, &f, 1), SEQ_ERR_INVALID_ARG);
+    assert_true(fault_is_zero(&f));
+    memset(&f, 0xaa, sizeof f);
+    assert_int_equal(net_fault_get(n, &f, NODES), SEQ_ERR_INVALID_ARG);
+    assert_true(fault_is_zero(&f));
+    net_free(n);
+
+    /* Without faults_enabled: nothing to read. */
+    cluster_config(cl, &c, 0);
+    c.faults_enabled = false;
+    assert_int_equal(net_new(&n, &c), SEQ_OK);
+    assert_false(net_faults_enabled(n));
+    assert_int_equal(net_self_index(n), 0);
+    memset(&f, 0xaa, sizeof f);
+    assert_int_equal(net_fault_get(n, &f, 1), SEQ_ERR_UNSUPPORTED);
+    assert_true(fault_is_zero(&f));
+    net_free(n);
+    cluster_free(cl);
+}
+
 int main(void)
 {
     rng_seed("test_net");
@@ -912,6 +978,7 @@ int main(void)
         cmocka_unit_test_setup(test_bounded_queues, setup),
         cmocka_unit_test_setup(test_inbox_backpressure, setup),
         cmocka_unit_test_setup(test_faults, setup),
+        cmocka_unit_test_setup(test_fault_get, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
