@@ -62,6 +62,12 @@
 #                 36 s in all). Per phase: throughput, latency p50/p99, and
 #                 the views node 3 led that the chain skipped. Default
 #                 --build build/bench (the fault layer is a test mode).
+#   message-loss  4 nodes with the fault layer on (build/bench, no root):
+#                 for the middle third of --seconds (default 20), the
+#                 messages between node 1 and every other node are lost
+#                 with probability SEQ_LOSS_PERCENT (default 20) each way,
+#                 whole messages, never retransmitted (unlike `lossy`,
+#                 whose TCP recovers dropped packets). Load to node 0.
 #   partitions    4 nodes, each in its own network namespace (deploy/
 #                 netns/; root), load from node 0's namespace to node 0.
 #                 Phases of --seconds/7 each: all connected; node 3 cut
@@ -73,7 +79,8 @@
 #                 N% of its packets both ways for the middle third
 #                 (--rate sets the tx/s; SEQ_LOSS_PERCENT, default 20).
 #
-# Defaults: --build build/release (censorship, slow-node: build/bench), --out
+# Defaults: --build build/release (censorship, slow-node, message-loss:
+# build/bench), --out
 # tests/bench/results/NAME, --rate 2000, --seconds 20 (scaling: 8 per run;
 # others as above). Needs gnuplot (deploy/setup.sh installs gnuplot-nox).
 # Load times come from seqbench's watcher, which polls node 0 every
@@ -84,14 +91,14 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/tests/bench/committee_lib.sh"
 
 usage() {
-  echo "usage: $0 leader-crash|f-crashed|scaling|load|ordering-bias|censorship|slow-node|partitions|lossy" >&2
+  echo "usage: $0 leader-crash|f-crashed|scaling|load|ordering-bias|censorship|slow-node|message-loss|partitions|lossy" >&2
   echo "       [--build DIR] [--out DIR] [--rate TX_PER_S (load: a list, e.g. 100,1000,0)] [--seconds S]" >&2
   exit 2
 }
 [ $# -ge 1 ] || usage
 name="$1"
 shift
-case "$name" in leader-crash | f-crashed | scaling | load | ordering-bias | censorship | slow-node | partitions | lossy) ;; *) usage ;; esac
+case "$name" in leader-crash | f-crashed | scaling | load | ordering-bias | censorship | slow-node | message-loss | partitions | lossy) ;; *) usage ;; esac
 build="" out="" rate="" seconds=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -111,7 +118,7 @@ done
 esac
 if [ -z "$build" ]; then
   build="$root/build/release"
-  if [ "$name" = censorship ] || [ "$name" = slow-node ]; then
+  if [ "$name" = censorship ] || [ "$name" = slow-node ] || [ "$name" = message-loss ]; then
     build="$root/build/bench"
     [ -x "$build/node/seqd" ] || {
       echo "experiment $name: $build/node/seqd is missing; it needs a build with the test modes:" >&2
@@ -1108,7 +1115,47 @@ slow_node() {
   cat "$out/summary.txt"
 }
 
+# ------------------------------------------------------------ message-loss
+
+message_loss() {
+  local loss="${SEQ_LOSS_PERCENT:-20}" ppm third t1 t2 s1 s2 i
+  ppm=$((loss * 10000))
+  for i in 0 1 2 3; do committee_extra[i]='"test": {"faults": true}'; done
+  committee_up "$build" 4
+  bench_start 0
+  third="$(awk -v s="$seconds" 'BEGIN { print s / 3 }')"
+  sleep "$third"
+  "$committee_seqctl" fault --rpc "${committee_rpcs[1]}" --peer all --drop-ppm "$ppm" >/dev/null
+  for i in 0 2 3; do
+    "$committee_seqctl" fault --rpc "${committee_rpcs[$i]}" --peer 1 --drop-ppm "$ppm" >/dev/null
+  done
+  t1="$(now_us)"
+  sleep "$third"
+  for i in 0 1 2 3; do "$committee_seqctl" fault --rpc "${committee_rpcs[$i]}" --peer all >/dev/null; done
+  t2="$(now_us)"
+  wait "$bench_pid"
+  timeline
+  s1="$(since_start "$t1")" s2="$(since_start "$t2")"
+  plot_timeline "message loss: node 1 of 4 loses $loss% of its messages each way, $rate tx/s to node 0" \
+    "$s1" "node 1 lossy" "$s2" "loss cleared"
+  {
+    echo "message-loss, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
+    echo "command: SEQ_LOSS_PERCENT=$loss tests/bench/experiment.sh message-loss --rate $rate --seconds $seconds"
+    echo "4 nodes on loopback; the fault layer drops $loss% of the messages node 1 sends and of those sent to it"
+    local l
+    l="$(latency_between 1 "$s1")"
+    echo "before   [1, ${s1}) s: $(rate_between 1 "$s1") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
+    l="$(latency_between "$s1" "$s2")"
+    echo "lossy    [${s1}, ${s2}) s: $(rate_between "$s1" "$s2") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
+    l="$(latency_between "$s2" "$seconds")"
+    echo "after    [${s2}, ${seconds}) s: $(rate_between "$s2" "$seconds") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
+    echo "seqbench: $(cat "$out/seqbench.json")"
+  } >"$out/summary.txt"
+  cat "$out/summary.txt"
+}
+
 case "$name" in
+  message-loss) message_loss ;;
   slow-node) slow_node ;;
   partitions) partitions ;;
   lossy) lossy ;;

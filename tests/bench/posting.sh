@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Batch posting under a steady load: a devnet (anvil with 1 s blocks and
 # a committee of N seqd, deploy/devnet.sh in a temporary state directory
-# and its own ports) takes seqbench's open-loop load for a while; then,
+# and its own ports) takes seqbench's open-loop load for a while (seqbench
+# reports each tx's submit -> soft-confirmed -> posted -> final); then,
 # once everything committed is on L1, the script reads every node's
 # /metrics and prints the posting lag (a tx's block timestamp to the batch
 # holding it seen on L1 at confirmation depth, per tx, p50/p99 from the
@@ -47,8 +48,9 @@ for ((i = 0; i < n; i++)); do
 done
 
 echo "== load: $rate tx/s of $size-byte opaque payloads for $seconds s, $n nodes, anvil 1 s blocks"
+# seqbench follows each block to posted and final on L1 (--l1-wait).
 "$seqbench" "${rpcs[@]}" --rate "$rate" --seconds "$seconds" --size "$size" --kind opaque \
-  | sed 's/^/  /'
+  --l1-wait 60 2>&1 | sed 's/^/  /'
 
 # Wait until the last committed height is on L1 (bounded).
 metric() { # url name -> value (first sample line of that name)

@@ -2,7 +2,7 @@
  *
  *   seqbench --rpc URL [--rpc URL ...] [--rate TX_PER_S] [--seconds S]
  *            [--kind opaque|eip1559] [--size BYTES] [--batch N] [--threads N]
- *            [--senders N] [--chain-id ID] [--csv FILE]
+ *            [--senders N] [--chain-id ID] [--l1-wait S] [--csv FILE]
  *
  * Transactions are made before the clock starts (signed EIP-1559 txs from
  * --senders keys, or opaque payloads of --size pseudo-random bytes, each
@@ -16,9 +16,16 @@
  * A watcher polls the first node every millisecond for new committed
  * blocks and reads their tx hashes; a tx's latency is from just before its
  * batch was sent to when the watcher saw it committed (soft-confirmed).
- * Prints one JSON object on stdout and a summary on stderr; --csv writes
- * one line per tx (index, sent_us, confirmed_us; 0 if never), times from
- * the start, whose wall clock the JSON gives as start_unix_us. */
+ * With --l1-wait S (a committee posting batches to L1), a follower polls
+ * the first node's seq_getTransactionStatus every L1_POLL_MS for one tx of
+ * each block seen committed (a block's txs share its batch) and notes when
+ * the block is first reported posted (its batch on L1 at confirmation
+ * depth) and final (L1 finalized that batch's block); after the load and
+ * the drain it keeps following for up to S seconds, until every block is
+ * final. Prints one JSON object on stdout and a summary on stderr; --csv
+ * writes one line per tx (index, sent_us, confirmed_us, posted_us,
+ * final_us; 0 if never), times from the start, whose wall clock the JSON
+ * gives as start_unix_us. */
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -40,6 +47,7 @@
 #define DRAIN_MS    10000u /* after the last send, wait this long for commits */
 #define POLL_US     1000u
 #define OPAQUE_NS   42u
+#define L1_POLL_MS  100u
 
 typedef struct {
     uint8_t *raw;
@@ -47,8 +55,17 @@ typedef struct {
     seq_hash hash;
     uint64_t sent_ns;      /* 0: not sent */
     uint64_t confirmed_ns; /* 0: not seen committed */
+    uint64_t posted_ns;    /* 0: not seen posted (--l1-wait) */
+    uint64_t final_ns;     /* 0: not seen final (--l1-wait) */
+    uint32_t block;        /* index into blocks[] once confirmed */
     bool refused;
 } bench_tx;
+
+/* A committed block holding txs of this run, as the L1 follower sees it. */
+typedef struct {
+    size_t first_tx; /* one of its txs: the one whose status is polled */
+    uint64_t posted_ns, final_ns;
+} bench_block;
 
 static struct {
     const char *rpcs[RPCS_MAX];
@@ -57,6 +74,7 @@ static struct {
     double seconds;
     bool eip1559;
     const char *csv;
+    double l1_wait; /* seconds; 0: do not follow L1 */
 } opt = {
     .batch = 100, .threads = 4, .senders = 1000, .size = 256, .chain_id = 901, .seconds = 10.0};
 
@@ -66,6 +84,12 @@ static atomic_bool sending_done;
 static uint64_t start_ns;
 static uint64_t start_unix_us; /* the wall clock at start_ns, for aligning outside events */
 static atomic_uint_fast64_t refused_count, http_errors;
+/* Blocks holding this run's txs, appended by the watcher, read by the L1
+ * follower (blocks_mtx). */
+static bench_block *blocks;
+static size_t block_count, block_cap;
+static pthread_mutex_t blocks_mtx = PTHREAD_MUTEX_INITIALIZER;
+static atomic_bool watching_done;
 
 /* ------------------------------------------------------------ hash map */
 
@@ -313,16 +337,95 @@ static int64_t committed_height(CURL *curl, buf *reply)
 static size_t confirmed;
 static int64_t first_height;
 
-static void *watch_thread(void *arg)
+/* Appends a block whose first tx of this run is t (watcher only). */
+static void block_add(size_t t)
 {
-    (void)arg;
+    pthread_mutex_lock(&blocks_mtx);
+    if (block_count == block_cap) {
+        block_cap = block_cap == 0 ? 1024 : 2 * block_cap;
+        blocks = realloc(blocks, block_cap * sizeof *blocks);
+        bench_check(blocks != NULL, "out of memory");
+    }
+    blocks[block_count++] = (bench_block){.first_tx = t};
+    pthread_mutex_unlock(&blocks_mtx);
+}
+
+static CURL *curl_for(const char *url, struct curl_slist *headers)
+{
     CURL *curl = curl_easy_init();
     bench_check(curl != NULL, "curl_easy_init");
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, opt.rpcs[0]);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    return curl;
+}
+
+/* Polls the status of one tx of every block not yet final, every
+ * L1_POLL_MS, noting when its block is first reported posted and final.
+ * Runs until every block seen is final once the watcher has stopped, or
+ * --l1-wait seconds after that. */
+static void *l1_thread(void *arg)
+{
+    (void)arg;
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    CURL *curl = curl_for(opt.rpcs[0], headers);
+    buf reply = {0};
+    size_t done = 0; /* blocks[0..done) are final */
+    uint64_t watch_end_ns = 0;
+    for (;;) {
+        pthread_mutex_lock(&blocks_mtx);
+        size_t count = block_count;
+        pthread_mutex_unlock(&blocks_mtx);
+        for (size_t b = done; b < count; b++) {
+            pthread_mutex_lock(&blocks_mtx);
+            bench_block blk = blocks[b]; /* blocks may move under realloc */
+            pthread_mutex_unlock(&blocks_mtx);
+            if (blk.final_ns != 0)
+                continue;
+            char params[80], hex[2 * SEQ_HASH_BYTES + 3];
+            bench_check(l1_hex_encode(hex, sizeof hex, txs[blk.first_tx].hash.b, SEQ_HASH_BYTES) ==
+                            SEQ_OK,
+                        "hex");
+            snprintf(params, sizeof params, "[\"%s\"]", hex);
+            json_t *st = call(curl, &reply, "seq_getTransactionStatus", params);
+            uint64_t at = bench_now_ns();
+            bool posted = json_is_object(json_object_get(st, "posted"));
+            bool final = json_is_object(json_object_get(st, "final"));
+            json_decref(st);
+            pthread_mutex_lock(&blocks_mtx);
+            if (posted && blocks[b].posted_ns == 0)
+                blocks[b].posted_ns = at;
+            if (final && blocks[b].final_ns == 0)
+                blocks[b].final_ns = at;
+            pthread_mutex_unlock(&blocks_mtx);
+        }
+        pthread_mutex_lock(&blocks_mtx);
+        while (done < block_count && blocks[done].final_ns != 0)
+            done++;
+        bool all_final = done == block_count;
+        pthread_mutex_unlock(&blocks_mtx);
+        if (atomic_load(&watching_done)) {
+            uint64_t now = bench_now_ns();
+            if (watch_end_ns == 0)
+                watch_end_ns = now;
+            if (all_final || now - watch_end_ns > (uint64_t)(opt.l1_wait * 1e9))
+                break;
+        }
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = L1_POLL_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    free(reply.data);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return NULL;
+}
+
+static void *watch_thread(void *arg)
+{
+    (void)arg;
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    CURL *curl = curl_for(opt.rpcs[0], headers);
     buf reply = {0};
     int64_t seen = first_height;
     uint64_t drain_from = 0;
@@ -342,6 +445,7 @@ static void *watch_thread(void *arg)
             uint64_t at = bench_now_ns();
             json_t *list = json_object_get(b, "transactions");
             bench_check(json_is_array(list), "a committed block without its tx list");
+            bool listed = false;
             for (size_t i = 0; i < json_array_size(list); i++) {
                 seq_hash hash;
                 const char *text = json_string_value(json_array_get(list, i));
@@ -349,6 +453,10 @@ static void *watch_thread(void *arg)
                     continue;
                 size_t t = map_find(&hash);
                 if (t != SIZE_MAX && txs[t].confirmed_ns == 0) {
+                    if (!listed)
+                        block_add(t);
+                    listed = true;
+                    txs[t].block = (uint32_t)(block_count - 1);
                     txs[t].confirmed_ns = at;
                     confirmed++;
                 }
@@ -370,7 +478,7 @@ static void *watch_thread(void *arg)
 static const char usage[] =
     "usage: seqbench --rpc URL [--rpc URL ...] [--rate TX_PER_S (0: closed loop)]\n"
     "                [--seconds S] [--kind opaque|eip1559] [--size BYTES] [--batch N]\n"
-    "                [--threads N] [--senders N] [--chain-id ID] [--csv FILE]";
+    "                [--threads N] [--senders N] [--chain-id ID] [--l1-wait S] [--csv FILE]";
 
 static void parse(int argc, char **argv)
 {
@@ -389,6 +497,7 @@ static void parse(int argc, char **argv)
             opt.csv = argv[++i];
         else if (!bench_arg_u64(argc, argv, &i, "--rate", 0, 10000000, &opt.rate) &&
                  !bench_arg_seconds(argc, argv, &i, "--seconds", 3600, &opt.seconds) &&
+                 !bench_arg_seconds(argc, argv, &i, "--l1-wait", 3600, &opt.l1_wait) &&
                  !bench_arg_u64(argc, argv, &i, "--size", 1, SIZE_MAX_TX, &opt.size) &&
                  !bench_arg_u64(argc, argv, &i, "--batch", 1, BATCH_MAX, &opt.batch) &&
                  !bench_arg_u64(argc, argv, &i, "--threads", 1, THREADS_MAX, &opt.threads) &&
@@ -436,8 +545,10 @@ int main(int argc, char **argv)
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     start_unix_us = (uint64_t)wall.tv_sec * 1000000u + (uint64_t)wall.tv_nsec / 1000u;
-    pthread_t watcher;
+    pthread_t watcher, follower;
     bench_check(pthread_create(&watcher, NULL, watch_thread, NULL) == 0, "pthread_create");
+    if (opt.l1_wait > 0)
+        bench_check(pthread_create(&follower, NULL, l1_thread, NULL) == 0, "pthread_create");
     for (size_t i = 0; i < opt.threads; i++)
         bench_check(pthread_create(&th[i], NULL, send_thread, (void *)i) == 0, "pthread_create");
     for (size_t i = 0; i < opt.threads; i++)
@@ -446,6 +557,30 @@ int main(int argc, char **argv)
     atomic_store(&sending_done, true);
     pthread_join(watcher, NULL);
     int64_t last_height = committed_height(probe, &reply);
+    atomic_store(&watching_done, true);
+    if (opt.l1_wait > 0) {
+        fprintf(stderr, "seqbench: following L1 for up to %.0f s more (%zu blocks)\n", opt.l1_wait,
+                block_count);
+        pthread_join(follower, NULL);
+    }
+    /* A tx is posted and final with its block. */
+    size_t posted_n = 0, final_n = 0;
+    uint64_t *posted_lat = malloc(tx_count * sizeof *posted_lat);
+    uint64_t *final_lat = malloc(tx_count * sizeof *final_lat);
+    bench_check(posted_lat != NULL && final_lat != NULL, "out of memory");
+    for (size_t t = 0; t < tx_count; t++) {
+        if (txs[t].confirmed_ns == 0 || block_count == 0)
+            continue;
+        const bench_block *b = &blocks[txs[t].block];
+        txs[t].posted_ns = b->posted_ns;
+        txs[t].final_ns = b->final_ns;
+        if (b->posted_ns != 0)
+            posted_lat[posted_n++] = (b->posted_ns - txs[t].sent_ns) / 1000u;
+        if (b->final_ns != 0)
+            final_lat[final_n++] = (b->final_ns - txs[t].sent_ns) / 1000u;
+    }
+    bench_sort(posted_lat, posted_n);
+    bench_sort(final_lat, final_n);
 
     size_t sent = 0, n = 0;
     uint64_t last_confirm_ns = start_ns;
@@ -467,12 +602,23 @@ int main(int argc, char **argv)
            ",\"sent\":%zu,\"refused\":%" PRIu64 ",\"http_errors\":%" PRIu64
            ",\"confirmed\":%zu,\"offered_tx_per_s\":%.0f,\"ordered_tx_per_s\":%.0f,"
            "\"latency_us\":{\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64
-           ",\"max\":%" PRIu64 "},\"blocks\":%" PRId64 ",\"start_unix_us\":%" PRIu64 "}\n",
+           ",\"max\":%" PRIu64 "},\"blocks\":%" PRId64 ",\"start_unix_us\":%" PRIu64,
            opt.eip1559 ? "eip1559" : "opaque", opt.eip1559 ? 0 : opt.size, opt.rpc_count, opt.rate,
            opt.batch, opt.threads, sent, (uint64_t)atomic_load(&refused_count),
            (uint64_t)atomic_load(&http_errors), n, offered, ordered, bench_percentile(lat, n, 50),
            bench_percentile(lat, n, 90), bench_percentile(lat, n, 99), n > 0 ? lat[n - 1] : 0,
            last_height - first_height, start_unix_us);
+    if (opt.l1_wait > 0)
+        printf(",\"posted\":%zu,\"posted_latency_us\":{\"p50\":%" PRIu64 ",\"p90\":%" PRIu64
+               ",\"p99\":%" PRIu64 ",\"max\":%" PRIu64 "},\"final\":%zu,\"final_latency_us\":{"
+               "\"p50\":%" PRIu64 ",\"p90\":%" PRIu64 ",\"p99\":%" PRIu64 ",\"max\":%" PRIu64 "}",
+               posted_n, bench_percentile(posted_lat, posted_n, 50),
+               bench_percentile(posted_lat, posted_n, 90),
+               bench_percentile(posted_lat, posted_n, 99),
+               posted_n > 0 ? posted_lat[posted_n - 1] : 0, final_n,
+               bench_percentile(final_lat, final_n, 50), bench_percentile(final_lat, final_n, 90),
+               bench_percentile(final_lat, final_n, 99), final_n > 0 ? final_lat[final_n - 1] : 0);
+    printf("}\n");
     fprintf(stderr,
             "seqbench: %s, %zu nodes, rate %s%" PRIu64 ": sent %zu (%.0f tx/s), refused %" PRIu64
             ", confirmed %zu (%.0f tx/s); latency p50 %.1f ms p90 %.1f ms p99 %.1f ms max %.1f ms; "
@@ -482,15 +628,29 @@ int main(int argc, char **argv)
             (double)bench_percentile(lat, n, 50) / 1e3, (double)bench_percentile(lat, n, 90) / 1e3,
             (double)bench_percentile(lat, n, 99) / 1e3, n > 0 ? (double)lat[n - 1] / 1e3 : 0.0,
             last_height - first_height);
+    if (opt.l1_wait > 0)
+        fprintf(stderr,
+                "seqbench: posted %zu, p50 %.2f s p99 %.2f s max %.2f s; final %zu, p50 %.2f s "
+                "p99 %.2f s max %.2f s (sent to seen at node 0, polled every %u ms)\n",
+                posted_n, (double)bench_percentile(posted_lat, posted_n, 50) / 1e6,
+                (double)bench_percentile(posted_lat, posted_n, 99) / 1e6,
+                posted_n > 0 ? (double)posted_lat[posted_n - 1] / 1e6 : 0.0, final_n,
+                (double)bench_percentile(final_lat, final_n, 50) / 1e6,
+                (double)bench_percentile(final_lat, final_n, 99) / 1e6,
+                final_n > 0 ? (double)final_lat[final_n - 1] / 1e6 : 0.0, L1_POLL_MS);
     if (opt.csv != NULL) {
         FILE *f = fopen(opt.csv, "w");
         bench_check(f != NULL, "cannot write --csv");
-        fprintf(f, "index,sent_us,confirmed_us\n");
+        fprintf(f, "index,sent_us,confirmed_us,posted_us,final_us\n");
         for (size_t t = 0; t < tx_count; t++) {
-            if (txs[t].sent_ns == 0)
+            const bench_tx *x = &txs[t];
+            if (x->sent_ns == 0)
                 continue;
-            fprintf(f, "%zu,%" PRIu64 ",%" PRIu64 "\n", t, (txs[t].sent_ns - start_ns) / 1000u,
-                    txs[t].confirmed_ns != 0 ? (txs[t].confirmed_ns - start_ns) / 1000u : 0);
+            fprintf(f, "%zu,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", t,
+                    (x->sent_ns - start_ns) / 1000u,
+                    x->confirmed_ns != 0 ? (x->confirmed_ns - start_ns) / 1000u : 0,
+                    x->posted_ns != 0 ? (x->posted_ns - start_ns) / 1000u : 0,
+                    x->final_ns != 0 ? (x->final_ns - start_ns) / 1000u : 0);
         }
         fclose(f);
     }
@@ -498,6 +658,9 @@ int main(int argc, char **argv)
         free(txs[t].raw);
     free(txs);
     free(lat);
+    free(posted_lat);
+    free(final_lat);
+    free(blocks);
     free(slots);
     free(reply.data);
     curl_slist_free_all(headers);
