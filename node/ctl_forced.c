@@ -285,13 +285,8 @@ int node_seqctl_forced(int argc, char **argv, FILE *out, FILE *err)
         node_seqctl_forced_usage(err);
         return code;
     }
-    l1_rpc_options options;
-    l1_rpc_options_default(&options);
-    options.connect_timeout_ms = NODE_CTL_TIMEOUT_MS;
-    options.timeout_ms = NODE_CTL_TIMEOUT_MS;
-    options.retries = 0;
     l1_rpc *c = NULL;
-    seq_err e = l1_rpc_new(&c, a.rpc, &options);
+    seq_err e = node_ctl_client(&c, a.rpc);
     if (e != SEQ_OK) {
         fprintf(err, "seqctl forced: %s: bad URL (%s): need http://HOST:PORT\n", a.rpc,
                 seq_strerror(e));

@@ -532,12 +532,7 @@ int node_seqctl_liveness(int argc, char **argv, FILE *out, FILE *err)
         goto free_run;
     }
     run->blocks = blocks;
-    l1_rpc_options options;
-    l1_rpc_options_default(&options);
-    options.connect_timeout_ms = NODE_CTL_TIMEOUT_MS;
-    options.timeout_ms = NODE_CTL_TIMEOUT_MS;
-    options.retries = 0;
-    e = l1_rpc_new(&run->client, a.rpc, &options);
+    e = node_ctl_client(&run->client, a.rpc);
     if (e != SEQ_OK) {
         fprintf(err, "seqctl liveness: %s: bad URL (%s): need http://HOST:PORT\n", a.rpc,
                 seq_strerror(e));

@@ -53,20 +53,26 @@ static int status_parse(status_args *a, int argc, char **argv, FILE *err)
     return -1;
 }
 
+seq_err node_ctl_client(l1_rpc **out, const char *url)
+{
+    SEQ_ASSERT(out != NULL && url != NULL);
+    l1_rpc_options options;
+    l1_rpc_options_default(&options);
+    options.connect_timeout_ms = NODE_CTL_TIMEOUT_MS;
+    options.timeout_ms = NODE_CTL_TIMEOUT_MS;
+    options.retries = 0;
+    return l1_rpc_new(out, url, &options);
+}
+
 seq_err node_ctl_call(json_t **out, char *why, size_t why_len, const char *url, const char *method,
                       const char *params_json)
 {
     SEQ_ASSERT(out != NULL && why != NULL && why_len > 0 && url != NULL && method != NULL);
     *out = NULL;
     why[0] = '\0';
-    l1_rpc_options options;
-    l1_rpc_options_default(&options);
-    options.connect_timeout_ms = NODE_CTL_TIMEOUT_MS;
-    options.timeout_ms = NODE_CTL_TIMEOUT_MS;
-    options.retries = 0;
     l1_rpc *c = NULL;
     char *text = NULL;
-    seq_err err = l1_rpc_new(&c, url, &options);
+    seq_err err = node_ctl_client(&c, url);
     if (err != SEQ_OK) {
         snprintf(why, why_len, "bad URL (%s): need http://HOST:PORT", seq_strerror(err));
         return err;

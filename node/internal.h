@@ -558,6 +558,11 @@ void node_seqctl_status_usage(FILE *f);
 /* How long seqctl waits for a node's answer (connect included). */
 #define NODE_CTL_TIMEOUT_MS 2000u
 
+/* seqctl's client of a node's API at url (ctl_status.c): one attempt of
+ * at most NODE_CTL_TIMEOUT_MS per call, never retried. Errors: those of
+ * l1_rpc_new (a bad URL: SEQ_ERR_INVALID_ARG); *out is then NULL. */
+SEQ_MUST_USE seq_err node_ctl_client(l1_rpc **out, const char *url);
+
 /* seqctl's JSON-RPC call to a node's API (ctl_status.c; used by status and
  * by ctl_query.c): method with params_json (a JSON array; NULL is []) on
  * url, one attempt of at most NODE_CTL_TIMEOUT_MS, never retried. On

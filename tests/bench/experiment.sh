@@ -198,6 +198,15 @@ latency_between() {
     awk '{ v[NR] = $1 } END { if (NR == 0) print "- -"; else printf "%.1f %.1f", v[int((NR + 1) / 2)], v[int((NR * 99 + 99) / 100)] }'
 }
 
+# One summary line: "LABEL [FROM, TO) s: N tx/s ordered; latency p50 A ms,
+# p99 B ms" for the txs of [FROM, TO) seconds.
+phase_line() { # label from to
+  local l
+  l="$(latency_between "$2" "$3")"
+  printf '%-8s [%s, %s) s: %s tx/s ordered; latency p50 %s ms, p99 %s ms\n' "$1" "$2" "$3" \
+    "$(rate_between "$2" "$3")" "${l% *}" "${l#* }"
+}
+
 # The first commit after t seconds (seconds), and the longest gap between
 # two commits in [t, t + w): "first gap_ms gap_start gap_end".
 after() {
@@ -621,13 +630,9 @@ lossy() {
     echo "lossy, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
     echo "command: SEQ_LOSS_PERCENT=$loss tests/bench/experiment.sh lossy --rate $rate --seconds $seconds"
     echo "4 nodes in network namespaces, node 1 dropping $loss% of packets in and out (nftables)"
-    local l
-    l="$(latency_between 1 "$s1")"
-    echo "before   [1, ${s1}) s: $(rate_between 1 "$s1") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
-    l="$(latency_between "$s1" "$s2")"
-    echo "lossy    [${s1}, ${s2}) s: $(rate_between "$s1" "$s2") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
-    l="$(latency_between "$s2" "$seconds")"
-    echo "after    [${s2}, ${seconds}) s: $(rate_between "$s2" "$seconds") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
+    phase_line before 1 "$s1"
+    phase_line lossy "$s1" "$s2"
+    phase_line after "$s2" "$seconds"
     echo "seqbench: $(cat "$out/seqbench.json")"
   } >"$out/summary.txt"
   cat "$out/summary.txt"
@@ -1142,13 +1147,9 @@ message_loss() {
     echo "message-loss, $(date -u +%Y-%m-%dT%H:%MZ), $(machine)"
     echo "command: SEQ_LOSS_PERCENT=$loss tests/bench/experiment.sh message-loss --rate $rate --seconds $seconds"
     echo "4 nodes on loopback; the fault layer drops $loss% of the messages node 1 sends and of those sent to it"
-    local l
-    l="$(latency_between 1 "$s1")"
-    echo "before   [1, ${s1}) s: $(rate_between 1 "$s1") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
-    l="$(latency_between "$s1" "$s2")"
-    echo "lossy    [${s1}, ${s2}) s: $(rate_between "$s1" "$s2") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
-    l="$(latency_between "$s2" "$seconds")"
-    echo "after    [${s2}, ${seconds}) s: $(rate_between "$s2" "$seconds") tx/s ordered; latency p50 ${l% *} ms, p99 ${l#* } ms"
+    phase_line before 1 "$s1"
+    phase_line lossy "$s1" "$s2"
+    phase_line after "$s2" "$seconds"
     echo "seqbench: $(cat "$out/seqbench.json")"
   } >"$out/summary.txt"
   cat "$out/summary.txt"

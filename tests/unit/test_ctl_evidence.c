@@ -229,6 +229,22 @@ static json_t *node_records(fixture *f)
     return answer;
 }
 
+/* seqctl's client of a node: a bad URL is refused with no client; a good
+ * one reaches the node's API. */
+static void test_ctl_client(void **state)
+{
+    fixture *f = *state;
+    l1_rpc *c = (l1_rpc *)f;
+    assert_int_not_equal(node_ctl_client(&c, "not a url"), SEQ_OK);
+    assert_null(c);
+    assert_int_equal(node_ctl_client(&c, f->url), SEQ_OK);
+    char *text = NULL;
+    assert_int_equal(l1_rpc_call(c, &text, "seq_getEvidence", "[]"), SEQ_OK);
+    assert_non_null(strstr(text, "evidence"));
+    free(text);
+    l1_rpc_free(c);
+}
+
 /* --------------------------------------------------------- conversion */
 
 /* Every kind the node returns converts to the evidence it stored; the
@@ -999,6 +1015,7 @@ static void test_key_load(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_ctl_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_json_kinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_json_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_load, setup, teardown),
