@@ -337,6 +337,22 @@ static void test_restart(void **state)
     l1_txmgr_close(m);
 }
 
+/* Waits until anvil mined the foreign tx h. Automine answers before the
+ * block is sealed at times, and a manager's send at that nonce would then
+ * meet the tx still in the pool ("replacement transaction underpriced")
+ * rather than mined. */
+static void foreign_mined(const seq_hash *h)
+{
+    l1_rpc_tx_receipt mined;
+    seq_err err = SEQ_ERR_NOT_FOUND;
+    for (int tries = 0; tries < 200 && err == SEQ_ERR_NOT_FOUND; tries++) {
+        err = l1_rpc_receipt(fx.c, &mined, h);
+        if (err == SEQ_ERR_NOT_FOUND)
+            usleep(10 * 1000);
+    }
+    EXPECT_OK(err);
+}
+
 /* The same key signs behind the manager's back: "nonce too low" on a
  * broadcast, and a pending tx replaced in the pool, both end as lost; the
  * next send signs after the foreign nonces. */
@@ -366,17 +382,7 @@ static void test_nonce_too_low(void **state)
     seq_hash h;
     EXPECT_OK(l1_tx_sign(raw, sizeof raw, &raw_len, &h, fx.key, &tx));
     EXPECT_OK(l1_rpc_send_raw_tx(fx.c, &h, raw, raw_len));
-    /* Automine answers before the block is sealed at times: wait for it,
-     * or the manager's send meets the foreign tx still in the pool
-     * ("replacement transaction underpriced") rather than mined. */
-    l1_rpc_tx_receipt mined;
-    seq_err err = SEQ_ERR_NOT_FOUND;
-    for (int tries = 0; tries < 200 && err == SEQ_ERR_NOT_FOUND; tries++) {
-        err = l1_rpc_receipt(fx.c, &mined, &h);
-        if (err == SEQ_ERR_NOT_FOUND)
-            usleep(10 * 1000);
-    }
-    EXPECT_OK(err);
+    foreign_mined(&h);
 
     uint64_t id1 = send_value(m, 2, &to, 2);
     assert_int_equal(id1, id0 + 1);
@@ -582,6 +588,7 @@ static void test_foreign_gap(void **state)
         seq_hash h;
         EXPECT_OK(l1_tx_sign(raw, sizeof raw, &raw_len, &h, fx.key, &tx));
         EXPECT_OK(l1_rpc_send_raw_tx(fx.c, &h, raw, raw_len));
+        foreign_mined(&h);
     }
     uint64_t id1 = send_value(m, 2, &to, 2);
     assert_int_equal(id1, id0 + 1);
