@@ -652,7 +652,8 @@ bool node_txpool_gossip(node_txpool *p, wire_tx_batch *out, uint64_t now_ms);
 /* True iff a block extending a parent at parent_height would move a tx
  * forward: a pending tx is not in flight nor in a settling lane
  * (mempool_config.settle_ms) and the pool changed since this node's last
- * payload took none (the block would carry it), an
+ * payload took none while no lane was settling (the block would carry
+ * it), an
  * uncommitted block carries txs (the blocks above it commit it), or the
  * parent's parent was committed here with txs (the block carries the QC
  * that lets the other replicas commit it too). Idle committees pace empty
