@@ -968,8 +968,6 @@ size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_
     marks_follow_branch_locked(p, on_branch);
     err = mempool_select(p->pool, p->picks, WIRE_BLOCK_TXS_MAX, &n, caps, forced, forced_count,
                          now_ms);
-    /* Txs left out only because their lane settles are not idle ones. */
-    bool settling = mempool_settling(p->pool, now_ms, &settle_deadline) > 0;
     SEQ_ASSERT(err == SEQ_OK); /* out_cap covers every cap; forced txs are non-empty */
     if (p->censor_count > 0)
         n = payload_censor_locked(p, n);
@@ -987,7 +985,10 @@ size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_
     SEQ_ASSERT(forced_picked == forced_count);
     p->payload_count = payload_filter(p, n, forced_picked, parent_hash, parent_height);
     nng_mtx_lock(p->mtx);
-    p->idle_known = p->payload_count == forced_picked && !settling;
+    /* Txs left out only because their lane settles are not idle ones (the
+     * scan runs only for an empty payload: off the busy path). */
+    p->idle_known = p->payload_count == forced_picked &&
+                    mempool_settling(p->pool, now_ms, &settle_deadline) == 0;
     p->idle_version = mempool_version(p->pool);
     nng_mtx_unlock(p->mtx);
     return p->payload_count;
