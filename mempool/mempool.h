@@ -341,12 +341,18 @@ void mempool_gossip_take(mempool *pool, seq_bytes *out, seq_addr *senders, size_
 /* When the oldest waiting tx falls due (UINT64_MAX if none waits). */
 uint64_t mempool_gossip_deadline(const mempool *pool);
 
+/* The pool keeps its txs' bytes in one storage area, appending and
+ * compacting: the storage in use stays at most the larger of this and
+ * twice the live bytes (after the tx last added). */
+#define MEMPOOL_COMPACT_MIN_BYTES (4u << 20)
+
 typedef struct {
     size_t txs;            /* pending */
     size_t bytes;          /* sum of their raw lengths */
     size_t senders;        /* with at least one pending tx */
     size_t in_flight;      /* pending txs marked in flight */
     size_t gossip_waiting; /* not yet forwarded */
+    size_t storage_used;   /* storage in use, live or not: see MEMPOOL_COMPACT_MIN_BYTES */
     uint64_t admitted;     /* since mempool_new */
     uint64_t replaced;
     uint64_t evicted;

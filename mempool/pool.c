@@ -418,10 +418,19 @@ static void mp_compact(mempool *pool)
     pool->storage_tail = at;
 }
 
+/* Appends raw. Compacts first if it would not fit, or once the storage in
+ * use would pass both MEMPOOL_COMPACT_MIN_BYTES and twice the live bytes: what
+ * the pool touches stays near what it holds (warm in cache, and pages it
+ * never needs are never faulted in) instead of sweeping the whole 2 x
+ * pool_bytes_max before its first compaction. Each compaction moves at
+ * most the live bytes, after at least as many were appended since the
+ * last: amortised O(1) per byte. */
 static uint32_t mp_store(mempool *pool, const uint8_t *raw, size_t len)
 {
     SEQ_ASSERT(pool->bytes + len <= pool->config.pool_bytes_max);
-    if (pool->storage_tail + len > pool->storage_cap)
+    size_t end = pool->storage_tail + len;
+    if (end > pool->storage_cap ||
+        (end > MEMPOOL_COMPACT_MIN_BYTES && end > 2u * ((size_t)pool->bytes + len)))
         mp_compact(pool);
     SEQ_ASSERT(pool->storage_tail + len <= pool->storage_cap);
     uint32_t offset = (uint32_t)pool->storage_tail;

@@ -282,5 +282,6 @@ void mempool_get_stats(const mempool *pool, mempool_stats *out)
     out->senders = pool->active.count;
     out->in_flight = pool->in_flight;
     out->gossip_waiting = pool->gossip.count;
+    out->storage_used = pool->storage_tail;
     SEQ_ASSERT(out->bytes <= pool->config.pool_bytes_max);
 }

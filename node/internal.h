@@ -69,6 +69,12 @@ typedef enum {
 _Static_assert(CONS_BLOCKS_MAX <= STORE_TX_PENDING_BLOCKS_MAX,
                "one update's commits fit the indexer's queue");
 
+typedef enum {
+    STORE_TIP_UNREAD, /* read it from the store */
+    STORE_TIP_NONE,   /* nothing committed yet (SEQ_ERR_NOT_FOUND) */
+    STORE_TIP_KNOWN,
+} store_tip_state;
+
 struct store {
     MDB_env *env;
     MDB_dbi dbis[STORE_DBI_COUNT_];
@@ -102,6 +108,15 @@ struct store {
     seq_err index_err; /* the last write failed with this; SEQ_OK */
     bool index_stop;
     uint64_t index_batches, index_failures;
+    /* The committed tip as store_get_tip returns it, kept once known (first
+     * read, then set by every store_apply that commits) so that a caller
+     * does not read and check the whole tip block each time. */
+    pthread_mutex_t tip_mtx;
+    bool tip_mtx_ok;
+    store_tip_state tip_state; /* tip_mtx */
+    store_tip tip;             /* tip_mtx; STORE_TIP_KNOWN */
+    store_tip tip_next;        /* the block the running store_apply placed last */
+    bool tip_placed;           /* tip_next is set */
 };
 
 /* A block record checked and parsed in place: header and hash copied out,

@@ -113,7 +113,7 @@ bool node_cons_crypto_tx_hashes(void *crypto, seq_hash *out, const seq_block_hea
  * takes every block committed meanwhile), retries a failed write after
  * STORE_TX_INDEX_RETRY_MS, and writes a batch of empty blocks only once
  * STORE_TX_INDEX_IDLE_BLOCKS of them wait (they only move its watermark). */
-#define STORE_TX_INDEX_BATCH_MS    250u
+#define STORE_TX_INDEX_BATCH_MS    1000u
 #define STORE_TX_INDEX_RETRY_MS    1000u
 #define STORE_TX_INDEX_IDLE_BLOCKS 1024u
 _Static_assert(STORE_TX_INDEX_IDLE_BLOCKS < STORE_TX_PENDING_BLOCKS_MAX,
@@ -756,6 +756,12 @@ bool node_txpool_censors(const node_txpool *p, const seq_addr *sender);
  * its height is forgotten, releasing the marks no other tracked block
  * holds. Commits come in ascending height order. */
 void node_txpool_committed(node_txpool *p, const cons_block *block);
+
+/* A block committed whose txs could not be read (a corrupt record): the
+ * pool may hold some of them, so from now on the no-tx-twice rule looks
+ * every tx up in the store, not only those the pool does not hold (see
+ * judge_txs in txpool.c). Logged once. Event loop only. */
+void node_txpool_commit_unread(node_txpool *p, uint64_t height);
 
 /* True iff the tx with this hash is pending. */
 bool node_txpool_contains(node_txpool *p, const seq_hash *hash);

@@ -220,6 +220,7 @@ static void apply_commit(node_runtime *rt, const cons_block *c)
     } else { /* store_apply just wrote it: only a corrupt read lands here */
         SEQ_LOG(SEQ_LOG_ERROR, "committed_block_unreadable", SEQ_F_ERR(err),
                 SEQ_F_HEX("hash", c->hash.b, SEQ_HASH_BYTES));
+        node_txpool_commit_unread(rt->txpool, c->block.header.height);
     }
     rt->counters.txs_committed += tx_count;
     const seq_block_header *h = &c->block.header;

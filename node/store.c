@@ -1159,11 +1159,12 @@ seq_err store_open(store **out, const char *dir, const seq_hash *genesis_hash,
     if (s == NULL)
         return SEQ_ERR_NO_MEMORY;
     s->lock_fd = -1;
+    s->tip_mtx_ok = pthread_mutex_init(&s->tip_mtx, NULL) == 0;
     err = SEQ_ERR_NO_MEMORY;
     s->record = malloc(STORE_RECORD_BYTES_MAX);
     s->staged = calloc(STORE_TX_PENDING_BLOCKS_MAX, sizeof *s->staged);
     s->queue = calloc(STORE_TX_PENDING_BLOCKS_MAX, sizeof *s->queue);
-    if (s->record == NULL || s->staged == NULL || s->queue == NULL)
+    if (!s->tip_mtx_ok || s->record == NULL || s->staged == NULL || s->queue == NULL)
         goto close_store;
     err = lock_take(s, dir);
     if (err == SEQ_OK)
@@ -1193,6 +1194,8 @@ void store_close(store *s)
         mdb_env_close(s->env);
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
+    if (s->tip_mtx_ok)
+        (void)pthread_mutex_destroy(&s->tip_mtx);
     free(s->record);
     free(s);
 }
@@ -1305,6 +1308,8 @@ static seq_err commit_one(store *s, MDB_txn *txn, uint64_t *tip, seq_hash *tip_h
         return err;
     *tip = v.header.height;
     *tip_hash = c->hash;
+    s->tip_next = (store_tip){.height = v.header.height, .hash = c->hash, .header = v.header};
+    s->tip_placed = true;
     return SEQ_OK;
 }
 
@@ -1405,6 +1410,19 @@ seq_err store_put_evidence(store *s, const wire_evidence *evidence)
     return rc == MDB_SUCCESS ? SEQ_OK : lmdb_failed(rc, "txn_commit");
 }
 
+/* The tip store_apply just committed, or one read from the store; a tip
+ * read is kept only while none is known, so it never overwrites a later
+ * one a commit set meanwhile. */
+static void tip_keep(store *s, const store_tip *tip, store_tip_state state, bool from_read)
+{
+    pthread_mutex_lock(&s->tip_mtx);
+    if (!from_read || s->tip_state == STORE_TIP_UNREAD) {
+        s->tip_state = state;
+        s->tip = *tip;
+    }
+    pthread_mutex_unlock(&s->tip_mtx);
+}
+
 static bool update_persists_nothing(const cons_update *u)
 {
     return u->safety == NULL && u->block_count == 0 && u->qc_count == 0 && u->commit_count == 0 &&
@@ -1426,6 +1444,7 @@ seq_err store_apply(store *s, const cons_update *u)
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc != MDB_SUCCESS)
         return lmdb_failed(rc, "txn_begin");
+    s->tip_placed = false;
     err = u->safety != NULL ? apply_safety(s, txn, u->safety) : SEQ_OK;
     if (err == SEQ_OK)
         err = apply_blocks(s, txn, u);
@@ -1445,6 +1464,8 @@ seq_err store_apply(store *s, const cons_update *u)
         return lmdb_failed(rc, "txn_commit");
     }
     staged_publish(s); /* store_get_tx finds the txs from here on */
+    if (s->tip_placed)
+        tip_keep(s, &s->tip_next, STORE_TIP_KNOWN, false);
     return SEQ_OK;
 
 abort_txn:
@@ -1492,6 +1513,14 @@ seq_err store_get_tip(const store *s, store_tip *out)
 {
     SEQ_ASSERT(s != NULL && out != NULL);
     memset(out, 0, sizeof *out);
+    store *w = (store *)s; /* the cache is not the store's content */
+    pthread_mutex_lock(&w->tip_mtx);
+    store_tip_state state = s->tip_state;
+    if (state == STORE_TIP_KNOWN)
+        *out = s->tip;
+    pthread_mutex_unlock(&w->tip_mtx);
+    if (state != STORE_TIP_UNREAD)
+        return state == STORE_TIP_KNOWN ? SEQ_OK : SEQ_ERR_NOT_FOUND;
     MDB_txn *txn;
     seq_err err = read_begin(s, &txn);
     if (err != SEQ_OK)
@@ -1505,6 +1534,8 @@ seq_err store_get_tip(const store *s, store_tip *out)
     if (err == SEQ_OK)
         out->header = v.header;
     mdb_txn_abort(txn);
+    if (err == SEQ_OK || err == SEQ_ERR_NOT_FOUND)
+        tip_keep(w, out, err == SEQ_OK ? STORE_TIP_KNOWN : STORE_TIP_NONE, true);
     if (err != SEQ_OK)
         memset(out, 0, sizeof *out);
     return err;

@@ -199,6 +199,8 @@ typedef node_tx_verdict txp_verdict;
 #define TXP_REPEATED    NODE_TX_REPEATED
 #define TXP_COMMITTED   NODE_TX_COMMITTED
 #define TXP_IN_ANCESTOR NODE_TX_IN_ANCESTOR
+/* judge_txs only, never a verdict: fresh, and held by the pool. */
+#define TXP_POOLED 0xffu
 
 struct node_txpool {
     mempool_config config;
@@ -231,6 +233,7 @@ struct node_txpool {
     mempool_reject *verdicts; /* WIRE_TX_BATCH_MAX */
     seq_hash *scratch;        /* WIRE_BLOCK_TXS_MAX: hashes of one block */
     /* The no-tx-twice rule (loop only). */
+    bool pool_unsure; /* node_txpool_commit_unread was called: judge_txs */
     txp_judge judge;
     uint8_t *judged;        /* WIRE_BLOCK_TXS_MAX txp_verdict: one per judged tx */
     seq_hash *check_hashes; /* WIRE_BLOCK_TXS_MAX: the hashes of a checked block */
@@ -642,6 +645,15 @@ void node_txpool_committed(node_txpool *p, const cons_block *block)
     nng_mtx_unlock(p->mtx);
 }
 
+void node_txpool_commit_unread(node_txpool *p, uint64_t height)
+{
+    SEQ_ASSERT(p != NULL);
+    if (!p->pool_unsure)
+        SEQ_LOG(SEQ_LOG_WARN, "txpool_unsure", SEQ_F_U64("height", height),
+                SEQ_F_STR("then", "blocks' txs looked up in the store, pooled or not"));
+    p->pool_unsure = true;
+}
+
 /* ------------------------------------------------- the branch of a block */
 
 /* Blocks vouched for by the caller of a walk (node_txpool_check_block). */
@@ -760,7 +772,14 @@ static seq_err branch_walk(node_txpool *p, bool *on_branch, const txp_vouched *v
  * of an earlier tx, TXP_COMMITTED for one the store has committed,
  * TXP_IN_ANCESTOR for one an uncommitted ancestor on that branch carries,
  * else TXP_FRESH. SEQ_OK whatever the verdicts; else branch_walk's or the
- * store's error. Loop only. */
+ * store's error. Loop only.
+ *
+ * A tx the pool holds is not committed, so only the others are looked up
+ * in the store (a random B-tree read each): the pool takes a tx in only
+ * after the store has not found it committed (looked up again under the
+ * lock if a block committed meanwhile), and node_txpool_committed takes a
+ * committed block's txs out on this loop, before it judges again. If that
+ * could not happen for a block (p->pool_unsure), every tx is looked up. */
 static seq_err judge_txs(node_txpool *p, const seq_hash *hashes, size_t count,
                          const txp_vouched *vouched, const seq_hash *parent_hash,
                          uint64_t parent_height)
@@ -768,6 +787,14 @@ static seq_err judge_txs(node_txpool *p, const seq_hash *hashes, size_t count,
     SEQ_ASSERT(count <= WIRE_BLOCK_TXS_MAX && p->judge.filled_count == 0);
     for (size_t i = 0; i < count; i++)
         p->judged[i] = judge_add(&p->judge, &hashes[i], i) == i ? TXP_FRESH : TXP_REPEATED;
+    if (!p->pool_unsure) {
+        nng_mtx_lock(p->mtx);
+        for (size_t i = 0; i < count; i++) {
+            if (p->judged[i] == TXP_FRESH && mempool_contains(p->pool, &hashes[i]))
+                p->judged[i] = TXP_POOLED;
+        }
+        nng_mtx_unlock(p->mtx);
+    }
     seq_err err = SEQ_OK;
     for (size_t i = 0; i < count && err == SEQ_OK; i++) {
         store_tx_location loc;
@@ -779,6 +806,8 @@ static seq_err judge_txs(node_txpool *p, const seq_hash *hashes, size_t count,
         else if (err == SEQ_ERR_NOT_FOUND)
             err = SEQ_OK;
     }
+    for (size_t i = 0; i < count; i++)
+        p->judged[i] = p->judged[i] == TXP_POOLED ? TXP_FRESH : p->judged[i];
     if (err == SEQ_OK && count > 0)
         err = branch_walk(p, NULL, vouched, parent_hash, parent_height, true);
     judge_clear(&p->judge);

@@ -657,15 +657,34 @@ load_point() {
   fi
   committee_up "$build" 4
   for ((i = 0; i < 4; i++)); do all+=(--rpc "${committee_rpcs[$i]}"); done
+  local cpu_before cpu_after
+  cpu_before="$(committee_cpu_ticks)"
   json="$("$seqbench" "${all[@]}" --rate "$r" --seconds "$seconds" --batch "$batch" \
     --threads "$threads" 2>>"$out/seqbench.log")"
+  cpu_after="$(committee_cpu_ticks)"
   committee_down
   echo "$json" >>"$out/seqbench.jsonl"
   # seqbench's latencies are in microseconds (latency_us); the CSV has ms.
-  jq -r --argjson r "$r" '[$r, .batch, .threads, .sent, .offered_tx_per_s, .ordered_tx_per_s,
+  # node_cpu_us_per_tx: the CPU time (user + system) the 4 seqd processes
+  # used during the seqbench run, over the txs it saw committed.
+  jq -r --argjson r "$r" --argjson ticks "$((cpu_after - cpu_before))" --argjson hz "$(getconf CLK_TCK)" \
+    '[$r, .batch, .threads, .sent, .offered_tx_per_s, .ordered_tx_per_s,
       .confirmed, .refused, .http_errors,
-      (.latency_us | .p50, .p90, .p99, .max | . / 100 | round / 10), .blocks] | @csv' \
+      (.latency_us | .p50, .p90, .p99, .max | . / 100 | round / 10), .blocks,
+      (if .confirmed > 0 then $ticks / $hz * 1e6 / .confirmed | . * 10 | round / 10 else null end)] | @csv' \
     <<<"$json" >>"$out/load.body"
+}
+
+# The CPU time (user + system, in clock ticks) the running nodes used so
+# far: fields 14 and 15 of /proc/PID/stat (after the parenthesised name).
+committee_cpu_ticks() {
+  local pid total=0 stat fields
+  for pid in "${committee_pids[@]}"; do
+    [ -n "$pid" ] && stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    read -ra fields <<<"${stat##*) }"
+    total=$((total + fields[11] + fields[12]))
+  done
+  echo "$total"
 }
 
 load() {
@@ -684,7 +703,7 @@ load() {
     load_point "$r"
   done
   # Open-loop points by offered rate, then the closed loop.
-  { echo "requested_tx_per_s,batch,threads,sent,offered_tx_per_s,ordered_tx_per_s,confirmed,refused,http_errors,p50_ms,p90_ms,p99_ms,max_ms,blocks"
+  { echo "requested_tx_per_s,batch,threads,sent,offered_tx_per_s,ordered_tx_per_s,confirmed,refused,http_errors,p50_ms,p90_ms,p99_ms,max_ms,blocks,node_cpu_us_per_tx"
     awk -F, '$1 > 0' "$out/load.body" | sort -t, -k1,1n
     awk -F, '$1 == 0' "$out/load.body"; } >"$out/load.csv"
   rm -f "$out/load.body"
@@ -722,7 +741,8 @@ GP
     echo "up to 100 tx/s: --batch 1 --threads 1; above: --threads 4, --batch rate/100 (at most 100);"
     echo "requested 0 = closed loop (--batch 200). Latency: sent to seen committed by seqbench's"
     echo "watcher (node 0, polled every ms), over the confirmed txs only; offered = sent / send time,"
-    echo "ordered = confirmed / time to the last commit."
+    echo "ordered = confirmed / time to the last commit. node_cpu_us_per_tx: CPU time (user + system)"
+    echo "of the 4 seqd processes during the run over the confirmed txs (all 4 nodes' work per tx)."
     column -s, -t "$out/load.csv"
     awk -F, 'NR > 1 && $1 > 0 && $6 >= 0.95 * $5 { best = $6; p99 = $12 } NR > 1 && $1 == 0 { closed = $6 }
       END { if (best != "") printf "highest open-loop point ordered at >= 95%% of offered: %d tx/s (p99 %s ms)\n", best, p99

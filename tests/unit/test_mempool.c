@@ -772,6 +772,54 @@ static void test_commit_and_in_flight(void **state)
     mempool_free(p);
 }
 
+/* A pool that keeps few txs while many pass through: its storage in use
+ * stays within MEMPOOL_COMPACT_MIN_BYTES or twice the live bytes, and
+ * every tx keeps its bytes across the compactions. */
+static void test_storage_compaction(void **state)
+{
+    (void)state;
+    mempool_config c;
+    mempool_config_default(&c, CHAIN_ID);
+    c.pool_bytes_max = 64u << 20;
+    c.hash_seed = 7;
+    mempool *p = NULL;
+    assert_int_equal(mempool_new(&p, &c), SEQ_OK);
+    enum { LIVE = 48, ROUNDS = 6000, PAYLOAD = 1000 };
+    static seq_hash h[ROUNDS];
+    size_t peak = 0, tx_len = 0;
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        tx_buf t = tx_opaque(i, (uint8_t)(i * 7), PAYLOAD);
+        h[i] = hash_of(&t);
+        tx_len = t.len;
+        assert_int_equal(mempool_add(p, NULL, t.raw, t.len, MEMPOOL_ORIGIN_CLIENT, 1000),
+                         MEMPOOL_REJECT_NONE);
+        if (i >= LIVE)
+            assert_int_equal(mempool_committed(p, &h[i - LIVE], 1), 1);
+        mempool_stats st;
+        mempool_get_stats(p, &st);
+        assert_true(st.storage_used >= st.bytes);
+        assert_true(st.storage_used <=
+                    SEQ_MAX((size_t)MEMPOOL_COMPACT_MIN_BYTES, 2u * st.bytes + t.len));
+        peak = SEQ_MAX(peak, st.storage_used);
+    }
+    mempool_check(p);
+    /* About 6 MB passed through a pool holding 48 KB: the storage in use
+     * reached the floor and never went past it. */
+    assert_true(peak > (size_t)MEMPOOL_COMPACT_MIN_BYTES - tx_len);
+    assert_true(peak <= (size_t)MEMPOOL_COMPACT_MIN_BYTES);
+    mempool_pick picks[PICKS_MAX];
+    size_t n = select_all(p, picks, PICKS_MAX, 1u << 24);
+    assert_int_equal(n, LIVE);
+    for (size_t k = 0; k < n; k++) {
+        unsigned i = ROUNDS - LIVE + (unsigned)k;
+        tx_buf want = tx_opaque(i, (uint8_t)(i * 7), PAYLOAD);
+        assert_true(seq_hash_equal(&picks[k].hash, &h[i]));
+        assert_int_equal(picks[k].raw.len, want.len);
+        assert_memory_equal(picks[k].raw.ptr, want.raw, want.len);
+    }
+    mempool_free(p);
+}
+
 /* Decoding outside the pool, with a sender taken on trust, then admission of
  * the decoded tx; and the release of one abandoned block's marks. */
 static void test_decoded_and_trusted(void **state)
@@ -1301,6 +1349,7 @@ int main(void)
         cmocka_unit_test(test_settle_new_senders),
         cmocka_unit_test(test_commit_and_in_flight),
         cmocka_unit_test(test_decoded_and_trusted),
+        cmocka_unit_test(test_storage_compaction),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_select_policies),
         cmocka_unit_test(test_select_caps_and_forced),

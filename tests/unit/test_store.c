@@ -695,6 +695,59 @@ static void test_fresh_store(void **state)
     store_close(NULL);
 }
 
+/* The tip the open store reports follows every commit, from nothing
+ * committed on: a repeated commit of a lower block leaves it, a failed
+ * update (a commit that is not the next block) too, and so does an
+ * update without commits. */
+static void test_tip_follows_commits(void **state)
+{
+    fixture *f = *state;
+    tblock b[3];
+    chain_make(b, 3, 2, 40);
+    store *s = open_ok(f, NULL);
+    store_tip tip;
+    assert_int_equal(store_get_tip(s, &tip), SEQ_ERR_NOT_FOUND);
+    cons_block blocks[3] = {b[0].block, b[1].block, b[2].block};
+    cons_update stored = {.block_count = 3, .blocks = blocks};
+    assert_int_equal(store_apply(s, &stored), SEQ_OK);
+    assert_int_equal(store_get_tip(s, &tip), SEQ_ERR_NOT_FOUND);
+    for (size_t i = 0; i < 2; i++) {
+        cons_block c = commit_of(&b[i]);
+        cons_update u = {.commit_count = 1, .commits = &c};
+        assert_int_equal(store_apply(s, &u), SEQ_OK);
+        assert_int_equal(store_get_tip(s, &tip), SEQ_OK);
+        assert_int_equal(tip.height, i + 1);
+        assert_memory_equal(tip.hash.b, b[i].block.hash.b, SEQ_HASH_BYTES);
+        seq_hash h;
+        l1_block_hash(&h, &tip.header);
+        assert_memory_equal(h.b, b[i].block.hash.b, SEQ_HASH_BYTES);
+    }
+    cons_block again = commit_of(&b[0]);
+    cons_update repeat = {.commit_count = 1, .commits = &again};
+    assert_int_equal(store_apply(s, &repeat), SEQ_OK);
+    assert_int_equal(store_get_tip(s, &tip), SEQ_OK);
+    assert_int_equal(tip.height, 2);
+    cons_block skip[2] = {commit_of(&b[2]), commit_of(&b[2])};
+    skip[1].block.header.height = 5; /* not the next block: the update fails */
+    cons_update bad = {.commit_count = 2, .commits = skip};
+    assert_int_equal(store_apply(s, &bad), SEQ_ERR_INVALID_ARG);
+    assert_int_equal(store_get_tip(s, &tip), SEQ_OK);
+    assert_int_equal(tip.height, 2);
+    cons_safety safety;
+    safety_of(&safety, 9, &b[2].qc);
+    cons_update no_commit = {.safety = &safety};
+    assert_int_equal(store_apply(s, &no_commit), SEQ_OK);
+    assert_int_equal(store_get_tip(s, &tip), SEQ_OK);
+    assert_memory_equal(tip.hash.b, b[1].block.hash.b, SEQ_HASH_BYTES);
+    store_close(s);
+    s = open_ok(f, NULL);
+    assert_int_equal(store_get_tip(s, &tip), SEQ_OK);
+    assert_int_equal(tip.height, 2);
+    assert_memory_equal(tip.hash.b, b[1].block.hash.b, SEQ_HASH_BYTES);
+    store_close(s);
+    chain_free(b, 3);
+}
+
 static void test_apply_then_reopen(void **state)
 {
     fixture *f = *state;
@@ -1462,6 +1515,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_evidence_put_and_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fresh_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_then_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tip_follows_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_apply_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuse_other_genesis, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refuse_non_durable, setup, teardown),

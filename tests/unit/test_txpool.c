@@ -749,9 +749,12 @@ static void test_payload_after_restart(void **state)
     node_txpool_payload_dropped(f->pool);
 }
 
-/* A pooled tx the store has committed without the pool being told, and an
+/* A pooled tx the store has committed without the pool being told (its
+ * block could not be read back: node_txpool_commit_unread), and an
  * ancestor the pool has no room to track: neither tx is proposed; the
- * committed one leaves the pool, the other stays (released). */
+ * committed one leaves the pool, the other stays (released). Until the
+ * pool is told it may be unsure, a pooled tx is not looked up in the
+ * store: the rule takes it as fresh. */
 static void test_payload_filter(void **state)
 {
     fixture *f = *state;
@@ -762,6 +765,14 @@ static void test_payload_filter(void **state)
     cons_block chain[2] = {chain_of(1, 1, NULL, t1, in0, 1)};
     chain[1] = chain_of(2, 2, &chain[0], t2, in1, 1);
     store_blocks(f, chain, 2, 1); /* tx0 committed, tx1 in block 2 */
+    uint8_t v[1];
+    assert_int_equal(node_txpool_judge(f->pool, v, &f->tx[0].hash, 1, NULL, 0, &chain[1].hash, 2),
+                     SEQ_OK);
+    assert_int_equal(v[0], NODE_TX_FRESH); /* pooled: trusted */
+    node_txpool_commit_unread(f->pool, 1);
+    assert_int_equal(node_txpool_judge(f->pool, v, &f->tx[0].hash, 1, NULL, 0, &chain[1].hash, 2),
+                     SEQ_OK);
+    assert_int_equal(v[0], NODE_TX_COMMITTED);
     /* Fill the tracked blocks with another branch, far above. */
     for (unsigned i = 0; i < NODE_TXPOOL_TRACKED_BLOCKS_MAX; i++) {
         cons_block g = chain_of(100 + i, 100 + i, NULL, tg, in0, 0);
