@@ -30,6 +30,10 @@ struct node_cons_crypto {
     seq_hash *tx_hashes; /* scratch for tx_root, WIRE_BLOCK_TXS_MAX entries */
     crypto_memo memo[NODE_CONS_CRYPTO_MEMO_BLOCKS];
     size_t memo_next; /* the entry the next new root replaces */
+    /* node_cons_crypto_hint: the hashes of the tx list at hint_txs. */
+    const seq_bytes *hint_txs;
+    const seq_hash *hint_hashes;
+    size_t hint_count;
 };
 
 _Static_assert(WIRE_BLOCK_TXS_MAX <= ((uint64_t)1 << L1_MERKLE_DEPTH_MAX),
@@ -139,8 +143,12 @@ static void ops_tx_root(void *ctx, seq_hash *out, const seq_bytes *txs, size_t t
     SEQ_ASSERT(c != NULL && out != NULL);
     SEQ_ASSERT(tx_count <= WIRE_BLOCK_TXS_MAX);
     SEQ_ASSERT(txs != NULL || tx_count == 0);
-    for (size_t i = 0; i < tx_count; i++)
-        l1_keccak256(&c->tx_hashes[i], txs[i].ptr, txs[i].len);
+    if (tx_count > 0 && txs == c->hint_txs && tx_count == c->hint_count) {
+        memcpy(c->tx_hashes, c->hint_hashes, tx_count * sizeof *c->tx_hashes);
+    } else {
+        for (size_t i = 0; i < tx_count; i++)
+            l1_keccak256(&c->tx_hashes[i], txs[i].ptr, txs[i].len);
+    }
     /* l1_merkle_root overwrites the scratch: copy the hashes first, key
      * them by the root once it is known. */
     crypto_memo *m = memo_slot(c, tx_count);
@@ -152,6 +160,16 @@ static void ops_tx_root(void *ctx, seq_hash *out, const seq_bytes *txs, size_t t
         m->tx_count = tx_count;
         c->memo_next = (c->memo_next + 1) % NODE_CONS_CRYPTO_MEMO_BLOCKS;
     }
+}
+
+void node_cons_crypto_hint(node_cons_crypto *c, const seq_bytes *txs, const seq_hash *hashes,
+                           size_t count)
+{
+    SEQ_ASSERT(c != NULL && count <= WIRE_BLOCK_TXS_MAX);
+    SEQ_ASSERT((txs != NULL && hashes != NULL) || count == 0);
+    c->hint_txs = count > 0 ? txs : NULL;
+    c->hint_hashes = count > 0 ? hashes : NULL;
+    c->hint_count = count;
 }
 
 bool node_cons_crypto_tx_hashes(void *crypto, seq_hash *out, const seq_block_header *header,

@@ -76,6 +76,14 @@ typedef bool (*node_tx_hashes_fn)(void *ctx, seq_hash *out, const seq_block_head
  * commits to all of them. Not thread-safe: call it from the thread that
  * runs the core. */
 #define NODE_CONS_CRYPTO_MEMO_BLOCKS 8u
+
+/* Until the next hint, the tx_root op takes hashes[i] as the hash of
+ * txs[i] when it is given this very tx list (the same array, count txs)
+ * instead of hashing them: the runtime hints the payload it feeds the core,
+ * whose hashes its own pool computed from these bytes. count 0 ends it.
+ * The arrays must stay valid and unchanged while hinted. */
+void node_cons_crypto_hint(node_cons_crypto *c, const seq_bytes *txs, const seq_hash *hashes,
+                           size_t count);
 bool node_cons_crypto_tx_hashes(void *crypto, seq_hash *out, const seq_block_header *header,
                                 size_t tx_count);
 
@@ -688,6 +696,10 @@ size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_
                            const seq_hash *parent_hash, uint64_t parent_height,
                            const seq_bytes *forced, size_t forced_count);
 
+/* The hashes of the last payload's txs, in its order (valid as the
+ * payload's txs are). */
+const seq_hash *node_txpool_payload_hashes(const node_txpool *p);
+
 /* The last payload did not become a block (the core moved on): releases
  * its in-flight marks. */
 void node_txpool_payload_dropped(node_txpool *p);
@@ -756,6 +768,13 @@ bool node_txpool_censors(const node_txpool *p, const seq_addr *sender);
  * its height is forgotten, releasing the marks no other tracked block
  * holds. Commits come in ascending height order. */
 void node_txpool_committed(node_txpool *p, const cons_block *block);
+
+/* As node_txpool_committed for the block with this hash at this height,
+ * from the tx hashes the pool tracks it with (node_txpool_blocks_seen), so
+ * that the caller need not read the block back: true, with its tx count in
+ * *tx_count. False, and nothing done, if the pool does not track it. */
+bool node_txpool_committed_tracked(node_txpool *p, size_t *tx_count, const seq_hash *hash,
+                                   uint64_t height);
 
 /* A block committed whose txs could not be read (a corrupt record): the
  * pool may hold some of them, so from now on the no-tx-twice rule looks

@@ -206,24 +206,32 @@ static void send_msg(node_runtime *rt, size_t to, const wire_msg *msg)
                 SEQ_F_U64("to", to == CONS_TO_ALL ? UINT64_MAX : (uint64_t)to), SEQ_F_ERR(err));
 }
 
-/* A committed block: its txs leave the pool, and it is logged. */
+/* A committed block: its txs leave the pool, and it is logged. The block
+ * is read back from the store only if the pool does not track it or it
+ * consumed forced entries (node_forced_committed then looks at its txs);
+ * c carries its header and hash only. */
 static void apply_commit(node_runtime *rt, const cons_block *c)
 {
+    const seq_block_header *h = &c->block.header;
     size_t tx_count = 0;
-    cons_block stored;
-    seq_arena_reset(&rt->block);
-    seq_err err = store_get_block(rt->store, &stored, &rt->block, &c->hash);
-    if (err == SEQ_OK) {
-        tx_count = stored.block.tx_count;
-        node_forced_committed(rt->forced, &stored, rt->cursor_committed);
-        node_txpool_committed(rt->txpool, &stored);
-    } else { /* store_apply just wrote it: only a corrupt read lands here */
-        SEQ_LOG(SEQ_LOG_ERROR, "committed_block_unreadable", SEQ_F_ERR(err),
-                SEQ_F_HEX("hash", c->hash.b, SEQ_HASH_BYTES));
-        node_txpool_commit_unread(rt->txpool, c->block.header.height);
+    if (h->forced_cursor <= rt->cursor_committed &&
+        node_txpool_committed_tracked(rt->txpool, &tx_count, &c->hash, h->height)) {
+        node_forced_committed(rt->forced, c, rt->cursor_committed); /* the cursor only */
+    } else {
+        cons_block stored;
+        seq_arena_reset(&rt->block);
+        seq_err err = store_get_block(rt->store, &stored, &rt->block, &c->hash);
+        if (err == SEQ_OK) {
+            tx_count = stored.block.tx_count;
+            node_forced_committed(rt->forced, &stored, rt->cursor_committed);
+            node_txpool_committed(rt->txpool, &stored);
+        } else { /* store_apply just wrote it: only a corrupt read lands here */
+            SEQ_LOG(SEQ_LOG_ERROR, "committed_block_unreadable", SEQ_F_ERR(err),
+                    SEQ_F_HEX("hash", c->hash.b, SEQ_HASH_BYTES));
+            node_txpool_commit_unread(rt->txpool, h->height);
+        }
     }
     rt->counters.txs_committed += tx_count;
-    const seq_block_header *h = &c->block.header;
     rt->cursor_committed = h->forced_cursor;
     uint64_t now_wall_ms = seq_wall_ms();
     node_validators_commit(rt->counters.validators, &rt->cons_config.committee, rt->view_committed,
@@ -456,7 +464,10 @@ static void feed_payload(node_runtime *rt, const cons_payload_request *req)
     rt->payload_proposed = false;
     SEQ_LOG(SEQ_LOG_DEBUG, "payload", SEQ_F_U64("view", req->view), SEQ_F_U64("txs", tx_count),
             SEQ_F_U64("forced", plan.tx_count), SEQ_F_U64("l1_origin", plan.origin_number));
+    /* The pool hashed these txs already: the block's tx root need not. */
+    node_cons_crypto_hint(rt->crypto, txs, node_txpool_payload_hashes(rt->txpool), tx_count);
     feed(rt, &ev);
+    node_cons_crypto_hint(rt->crypto, NULL, NULL, 0);
     if (!rt->payload_proposed) /* the core moved on: the picks may go elsewhere */
         node_txpool_payload_dropped(rt->txpool);
 }

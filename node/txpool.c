@@ -613,6 +613,24 @@ void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t co
     }
 }
 
+/* The commit of a block at height with hashes[0..count): they leave the
+ * pool, the tracked blocks up to that height are forgotten. mtx held. */
+static void committed_locked(node_txpool *p, uint64_t height, const seq_hash *hashes,
+                             size_t count)
+{
+    (void)mempool_committed(p->pool, hashes, count);
+    p->commit_epoch++;
+    p->committed_height = SEQ_MAX(p->committed_height, height);
+    if (count > 0)
+        p->tx_commit_height = SEQ_MAX(p->tx_commit_height, height);
+    for (size_t i = 0; i < p->block_count;) {
+        if (p->blocks[i].height <= height)
+            forget_locked(p, i); /* moves the last entry to i */
+        else
+            i++;
+    }
+}
+
 void node_txpool_committed(node_txpool *p, const cons_block *block)
 {
     SEQ_ASSERT(p != NULL && block != NULL && block->block.tx_count <= WIRE_BLOCK_TXS_MAX);
@@ -630,19 +648,27 @@ void node_txpool_committed(node_txpool *p, const cons_block *block)
         hashes = p->scratch;
         nng_mtx_lock(p->mtx);
     }
-    (void)mempool_committed(p->pool, hashes, block->block.tx_count);
-    p->commit_epoch++;
-    uint64_t height = block->block.header.height;
-    p->committed_height = SEQ_MAX(p->committed_height, height);
-    if (block->block.tx_count > 0)
-        p->tx_commit_height = SEQ_MAX(p->tx_commit_height, height);
-    for (size_t i = 0; i < p->block_count;) {
-        if (p->blocks[i].height <= height)
-            forget_locked(p, i); /* moves the last entry to i */
-        else
-            i++;
+    committed_locked(p, block->block.header.height, hashes, block->block.tx_count);
+    nng_mtx_unlock(p->mtx);
+}
+
+bool node_txpool_committed_tracked(node_txpool *p, size_t *tx_count, const seq_hash *hash,
+                                   uint64_t height)
+{
+    SEQ_ASSERT(p != NULL && tx_count != NULL && hash != NULL);
+    *tx_count = 0;
+    nng_mtx_lock(p->mtx);
+    size_t i = tracked_index_locked(p, hash);
+    bool tracked = i != SIZE_MAX && p->blocks[i].height == height;
+    if (tracked) {
+        /* committed_locked forgets the block, and its hashes with it. */
+        txp_block *b = &p->blocks[i];
+        *tx_count = b->tx_count;
+        memcpy(p->scratch, b->txs, b->tx_count * sizeof *b->txs);
+        committed_locked(p, height, p->scratch, *tx_count);
     }
     nng_mtx_unlock(p->mtx);
+    return tracked;
 }
 
 void node_txpool_commit_unread(node_txpool *p, uint64_t height)
@@ -1021,6 +1047,12 @@ size_t node_txpool_payload(node_txpool *p, const seq_bytes **txs, const mempool_
     p->idle_version = mempool_version(p->pool);
     nng_mtx_unlock(p->mtx);
     return p->payload_count;
+}
+
+const seq_hash *node_txpool_payload_hashes(const node_txpool *p)
+{
+    SEQ_ASSERT(p != NULL);
+    return p->payload_hashes;
 }
 
 void node_txpool_payload_dropped(node_txpool *p)

@@ -331,6 +331,45 @@ static void test_tx_root(void **state)
     assert_false(seq_hash_equal(&roots[1], &roots[2]));
 }
 
+/* A hint is taken for that very tx list only, as given (the hashes are
+ * not checked: it is the caller's word), until it ends. */
+static void test_tx_root_hint(void **state)
+{
+    fixture *f = *state;
+    static const uint8_t a[] = {0x02, 0xf8}, b[] = {0x01, 0x02, 0x03};
+    const seq_bytes txs[] = {{a, sizeof(a)}, {b, sizeof(b)}};
+    const seq_bytes copy[] = {{a, sizeof(a)}, {b, sizeof(b)}};
+    seq_hash real[2], scratch[2], want, got, hinted_root;
+    l1_keccak256(&real[0], a, sizeof(a));
+    l1_keccak256(&real[1], b, sizeof(b));
+    memcpy(scratch, real, sizeof(real)); /* l1_merkle_root works in place */
+    l1_merkle_root(&want, scratch, 2);
+    node_cons_crypto_hint(f->crypto, txs, real, 2);
+    f->ops.tx_root(f->ops.ctx, &got, txs, 2);
+    assert_true(seq_hash_equal(&got, &want));
+    seq_hash seen[2];
+    assert_true(node_cons_crypto_tx_hashes(f->crypto, seen, &(seq_block_header){.tx_root = got}, 2));
+    assert_memory_equal(seen, real, sizeof(real));
+    /* Hashes that are not the txs' show that the hint was used... */
+    seq_hash other[2] = {{{7}}, {{8}}};
+    memcpy(scratch, other, sizeof(other));
+    l1_merkle_root(&hinted_root, scratch, 2);
+    node_cons_crypto_hint(f->crypto, txs, other, 2);
+    f->ops.tx_root(f->ops.ctx, &got, txs, 2);
+    assert_true(seq_hash_equal(&got, &hinted_root));
+    /* ...and only for the hinted array with its count. */
+    f->ops.tx_root(f->ops.ctx, &got, copy, 2);
+    assert_true(seq_hash_equal(&got, &want));
+    f->ops.tx_root(f->ops.ctx, &got, txs, 1);
+    seq_hash one;
+    memcpy(scratch, real, sizeof(real));
+    l1_merkle_root(&one, scratch, 1);
+    assert_true(seq_hash_equal(&got, &one));
+    node_cons_crypto_hint(f->crypto, NULL, NULL, 0);
+    f->ops.tx_root(f->ops.ctx, &got, txs, 2);
+    assert_true(seq_hash_equal(&got, &want));
+}
+
 /* The tx hashes behind the last NODE_CONS_CRYPTO_MEMO_BLOCKS roots are
  * found by a header carrying that root (and count); older ones, other
  * roots and other counts are not. */
@@ -442,6 +481,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_digests, setup, teardown),
         cmocka_unit_test_setup_teardown(test_block_hash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tx_root_hint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_hashes_memo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tx_root_max, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify_only_cannot_sign, setup, teardown),

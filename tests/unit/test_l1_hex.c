@@ -88,6 +88,37 @@ static void test_decode(void **state)
     assert_int_equal(out[2], 0xaa); /* nothing beyond out_len is touched */
 }
 
+/* Every byte value, as the high and as the low digit of the last byte of
+ * a longer input: a digit decodes to its value, anything else is
+ * MALFORMED and leaves the output zeroed. */
+static void test_decode_every_byte(void **state)
+{
+    (void)state;
+    for (unsigned c = 0; c < 256; c++) {
+        int value = c >= '0' && c <= '9'   ? (int)c - '0'
+                    : c >= 'a' && c <= 'f' ? (int)c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? (int)c - 'A' + 10
+                                           : -1;
+        for (int low = 0; low < 2; low++) {
+            char hex[6] = {'0', 'x', 'f', '1', '7', '7'};
+            hex[4 + low] = (char)c;
+            uint8_t out[2];
+            size_t written = 99;
+            seq_err err = l1_hex_decode(out, sizeof(out), &written, hex, sizeof(hex));
+            if (value < 0) {
+                assert_int_equal(err, SEQ_ERR_MALFORMED);
+                assert_int_equal(written, 0);
+                assert_all(out, sizeof(out), 0);
+                continue;
+            }
+            assert_int_equal(err, SEQ_OK);
+            assert_int_equal(written, 2);
+            assert_int_equal(out[0], 0xf1);
+            assert_int_equal(out[1], low ? 0x70 | value : value << 4 | 7);
+        }
+    }
+}
+
 static void test_decode_exact(void **state)
 {
     (void)state;
@@ -142,6 +173,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encode),
         cmocka_unit_test(test_decode),
+        cmocka_unit_test(test_decode_every_byte),
         cmocka_unit_test(test_decode_exact),
         cmocka_unit_test(test_checksum),
     };

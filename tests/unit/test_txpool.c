@@ -136,11 +136,19 @@ static size_t payload_on(fixture *f, const seq_bytes **txs, const cons_block *pa
 
 /* A payload for a block extending genesis (height 0; the tests' blocks at
  * height 1 name the zero hash as parent). */
+/* A payload on genesis; node_txpool_payload_hashes has each tx's hash. */
 static size_t payload(fixture *f, const seq_bytes **txs)
 {
     static const seq_hash genesis;
     mempool_caps caps = {.bytes_max = 1u << 20, .txs_max = 64};
-    return node_txpool_payload(f->pool, txs, &caps, &genesis, 0, NULL, 0);
+    size_t n = node_txpool_payload(f->pool, txs, &caps, &genesis, 0, NULL, 0);
+    const seq_hash *hashes = node_txpool_payload_hashes(f->pool);
+    for (size_t i = 0; i < n; i++) {
+        seq_hash h;
+        l1_keccak256(&h, (*txs)[i].ptr, (*txs)[i].len);
+        assert_true(seq_hash_equal(&h, &hashes[i]));
+    }
+    return n;
 }
 
 static void test_submit_and_committed(void **state)
@@ -274,9 +282,18 @@ static void test_payload_tracking_and_forks(void **state)
     assert_int_equal(st.tracked_blocks, 2);
     assert_int_equal(st.tracked_txs, 3);
 
-    /* X commits: tx0 and tx1 leave the pool, Y is abandoned and tx2,
-     * which only Y held, may go into a block again. */
-    node_txpool_committed(f->pool, &x);
+    /* X commits, told by hash and height (the pool tracks X with its tx
+     * hashes): tx0 and tx1 leave the pool, Y is abandoned and tx2, which
+     * only Y held, may go into a block again. A block the pool does not
+     * track (another hash, or the height does not match) is not taken. */
+    size_t committed_txs = 99;
+    seq_hash unknown = {{0xee}};
+    assert_false(node_txpool_committed_tracked(f->pool, &committed_txs, &unknown, 1));
+    assert_int_equal(committed_txs, 0);
+    assert_false(node_txpool_committed_tracked(f->pool, &committed_txs, &x.hash, 2));
+    assert_true(node_txpool_contains(f->pool, &f->tx[0].hash));
+    assert_true(node_txpool_committed_tracked(f->pool, &committed_txs, &x.hash, 1));
+    assert_int_equal(committed_txs, 2);
     assert_false(node_txpool_contains(f->pool, &f->tx[0].hash));
     assert_false(node_txpool_contains(f->pool, &f->tx[1].hash));
     node_txpool_get_stats(f->pool, &st);
