@@ -664,7 +664,8 @@ bool node_txpool_committed_tracked(node_txpool *p, size_t *tx_count, const seq_h
         /* committed_locked forgets the block, and its hashes with it. */
         txp_block *b = &p->blocks[i];
         *tx_count = b->tx_count;
-        memcpy(p->scratch, b->txs, b->tx_count * sizeof *b->txs);
+        if (b->tx_count > 0) /* an empty block has no array */
+            memcpy(p->scratch, b->txs, b->tx_count * sizeof *b->txs);
         committed_locked(p, height, p->scratch, *tx_count);
     }
     nng_mtx_unlock(p->mtx);

@@ -311,6 +311,17 @@ static void test_payload_tracking_and_forks(void **state)
     node_txpool_blocks_seen(f->pool, &y, 1);
     node_txpool_get_stats(f->pool, &st);
     assert_int_equal(st.tracked_blocks, 0);
+    /* An empty block is tracked and committed by hash the same way. */
+    cons_block e = block_of(2, NULL, NULL, 0);
+    e.block.header.parent_hash = x.hash;
+    l1_block_hash(&e.hash, &e.block.header);
+    node_txpool_blocks_seen(f->pool, &e, 1);
+    node_txpool_get_stats(f->pool, &st);
+    assert_int_equal(st.tracked_blocks, 1);
+    assert_true(node_txpool_committed_tracked(f->pool, &committed_txs, &e.hash, 2));
+    assert_int_equal(committed_txs, 0);
+    node_txpool_get_stats(f->pool, &st);
+    assert_int_equal(st.tracked_blocks, 0);
 }
 
 /* A chain of uncommitted blocks a <- b <- c: a block on c leaves out the
