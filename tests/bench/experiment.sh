@@ -26,7 +26,8 @@
 #                 --seconds (default 8) per point, each on a fresh
 #                 committee. --rate is the list of points, tx/s separated
 #                 by commas, 0 for a closed-loop run with --batch 200
-#                 (default 100,1000,2000,5000,10000,20000,30000,40000,0).
+#                 (default 100,1000,2000,5000,10000,20000,30000,40000,45000,
+#                 50000,0).
 #                 Up to 100 tx/s seqbench sends one tx per request from one
 #                 thread; above, 4 threads and batches of rate/100 txs (at
 #                 most 100). Per point: offered and ordered tx/s, latency
@@ -113,7 +114,7 @@ done
 [ -n "$rate" ] || case "$name" in
   ordering-bias) rate=100 ;;
   censorship) rate=8 ;;
-  load) rate=100,1000,2000,5000,10000,20000,30000,40000,0 ;;
+  load) rate=100,1000,2000,5000,10000,20000,30000,40000,45000,50000,0 ;;
   *) rate=2000 ;;
 esac
 if [ -z "$build" ]; then
