@@ -615,8 +615,7 @@ void node_txpool_blocks_seen(node_txpool *p, const cons_block *blocks, size_t co
 
 /* The commit of a block at height with hashes[0..count): they leave the
  * pool, the tracked blocks up to that height are forgotten. mtx held. */
-static void committed_locked(node_txpool *p, uint64_t height, const seq_hash *hashes,
-                             size_t count)
+static void committed_locked(node_txpool *p, uint64_t height, const seq_hash *hashes, size_t count)
 {
     (void)mempool_committed(p->pool, hashes, count);
     p->commit_epoch++;

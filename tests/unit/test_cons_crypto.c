@@ -348,7 +348,8 @@ static void test_tx_root_hint(void **state)
     f->ops.tx_root(f->ops.ctx, &got, txs, 2);
     assert_true(seq_hash_equal(&got, &want));
     seq_hash seen[2];
-    assert_true(node_cons_crypto_tx_hashes(f->crypto, seen, &(seq_block_header){.tx_root = got}, 2));
+    assert_true(
+        node_cons_crypto_tx_hashes(f->crypto, seen, &(seq_block_header){.tx_root = got}, 2));
     assert_memory_equal(seen, real, sizeof(real));
     /* Hashes that are not the txs' show that the hint was used... */
     seq_hash other[2] = {{{7}}, {{8}}};
