@@ -636,11 +636,9 @@ void node_txpool_committed(node_txpool *p, const cons_block *block)
     /* Usually the block is tracked with its tx hashes: hash only if not. */
     const seq_hash *hashes = NULL;
     nng_mtx_lock(p->mtx);
-    for (size_t i = 0; i < p->block_count && hashes == NULL; i++) {
-        const txp_block *b = &p->blocks[i];
-        if (seq_hash_equal(&b->hash, &block->hash) && b->tx_count == block->block.tx_count)
-            hashes = b->txs;
-    }
+    size_t i = tracked_index_locked(p, &block->hash);
+    if (i != SIZE_MAX && p->blocks[i].tx_count == block->block.tx_count)
+        hashes = p->blocks[i].txs;
     if (hashes == NULL) {
         nng_mtx_unlock(p->mtx);
         hash_txs(p, p->scratch, &block->block);
